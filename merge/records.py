@@ -1,0 +1,158 @@
+"""Record models after the national 双公示 administrative-penalty data standard, plus list entries and
+coercive measures. Pure pydantic v2 models; the adapter's storage, the gRPC messages and the report all
+convert to and from these.
+
+Each record carries the region it came from and a ``dedup_key``: the same decision reported by two regions
+(a Hebei bureau's decision also pushed to Beijing's platform, say) is counted once in a merged report.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class RecordKind(StrEnum):
+    PENALTY = "penalty"  # 行政处罚
+    DISHONESTY_LIST_ENTRY = "dishonesty_list_entry"  # 严重失信主体名单
+    COERCIVE_MEASURE = "coercive_measure"  # 行政强制
+
+
+class Procedure(StrEnum):
+    SIMPLE = "simple"  # 简易程序
+    ORDINARY = "ordinary"  # 普通程序
+
+
+class RepairStatus(StrEnum):
+    NONE = "none"
+    IN_PROGRESS = "in_progress"
+    REPAIRED = "repaired"  # 信用修复完成
+
+
+class PenaltyCategory(StrEnum):
+    """处罚类别: the kinds of administrative penalty in article 9 of the Administrative Penalty Law (2021)."""
+
+    WARNING = "警告"
+    CIRCULATED_CRITICISM = "通报批评"
+    FINE = "罚款"
+    CONFISCATE_ILLEGAL_GAINS = "没收违法所得"
+    CONFISCATE_ILLEGAL_PROPERTY = "没收非法财物"
+    SUSPEND_LICENSE = "暂扣许可证件"
+    DOWNGRADE_QUALIFICATION = "降低资质等级"
+    REVOKE_LICENSE = "吊销许可证件"
+    RESTRICT_BUSINESS = "限制开展生产经营活动"
+    ORDER_SUSPENSION = "责令停产停业"
+    ORDER_CLOSURE = "责令关闭"
+    RESTRICT_PRACTICE = "限制从业"
+    DETENTION = "行政拘留"
+    OTHER = "其他"
+
+
+#: Categories the standard edition leaves out as minor (警告, 通报批评): art. 9 (一).
+MINOR_CATEGORIES: frozenset[PenaltyCategory] = frozenset(
+    {PenaltyCategory.WARNING, PenaltyCategory.CIRCULATED_CRITICISM}
+)
+
+
+class SubjectCategory(StrEnum):
+    """行政相对人类别."""
+
+    LEGAL_PERSON = "法人及非法人组织"
+    INDIVIDUAL_BUSINESS = "个体工商户"
+    NATURAL_PERSON = "自然人"
+
+
+class _RecordBase(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    region_code: str = Field(description="GB/T 2260 code of the region that reported the record")
+    record_id: str = Field(description="stable identifier within that region")
+    domain: str = Field(description="domain code from the shared catalogue")
+    subject_name: str
+
+
+class Penalty(_RecordBase):
+    """行政处罚 (双公示 standard)."""
+
+    kind: Literal[RecordKind.PENALTY] = RecordKind.PENALTY
+    subject_category: SubjectCategory
+    uscc: str = ""
+    id_type: str = ""
+    id_number: str = ""
+    legal_representative: str = ""
+    decision_no: str
+    violation_type: str
+    violation_facts: str
+    legal_basis: str
+    categories: tuple[PenaltyCategory, ...]
+    content: str
+    fine_amount: Decimal | None = None  # 万元
+    confiscated_amount: Decimal | None = None  # 万元
+    license_ref: str = ""
+    decision_date: date
+    valid_until: date | None = None
+    publicity_until: date | None = None
+    authority_name: str
+    authority_uscc: str
+    data_source: str = ""
+    remarks: str = ""
+    procedure: Procedure = Procedure.ORDINARY
+    not_penalised: bool = False
+    repair_status: RepairStatus = RepairStatus.NONE
+    repaired_on: date | None = None
+    objection_open: bool = False
+
+    @property
+    def dedup_key(self) -> tuple[str, ...]:
+        return ("penalty", self.authority_uscc or self.authority_name, self.decision_no)
+
+    @property
+    def event_date(self) -> date:
+        return self.decision_date
+
+
+class DishonestyListEntry(_RecordBase):
+    """An entry on a serious-dishonesty list (严重失信主体名单)."""
+
+    kind: Literal[RecordKind.DISHONESTY_LIST_ENTRY] = RecordKind.DISHONESTY_LIST_ENTRY
+    list_name: str
+    authority_name: str
+    listed_on: date
+    removed_on: date | None = None
+    reason: str = ""
+    document_no: str = ""
+
+    @property
+    def dedup_key(self) -> tuple[str, ...]:
+        return ("list", self.list_name, self.authority_name, self.document_no or self.listed_on.isoformat())
+
+    @property
+    def event_date(self) -> date:
+        return self.listed_on
+
+
+class CoerciveMeasure(_RecordBase):
+    """An administrative coercive measure (行政强制)."""
+
+    kind: Literal[RecordKind.COERCIVE_MEASURE] = RecordKind.COERCIVE_MEASURE
+    document_no: str
+    measure_type: str
+    reason: str = ""
+    authority_name: str
+    decided_on: date
+    lifted_on: date | None = None
+
+    @property
+    def dedup_key(self) -> tuple[str, ...]:
+        return ("coercive", self.authority_name, self.document_no)
+
+    @property
+    def event_date(self) -> date:
+        return self.decided_on
+
+
+Record = Annotated[Penalty | DishonestyListEntry | CoerciveMeasure, Field(discriminator="kind")]
