@@ -1,0 +1,46 @@
+# The two commands a newcomer needs: `make demo` and `make test`. Each installs what is missing first
+# (Debian packages, then the Python environment in .venv).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+DEMO_ARGS ?=
+
+.PHONY: demo test check fmt protos system services venv bench clean
+
+demo: venv
+	$(PY) -m broker demo $(DEMO_ARGS)
+
+test: venv services check
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+check: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+fmt: venv
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+# Regenerate protos/credit/v1/*_pb2*.py from the .proto sources (tests fail when they are stale).
+protos: venv
+	$(PY) -m protos.generate
+
+system:
+	@scripts/install-system.sh
+
+services: system
+	@scripts/ensure-services.sh
+
+venv: system $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+clean:
+	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache .hypothesis

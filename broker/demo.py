@@ -1,0 +1,231 @@
+"""``jjj demo``: three seeded adapter nodes, a private Redis when none is configured, and the broker, on loopback.
+
+Every part runs as a child process with its log under ``<data-dir>/logs``; Ctrl-C (or SIGTERM) stops them all,
+and so does any child dying early.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+
+from merge.regions import REGION_ORDER, Region
+
+_PREFERRED_NODE_PORTS = {Region.BEIJING: 50051, Region.TIANJIN: 50052, Region.HEBEI: 50053}
+_STARTUP_TIMEOUT_S = 60.0
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def _free_port(preferred: int | None = None) -> int:
+    if preferred is not None and _port_free(preferred):
+        return preferred
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass
+class Child:
+    name: str
+    where: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+
+@dataclass
+class Supervisor:
+    logs: Path
+    children: list[Child] = field(default_factory=list)
+
+    def start(self, name: str, where: str, argv: list[str], env: dict[str, str] | None = None) -> Child:
+        log_path = self.logs / f"{name}.log"
+        with log_path.open("ab") as log_file:
+            process = subprocess.Popen(  # noqa: S603 - argv built from our own interpreter and options
+                argv, stdout=log_file, stderr=subprocess.STDOUT, env=env, start_new_session=True
+            )
+        child = Child(name, where, process, log_path)
+        self.children.append(child)
+        return child
+
+    def dead(self) -> Child | None:
+        return next((c for c in self.children if c.process.poll() is not None), None)
+
+    def stop_all(self) -> None:
+        for child in reversed(self.children):
+            if child.process.poll() is None:
+                child.process.terminate()
+        deadline = time.monotonic() + 10
+        for child in reversed(self.children):
+            try:
+                child.process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                child.process.kill()
+                child.process.wait()
+
+
+def _tail(path: Path, lines: int = 15) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+def _seed(data: Path, seed: int, subjects: int, logs: Path) -> dict[Region, str]:
+    """Seed one SQLite database per region (in parallel), unless one with the same seed is already there."""
+    urls: dict[Region, str] = {}
+    pending: list[tuple[Region, subprocess.Popen[bytes], Path]] = []
+    for region in REGION_ORDER:
+        db = data / f"{region.value}.db"
+        marker = data / f"{region.value}.seeded"
+        urls[region] = f"sqlite+aiosqlite:///{db.resolve()}"
+        wanted = f"seed={seed} subjects={subjects}"
+        if db.exists() and marker.exists() and marker.read_text() == wanted:
+            print(f"  {region.display_name}: seeded database already present ({db})")
+            continue
+        db.unlink(missing_ok=True)
+        marker.unlink(missing_ok=True)
+        print(f"  {region.display_name}: seeding {subjects} subjects (seed {seed}) …", flush=True)
+        argv = [sys.executable, "-m", "adapters", "seed", "--region", region.value,
+                "--subjects", str(subjects), "--seed", str(seed), "--db", urls[region]]  # fmt: skip
+        log_path = logs / f"seed-{region.value}.log"
+        with log_path.open("wb") as log_file:
+            process = subprocess.Popen(argv, stdout=log_file, stderr=subprocess.STDOUT)  # noqa: S603
+        pending.append((region, process, log_path))
+    for region, process, log_path in pending:
+        if process.wait() != 0:
+            raise RuntimeError(f"seeding {region.value} failed:\n{_tail(log_path)}")
+        (data / f"{region.value}.seeded").write_text(f"seed={seed} subjects={subjects}")
+        print(f"  {region.display_name}: {_tail(log_path, 1)}")
+    return urls
+
+
+def _wait_healthy(url: str, supervisor: Supervisor) -> dict[str, object]:
+    deadline = time.monotonic() + _STARTUP_TIMEOUT_S
+    last: dict[str, object] = {}
+    while time.monotonic() < deadline:
+        if (child := supervisor.dead()) is not None:
+            raise RuntimeError(f"{child.name} exited early (code {child.process.returncode}):\n{_tail(child.log)}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - loopback URL we built
+                last = json.loads(response.read())
+            if last.get("status") == "ok":
+                return last
+        except (urllib.error.URLError, ConnectionError, TimeoutError, json.JSONDecodeError):
+            pass
+        time.sleep(0.3)
+    raise RuntimeError(f"the demo did not become healthy within {_STARTUP_TIMEOUT_S:.0f} s; last health: {last}")
+
+
+def _start_redis(data: Path, supervisor: Supervisor) -> str:
+    binary = shutil.which("redis-server")
+    if binary is None:
+        raise RuntimeError("redis-server is not installed and JJJ_REDIS_URL is not set (run `make demo`)")
+    port = _free_port(6380)
+    directory = data / "redis"
+    directory.mkdir(parents=True, exist_ok=True)
+    # AOF with fsync on every write: consent grants must survive a crash of the demo's Redis.
+    argv = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes",
+            "--appendfsync", "always", "--dir", str(directory.resolve())]  # fmt: skip
+    supervisor.start("redis", f"127.0.0.1:{port}", argv)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5) as sock:
+                sock.sendall(b"PING\r\n")
+                if sock.recv(16).startswith(b"+PONG"):
+                    return f"redis://127.0.0.1:{port}/0"
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"redis-server did not start:\n{_tail(supervisor.logs / 'redis.log')}")
+
+
+def _print_ready(port: int, supervisor: Supervisor, seed: int) -> None:
+    from adapters.seed import demo_subjects
+
+    print("\njjj demo is running (Ctrl-C stops everything):\n")
+    for child in supervisor.children:
+        print(f"  {child.name:<10} {child.where:<28} log: {child.log}")
+    print("\nSeeded subjects to try:")
+    subjects = demo_subjects(seed)
+    for subject in subjects:
+        print(f"  {subject.identifier}  {subject.name}  ({subject.note})")
+    example = next((s for s in subjects if s.kind == "enterprise"), subjects[0])
+    body = json.dumps(
+        {"subject": example.identifier, "edition": "standard", "window_years": 3, "purpose": "bidding"},
+        ensure_ascii=False,
+    )
+    print("\nExample request:\n")
+    print(f"  curl -s -X POST http://127.0.0.1:{port}/v1/reports \\")
+    print(f"       -H 'Content-Type: application/json' -d '{body}' | python3 -m json.tool\n")
+    print(f"Health: curl -s http://127.0.0.1:{port}/healthz   API: http://127.0.0.1:{port}/openapi.json\n", flush=True)
+
+
+def run_demo(*, port: int, seed: int, subjects: int, data_dir: str) -> int:
+    data = Path(data_dir)
+    logs = data / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    if not _port_free(port):
+        print(f"jjj demo: port {port} is in use; choose another with --port", file=sys.stderr)
+        return 2
+    supervisor = Supervisor(logs)
+    stopping = False
+
+    def _on_signal(signum: int, frame: FrameType | None) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, _on_signal)
+    signal.signal(signal.SIGTERM, _on_signal)
+    try:
+        print("Preparing regional databases:")
+        db_urls = _seed(data, seed, subjects, logs)
+        redis_url = os.environ.get("JJJ_REDIS_URL") or _start_redis(data, supervisor)
+        env = dict(os.environ)
+        env.update(
+            JJJ_REDIS_URL=redis_url,
+            JJJ_PORT=str(port),
+            JJJ_HOST="127.0.0.1",
+            JJJ_DEV_REPORTS_WITHOUT_CONSENT="true",
+        )
+        for region in REGION_ORDER:
+            node_port = _free_port(_PREFERRED_NODE_PORTS[region])
+            env[f"JJJ_NODE_{region.name}"] = f"127.0.0.1:{node_port}"
+            argv = [sys.executable, "-m", "adapters", "serve", "--region", region.value,
+                    "--db", db_urls[region], "--host", "127.0.0.1", "--port", str(node_port)]  # fmt: skip
+            supervisor.start(f"node-{region.value}", f"127.0.0.1:{node_port} ({region.display_name})", argv)
+        supervisor.start("broker", f"http://127.0.0.1:{port}", [sys.executable, "-m", "broker", "serve"], env)
+        _wait_healthy(f"http://127.0.0.1:{port}/healthz", supervisor)
+        _print_ready(port, supervisor, seed)
+        while not stopping:
+            if (child := supervisor.dead()) is not None:
+                print(f"jjj demo: {child.name} exited (code {child.process.returncode}):\n{_tail(child.log)}")
+                return 1
+            time.sleep(0.5)
+        print("\nstopping …", flush=True)
+        return 0
+    except RuntimeError as exc:
+        print(f"jjj demo: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        supervisor.stop_all()

@@ -1,0 +1,73 @@
+"""Ask the three regions at the same time under one deadline.
+
+Every region ends up with a :class:`RegionAnswer`: an answer, or the reason there is none. Nothing here
+raises for a region's failure — a region that did not answer is stated as such (invariant 1), and the merge
+decides what that means for the report.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Sequence
+from typing import Protocol
+
+from adapters.client import RegionQuery
+from adapters.errors import RegionFailure
+from merge.answers import RegionAnswer, RegionStatus
+from merge.regions import Region
+
+log = logging.getLogger("jjj.broker.fanout")
+
+# grpc enforces each call's own timeout; this margin only guards against a client that does not return at all.
+_GUARD_S = 0.05
+
+
+class RegionFetcher(Protocol):
+    """The seam between the broker and a region: :class:`adapters.client.AdapterClient` in production."""
+
+    @property
+    def region(self) -> Region: ...
+
+    async def fetch(self, query: RegionQuery, *, timeout: float) -> RegionAnswer: ...
+
+    async def health(self, *, timeout: float) -> str: ...
+
+    async def close(self) -> None: ...
+
+
+def _failed(region: Region, status: RegionStatus, started: float, error: str) -> RegionAnswer:
+    return RegionAnswer(
+        region_code=region.code,
+        status=status,
+        latency_ms=round((time.perf_counter() - started) * 1000, 1),
+        error=error,
+    )
+
+
+async def ask_region(fetcher: RegionFetcher, query: RegionQuery, deadline: float) -> RegionAnswer:
+    """One region's outcome; ``deadline`` is an absolute ``loop.time()``."""
+    loop = asyncio.get_running_loop()
+    started = time.perf_counter()
+    remaining = deadline - loop.time()
+    if remaining <= 0:
+        return _failed(fetcher.region, RegionStatus.TIMED_OUT, started, "no time left before the deadline")
+    try:
+        async with asyncio.timeout(remaining + _GUARD_S):
+            return await fetcher.fetch(query, timeout=remaining)
+    except RegionFailure as exc:
+        return _failed(fetcher.region, exc.status, started, exc.reason)
+    except TimeoutError:
+        return _failed(fetcher.region, RegionStatus.TIMED_OUT, started, "deadline exceeded")
+    except Exception as exc:
+        # Name the type only: the message of an unexpected error may carry record content.
+        log.exception("region %s failed unexpectedly (request %s)", fetcher.region.value, query.request_id)
+        return _failed(fetcher.region, RegionStatus.ERROR, started, f"internal error ({type(exc).__name__})")
+
+
+async def fan_out(
+    fetchers: Sequence[RegionFetcher], make_query: Callable[[Region], RegionQuery], deadline: float
+) -> list[RegionAnswer]:
+    """Ask every region concurrently; returns one answer per fetcher, in the fetchers' order."""
+    return list(await asyncio.gather(*(ask_region(f, make_query(f.region), deadline) for f in fetchers)))

@@ -1,0 +1,117 @@
+"""Issue one report: number it, ask the three regions under one deadline, merge, log the query.
+
+The body returned is the report's canonical JSON, so its SHA-256 (the ``X-Report-Digest`` header) is exactly
+the digest a verifier recomputes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Protocol
+
+from adapters.client import RegionQuery
+from broker.errors import InvalidRequest
+from broker.fanout import RegionFetcher, fan_out
+from broker.redis_store import BrokerStore
+from broker.requests import ReportRequestBody
+from broker.settings import Settings
+from merge.canonical import canonical_json
+from merge.merging import merge_report
+from merge.regions import Region
+from merge.report import Report, ReportQuery
+from merge.window import compute_window
+
+log = logging.getLogger("jjj.broker.reports")
+
+#: China Standard Time: application dates and windows are calendar dates in Beijing.
+CST = timezone(timedelta(hours=8), "CST")
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedReport:
+    report: Report
+    body: bytes
+    digest: str
+
+
+class ReportService:
+    def __init__(self, settings: Settings, store: BrokerStore, fetchers: Sequence[RegionFetcher], clock: Clock) -> None:
+        self._settings = settings
+        self._store = store
+        self._fetchers = tuple(fetchers)
+        self._clock = clock
+
+    async def issue(self, request: ReportRequestBody, *, request_id: str, requester: str) -> IssuedReport:
+        deadline = asyncio.get_running_loop().time() + self._settings.request_deadline_s
+        subject = request.parsed_subject
+        issued_at = self._clock.now()
+        application_date = issued_at.astimezone(CST).date()
+        try:
+            window_from, window_to = compute_window(
+                application_date, request.window_years, request.edition, self._settings.window_lag_working_days
+            )
+        except ValueError as exc:
+            raise InvalidRequest(f"window_years: {exc}", field="window_years") from None
+
+        # The store is touched before any region is asked: if it is down, nothing is queried (fail closed).
+        report_no = await self._store.next_report_no(issued_at)
+
+        def make_query(region: Region) -> RegionQuery:
+            return RegionQuery(
+                subject=subject,
+                edition=request.edition,
+                window_from=window_from,
+                window_to=window_to,
+                request_id=request_id,
+            )
+
+        answers = await fan_out(self._fetchers, make_query, deadline)
+        query = ReportQuery(
+            subject=subject,
+            edition=request.edition,
+            purpose=request.purpose,
+            window_from=window_from,
+            window_to=window_to,
+            application_date=application_date,
+        )
+        report = merge_report(query, answers, report_no=report_no, issued_at=issued_at)
+        body = canonical_json(report)
+        digest = "sha256:" + hashlib.sha256(body).hexdigest()
+
+        await self._store.log_query(
+            subject,
+            {
+                "time": issued_at.isoformat(),
+                "report_no": report_no,
+                "requester": requester,
+                "purpose": request.purpose,
+                "edition": request.edition.value,
+                "complete": str(report.complete).lower(),
+                "request_id": request_id,
+            },
+        )
+        log.info(
+            "report %s subject=%s edition=%s complete=%s regions=%s records=%d request=%s",
+            report_no,
+            subject.masked,
+            request.edition.value,
+            report.complete,
+            ",".join(f"{a.region_code}:{a.status.value}" for a in answers),
+            report.summary.total_records,
+            request_id,
+        )
+        return IssuedReport(report=report, body=body, digest=digest)

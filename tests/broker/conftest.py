@@ -1,0 +1,148 @@
+"""Three real adapter nodes (gRPC on port 0, SQLite stores) and the real broker app over the real Redis."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import grpc
+import pytest
+import redis.asyncio as aioredis
+from aiohttp.test_utils import TestClient
+from pytest_aiohttp import AiohttpClient
+
+from adapters.server import NodeConfig, create_server
+from adapters.store import SqlRecordStore
+from broker.app import create_app
+from broker.settings import Settings
+from merge.records import DishonestyListEntry, Penalty, PenaltyCategory, Procedure, SubjectCategory
+from merge.regions import REGION_ORDER, Region
+from tests.conftest import REDIS_URL
+
+#: A Tianjin enterprise with records in all three regions (valid USCC, check character by python-stdnum).
+ENTERPRISE = "91120116MA05KQ2X31"
+#: An enterprise no region has anything on.
+CLEAN_ENTERPRISE = "91110105MA01ABCD13"
+#: A natural person (valid resident ID).
+PERSON = "110105199003071238"
+
+AUTHORITY_USCC = {
+    Region.BEIJING: "11110000000023456A",
+    Region.TIANJIN: "11120000000012345M",
+    Region.HEBEI: "11130100000034567G",
+}
+AUTHORITY_NAME = {
+    Region.BEIJING: "北京市生态环境局",
+    Region.TIANJIN: "天津市市场监督管理局",
+    Region.HEBEI: "石家庄市应急管理局",
+}
+DOMAIN = {
+    Region.BEIJING: "ecology_environment",
+    Region.TIANJIN: "market_regulation",
+    Region.HEBEI: "emergency_management",
+}
+
+
+def penalty(region: Region, number: int, *, decided: date, **overrides: object) -> Penalty:
+    values: dict[str, object] = {
+        "region_code": region.code,
+        "record_id": f"{region.value}-{number}",
+        "domain": DOMAIN[region],
+        "subject_name": "天津滨海示例科技有限公司",
+        "subject_category": SubjectCategory.LEGAL_PERSON,
+        "uscc": ENTERPRISE,
+        "legal_representative": "张伟",
+        "decision_no": f"{region.value[:2]}罚〔{decided.year}〕{number}号",
+        "violation_type": "未按规定履行义务",
+        "violation_facts": f"事实描述 {region.value} {number}",
+        "legal_basis": "《中华人民共和国行政处罚法》",
+        "categories": (PenaltyCategory.FINE,),
+        "content": "罚款人民币5000元",
+        "fine_amount": Decimal("0.5"),
+        "decision_date": decided,
+        "authority_name": AUTHORITY_NAME[region],
+        "authority_uscc": AUTHORITY_USCC[region],
+        "procedure": Procedure.ORDINARY,
+    }
+    values.update(overrides)
+    return Penalty.model_validate(values)
+
+
+def region_records(region: Region) -> list[Penalty | DishonestyListEntry]:
+    """Each region: two live penalties, one simple-procedure one (never leaves the node), one warning only."""
+    today = date.today()
+    recent = date(today.year - 1, 6, 15)
+    return [
+        penalty(region, 1, decided=recent),
+        penalty(region, 2, decided=date(today.year - 2, 3, 1)),
+        penalty(region, 3, decided=recent, procedure=Procedure.SIMPLE),
+        penalty(region, 4, decided=recent, categories=(PenaltyCategory.WARNING,), fine_amount=None),
+    ]
+
+
+@dataclass
+class Nodes:
+    """Running nodes; ``stop(region)`` takes one down, as an outage would."""
+
+    servers: dict[Region, grpc.aio.Server] = field(default_factory=dict)
+    targets: dict[Region, str] = field(default_factory=dict)
+    stores: list[SqlRecordStore] = field(default_factory=list)
+
+    async def stop(self, region: Region) -> None:
+        await self.servers[region].stop(grace=None)
+
+
+async def start_nodes(tmp_path: Path, latency_ms: dict[Region, float] | None = None) -> Nodes:
+    nodes = Nodes()
+    for region in REGION_ORDER:
+        store = await SqlRecordStore.open(f"sqlite+aiosqlite:///{tmp_path / region.value}.db", region)
+        await store.add_records(region_records(region))
+        config = NodeConfig(region=region, latency_ms=(latency_ms or {}).get(region, 0.0))
+        server, port = await create_server("127.0.0.1:0", store, config)
+        nodes.servers[region] = server
+        nodes.targets[region] = f"127.0.0.1:{port}"
+        nodes.stores.append(store)
+    return nodes
+
+
+async def stop_nodes(nodes: Nodes) -> None:
+    for server in nodes.servers.values():
+        await server.stop(grace=None)
+    for store in nodes.stores:
+        await store.close()
+
+
+@pytest.fixture
+async def nodes(tmp_path: Path) -> AsyncIterator[Nodes]:
+    running = await start_nodes(tmp_path)
+    yield running
+    await stop_nodes(running)
+
+
+def settings_for(nodes: Nodes, redis_prefix: str, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "redis_url": REDIS_URL,
+        "redis_prefix": redis_prefix,
+        "node_beijing": nodes.targets[Region.BEIJING],
+        "node_tianjin": nodes.targets[Region.TIANJIN],
+        "node_hebei": nodes.targets[Region.HEBEI],
+        "dev_reports_without_consent": True,
+        "request_deadline_s": 3.0,
+    }
+    values.update(overrides)
+    return Settings.model_validate(values)
+
+
+@pytest.fixture
+def broker_factory(
+    aiohttp_client: AiohttpClient, nodes: Nodes, redis_prefix: str, redis_client: aioredis.Redis
+) -> Callable[..., Awaitable[TestClient]]:  # type: ignore[type-arg]
+    """Builds the real app for these nodes; keyword arguments override settings."""
+
+    async def make(**overrides: object) -> TestClient:  # type: ignore[type-arg]
+        return await aiohttp_client(create_app(settings_for(nodes, redis_prefix, **overrides)))
+
+    return make

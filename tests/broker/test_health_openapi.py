@@ -1,0 +1,52 @@
+"""GET /healthz and GET /openapi.json, and JSON errors for unknown endpoints."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from aiohttp.test_utils import TestClient
+
+from merge.regions import Region
+from tests.broker.conftest import Nodes
+
+Factory = Callable[..., Awaitable[TestClient]]  # type: ignore[type-arg]
+
+
+async def test_health_reports_each_region(broker_factory: Factory, nodes: Nodes) -> None:
+    client = await broker_factory()
+    response = await client.get("/healthz")
+    assert response.status == 200
+    body = await response.json()
+    assert body["status"] == "ok"
+    assert body["store"] == "ok"
+    assert [r["health"] for r in body["regions"]] == ["SERVING"] * 3
+
+    await nodes.stop(Region.TIANJIN)
+    body = await (await client.get("/healthz")).json()
+    assert body["status"] == "degraded"
+    tianjin = next(r for r in body["regions"] if r["code"] == "120000")
+    assert tianjin["health"] != "SERVING"
+
+
+async def test_openapi_describes_every_endpoint(broker_factory: Factory) -> None:
+    client = await broker_factory()
+    spec = await (await client.get("/openapi.json")).json()
+    assert spec["openapi"].startswith("3.1")
+    routes = {
+        (method.upper(), resource.canonical)
+        for resource in client.app.router.resources()
+        for method in {route.method for route in resource}
+        if method != "HEAD"
+    }
+    documented = {(method.upper(), path) for path, ops in spec["paths"].items() for method in ops}
+    assert routes == documented
+    request_schema = spec["components"]["schemas"]["ReportRequestBody"]
+    assert set(request_schema["properties"]) == {"subject", "edition", "window_years", "purpose"}
+    assert "Report" in spec["components"]["schemas"]
+
+
+async def test_unknown_endpoint_is_json_404(broker_factory: Factory) -> None:
+    client = await broker_factory()
+    response = await client.get("/nope")
+    assert response.status == 404
+    assert (await response.json())["error"]["code"] == "not_found"
