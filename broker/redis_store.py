@@ -80,4 +80,8 @@ class BrokerStore:
         key = f"{self._prefix}queries:{self.subject_key(subject)}"
         async with store_errors("query history"):
             rows = await self._redis.xrevrange(key, count=count)
-        return [json.loads(fields[b"entry"]) for _id, fields in rows]
+        entries: list[dict[str, str]] = []
+        for _id, fields in rows or []:
+            if fields and b"entry" in fields:
+                entries.append(json.loads(fields[b"entry"]))
+        return entries

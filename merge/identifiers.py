@@ -77,23 +77,26 @@ class Subject:
     __str__ = __repr__
 
 
-def parse_subject(value: str) -> Subject:
-    """Recognise a USCC (18 characters, letters allowed) or a resident ID (17 digits + digit or X).
+def _has_birth_date(compact: str) -> bool:
+    try:
+        ric.get_birth_date(compact)
+    except ValidationError:
+        return False
+    return True
 
-    Both are 18 characters long; a resident ID is all digits except a final X, and a USCC's registration
-    authority code (first character) is never such that both checks pass at once in practice, so the resident
-    ID check is tried first only when the shape fits it.
+
+def parse_subject(value: str) -> Subject:
+    """Recognise a resident ID (17 digits + digit or X, with a real birth date) or else a USCC.
+
+    Both are 18 characters long and a USCC may be all digits, so the shape alone does not decide. A string with
+    the resident-ID shape and a valid birth date in positions 7–14 is taken as a resident ID and must pass its
+    own checksum: a mistyped resident ID must never slip through as a USCC whose check character it happens to
+    satisfy.
     """
     compact = value.strip().replace(" ", "").upper()
     if not compact:
         raise InvalidIdentifier("subject identifier", "empty")
-    looks_like_ric = len(compact) == 18 and compact[:17].isdigit() and (compact[17].isdigit() or compact[17] == "X")
-    if looks_like_ric:
-        try:
-            return Subject(SubjectKind.PERSON, validate_resident_id(compact))
-        except InvalidIdentifier as ric_error:
-            try:
-                return Subject(SubjectKind.ENTERPRISE, validate_uscc(compact))
-            except InvalidIdentifier:
-                raise ric_error from None
+    ric_shape = len(compact) == 18 and compact[:17].isdigit() and (compact[17].isdigit() or compact[17] == "X")
+    if ric_shape and _has_birth_date(compact):
+        return Subject(SubjectKind.PERSON, validate_resident_id(compact))
     return Subject(SubjectKind.ENTERPRISE, validate_uscc(compact))
