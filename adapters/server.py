@@ -1,0 +1,251 @@
+"""The regional node's gRPC server: ``jjj.credit.v1.RegionAdapter`` plus health and reflection.
+
+Contracts:
+
+* ``QueryRecords`` validates the request (``INVALID_ARGUMENT`` naming the field, resident IDs masked), checks
+  the warrant through the :class:`WarrantVerifier` seam (``PERMISSION_DENIED`` when rejected), then streams the
+  subject's records in pages of at most ``page_size`` followed by exactly one ``QuerySummary`` whose counts
+  equal what was sent.
+* Minimise at the source (invariant 4): only records the edition shows (:func:`merge.edition_rules.shows` with
+  ``as_of = window_to``) in domains this node covers ever leave the node.
+* A cancelled call or a passed deadline stops the database read at once: grpc cancels the handler task and the
+  record iterator is closed.
+* One log line per query: request id, masked subject, edition, count, milliseconds. Never record content, and
+  never a database error's text (it can quote the query's parameters, i.e. a full resident ID).
+
+The server depends on a :class:`RecordSource`, not on SQL: :class:`adapters.store.SqlRecordStore` is one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import Counter
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Protocol
+
+import grpc
+from grpc_health.v1 import _async as health_aio  # grpc.aio HealthServicer; grpc-stubs only types the sync one
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from adapters.convert import (
+    EDITION_TO_PROTO,
+    PROTOCOL_VERSION,
+    RECORD_KIND_TO_PROTO,
+    REQUEST_ID,
+    SERVICE_NAME,
+    InvalidRequest,
+    QueryScope,
+    query_scope_from_proto,
+    record_to_proto,
+    timestamp_from_datetime,
+)
+from merge.domains import DEFAULT_COVERAGE, DOMAIN_BY_CODE, domain_name
+from merge.edition_rules import AnyRecord, shows
+from merge.identifiers import Subject, mask_resident_id
+from merge.regions import Region
+from protos.credit.v1 import adapter_pb2, adapter_pb2_grpc
+
+log = logging.getLogger(__name__)
+
+MAX_PAGE_SIZE = 1000
+
+
+class RecordSource(Protocol):
+    """Where a node reads its records (the SQL store, in production and in tests)."""
+
+    def query(self, subject: Subject, window_from: date, window_to: date) -> AsyncIterator[AnyRecord]:
+        """The subject's records in the window, streamed in a stable order; closable early (``aclose``)."""
+        ...
+
+    async def data_as_of(self) -> datetime:
+        """When the data was last brought up to date (timezone-aware)."""
+        ...
+
+
+# ---- consent seam -----------------------------------------------------------------------------------------
+
+
+class WarrantRejected(Exception):
+    """The warrant does not authorise the query; the message is a short reason, sent to the caller."""
+
+
+class WarrantVerifier(Protocol):
+    """SEAM for invariant 3 (consent before every query): return if ``warrant`` covers ``scope``, else raise
+    :class:`WarrantRejected`. The consent issue supplies the verifying implementation."""
+
+    async def verify(self, warrant: bytes, scope: QueryScope) -> None: ...
+
+
+class NoWarrantCheck:
+    """Accepts every warrant, including an empty one. The default until warrant verification lands."""
+
+    async def verify(self, warrant: bytes, scope: QueryScope) -> None:
+        return None
+
+
+# ---- configuration -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class NodeConfig:
+    """A node's settings. ``covered_domains=()`` means the region's default coverage.
+
+    ``latency_ms`` is an injected service delay (benchmarks, deadline tests); 0 in production.
+    """
+
+    region: Region
+    covered_domains: tuple[str, ...] = ()
+    page_size: int = 200
+    max_page_size: int = MAX_PAGE_SIZE
+    latency_ms: float = 0.0
+
+    def __post_init__(self) -> None:
+        if not self.covered_domains:
+            object.__setattr__(self, "covered_domains", DEFAULT_COVERAGE[self.region])
+        unknown = [code for code in self.covered_domains if code not in DOMAIN_BY_CODE]
+        if unknown:
+            raise ValueError(f"covered_domains: not in the shared catalogue: {', '.join(unknown)}")
+        if not 1 <= self.max_page_size <= MAX_PAGE_SIZE:
+            raise ValueError(f"max_page_size: must be between 1 and {MAX_PAGE_SIZE}")
+        if not 1 <= self.page_size <= self.max_page_size:
+            raise ValueError("page_size: must be between 1 and max_page_size")
+        if self.latency_ms < 0:
+            raise ValueError("latency_ms: must not be negative")
+
+
+# ---- the service ------------------------------------------------------------------------------------------
+
+
+class RegionAdapterService(adapter_pb2_grpc.RegionAdapterServicer):
+    """``RegionAdapter`` over one :class:`RecordSource`."""
+
+    def __init__(self, source: RecordSource, config: NodeConfig, verifier: WarrantVerifier) -> None:
+        self._source = source
+        self._config = config
+        self._verifier = verifier
+        self._covered = frozenset(config.covered_domains)
+
+    async def Describe(
+        self,
+        request: adapter_pb2.DescribeRequest,
+        context: grpc.aio.ServicerContext[adapter_pb2.DescribeRequest, adapter_pb2.DescribeResponse],
+    ) -> adapter_pb2.DescribeResponse:
+        region = self._config.region
+        return adapter_pb2.DescribeResponse(
+            region_code=region.code,
+            region_name=region.display_name,
+            protocol_version=PROTOCOL_VERSION,
+            domains=[adapter_pb2.Domain(code=c, name=domain_name(c)) for c in self._config.covered_domains],
+            record_kinds=list(RECORD_KIND_TO_PROTO.values()),
+            editions=list(EDITION_TO_PROTO.values()),
+            data_as_of=timestamp_from_datetime(await self._source.data_as_of()),
+        )
+
+    async def QueryRecords(
+        self,
+        request: adapter_pb2.QueryRecordsRequest,
+        context: grpc.aio.ServicerContext[adapter_pb2.QueryRecordsRequest, adapter_pb2.QueryRecordsResponse],
+    ) -> AsyncIterator[adapter_pb2.QueryRecordsResponse]:
+        started = time.perf_counter()
+        request_id = request.request_id if REQUEST_ID.fullmatch(request.request_id) else "-"
+        subject_log, edition_log, outcome = mask_resident_id(request.subject_id), "-", "error"
+        counts: Counter[str] = Counter()  # records sent so far, by domain (also logged when cancelled)
+        try:
+            try:
+                scope = query_scope_from_proto(request, self._config.region)
+            except InvalidRequest as exc:
+                outcome = "invalid"
+                await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
+            subject_log, edition_log = scope.subject.masked, scope.edition.value
+            try:
+                await self._verifier.verify(request.warrant, scope)
+            except WarrantRejected as exc:
+                outcome = "refused"
+                await context.abort(grpc.StatusCode.PERMISSION_DENIED, f"warrant: {exc}")
+            if self._config.latency_ms > 0:
+                await asyncio.sleep(self._config.latency_ms / 1000)
+            page_size = min(request.page_size or self._config.page_size, self._config.max_page_size)
+            async for page in self._pages(scope, page_size, counts):
+                yield page
+            summary = adapter_pb2.QuerySummary(
+                count_by_domain=dict(counts),
+                total=sum(counts.values()),
+                data_as_of=timestamp_from_datetime(await self._source.data_as_of()),
+                covered_domains=self._config.covered_domains,
+                region_code=self._config.region.code,
+            )
+            yield adapter_pb2.QueryRecordsResponse(summary=summary)
+            outcome = "ok"
+        except asyncio.CancelledError:
+            outcome = "cancelled"
+            raise
+        except Exception as exc:
+            if outcome in ("invalid", "refused"):
+                raise  # the abort raised above
+            # Type only: a database error's text may quote the subject identifier.
+            log.error("query %s failed: %s", request_id, type(exc).__name__)
+            await context.abort(grpc.StatusCode.INTERNAL, "internal error")
+        finally:
+            ms = (time.perf_counter() - started) * 1000
+            log.info(
+                "query request_id=%s subject=%s edition=%s outcome=%s count=%d ms=%.1f",
+                request_id, subject_log, edition_log, outcome, sum(counts.values()), ms,
+            )  # fmt: skip
+
+    async def _pages(
+        self, scope: QueryScope, page_size: int, counts: Counter[str]
+    ) -> AsyncIterator[adapter_pb2.QueryRecordsResponse]:
+        """Pages of the records the edition shows; ``counts`` is filled by domain as pages are made."""
+        records = self._source.query(scope.subject, scope.window_from, scope.window_to)
+        page: list[adapter_pb2.Record] = []
+        page_no = 0
+        try:
+            async for record in records:
+                if record.domain not in self._covered or not shows(record, scope.edition, as_of=scope.window_to):
+                    continue
+                page.append(record_to_proto(record))
+                counts[record.domain] += 1
+                if len(page) == page_size:
+                    page_no += 1
+                    yield adapter_pb2.QueryRecordsResponse(page=adapter_pb2.RecordPage(page_no=page_no, records=page))
+                    page = []
+            if page:
+                yield adapter_pb2.QueryRecordsResponse(page=adapter_pb2.RecordPage(page_no=page_no + 1, records=page))
+        finally:
+            # Return the store's connections now, also when the call was cancelled mid-stream.
+            aclose = getattr(records, "aclose", None)
+            if aclose is not None:
+                await aclose()
+
+
+async def create_server(
+    address: str,
+    source: RecordSource,
+    config: NodeConfig,
+    *,
+    verifier: WarrantVerifier | None = None,
+) -> tuple[grpc.aio.Server, int]:
+    """Bind ``address`` (``host:port``, port 0 for any free port), start serving, return the server and port.
+
+    Serves ``RegionAdapter``, ``grpc.health.v1.Health`` (SERVING for "" and for the service) and server
+    reflection. The caller stops it with ``await server.stop(grace)``.
+    """
+    server = grpc.aio.server()
+    service = RegionAdapterService(source, config, verifier or NoWarrantCheck())
+    adapter_pb2_grpc.add_RegionAdapterServicer_to_server(service, server)  # type: ignore[no-untyped-call]
+    health = health_aio.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(health, server)
+    for name in ("", SERVICE_NAME):
+        await health.set(name, health_pb2.HealthCheckResponse.SERVING)
+    reflection.enable_server_reflection(
+        (SERVICE_NAME, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME),
+        server,
+    )
+    port = server.add_insecure_port(address)
+    await server.start()
+    return server, port
