@@ -49,6 +49,24 @@ def _demo(args: argparse.Namespace) -> int:
     return run_demo(port=args.port, seed=args.seed, subjects=args.subjects, data_dir=args.data_dir)
 
 
+def _keys(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from broker.keys import add_signing_key, init_keys, load_keyring
+
+    directory = Path(args.dir)
+    if args.action == "init":
+        ring = init_keys(directory, force=args.force)
+        print(
+            f"keys in {directory}: active signing key {ring.active_kid}, CA {ring.ca_cert}, signer {ring.signer_cert}"
+        )
+    else:
+        kid = add_signing_key(directory)
+        ring = load_keyring(directory)
+        print(f"new active signing key {kid}; {len(ring.keys) - 1} older key(s) kept for verification")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="jjj", description="jjj: one login, three regions (京津冀).")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
@@ -65,6 +83,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--subjects", type=int, default=200, help="subjects seeded per region (default 200)")
     demo.add_argument("--data-dir", default="var/demo", help="where the demo keeps its databases (default var/demo)")
     demo.set_defaults(func=_demo)
+
+    keys = sub.add_parser("keys", help="make (init) or rotate the broker's signing keys and development CA")
+    keys.add_argument("action", choices=["init", "rotate"])
+    keys.add_argument("--dir", default="var/keys", help="keys directory (default var/keys, as JJJ_KEYS_DIR)")
+    keys.add_argument("--force", action="store_true", help="init: replace the development CA and certificate")
+    keys.set_defaults(func=_keys)
 
     sub.add_parser("adapter", help="a regional adapter node: serve, import, seed (jjj adapter --help)", add_help=False)
     return parser

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -22,6 +24,9 @@ class Settings(BaseSettings):
     subject_key_secret: SecretStr = SecretStr("jjj-development-subject-key")
     #: Every key the broker writes starts with this, so that several deployments (or test runs) share a server.
     redis_prefix: str = "jjj:"
+
+    #: Signing keys and the PDF certificate (see broker/keys.py); `jjj keys init` creates a development set.
+    keys_dir: Path = Path("var/keys")
 
     node_beijing: str = "127.0.0.1:50051"
     node_tianjin: str = "127.0.0.1:50052"
