@@ -20,6 +20,7 @@ from broker.fanout import RegionFetcher, fan_out
 from broker.redis_store import BrokerStore
 from broker.requests import ReportRequestBody
 from broker.settings import Settings
+from consent.authority import QueryAuthority
 from merge.canonical import canonical_json
 from merge.merging import merge_report
 from merge.regions import Region
@@ -55,7 +56,7 @@ class ReportService:
         self._fetchers = tuple(fetchers)
         self._clock = clock
 
-    async def issue(self, request: ReportRequestBody, *, request_id: str, requester: str) -> IssuedReport:
+    async def issue(self, request: ReportRequestBody, *, request_id: str, authority: QueryAuthority) -> IssuedReport:
         deadline = asyncio.get_running_loop().time() + self._settings.request_deadline_s
         subject = request.parsed_subject
         issued_at = self._clock.now()
@@ -97,7 +98,9 @@ class ReportService:
             {
                 "time": issued_at.isoformat(),
                 "report_no": report_no,
-                "requester": requester,
+                "grant": authority.grant_id,
+                "grantee": authority.grantee_id,
+                "grantee_name": authority.grantee_name,
                 "purpose": request.purpose,
                 "edition": request.edition.value,
                 "complete": str(report.complete).lower(),

@@ -8,6 +8,7 @@ from broker.appkeys import REPORTS, SETTINGS
 from broker.errors import ConsentRequired
 from broker.middleware import REQUEST_ID
 from broker.requests import parse_report_request, read_json
+from consent.authority import SELF_GRANT, QueryAuthority
 
 
 async def create_report(request: web.Request) -> web.Response:
@@ -19,7 +20,14 @@ async def create_report(request: web.Request) -> web.Response:
             "reports need the subject's consent; consent grants are not available yet in this build "
             "(development only: set JJJ_DEV_REPORTS_WITHOUT_CONSENT=true)"
         )
-    issued = await request.app[REPORTS].issue(body, request_id=request[REQUEST_ID], requester="development switch")
+    authority = QueryAuthority(
+        subject=body.parsed_subject,
+        grant_id=SELF_GRANT,
+        grantee_id="development-switch",
+        grantee_name="development switch (no consent check)",
+        purpose=body.purpose,
+    )
+    issued = await request.app[REPORTS].issue(body, request_id=request[REQUEST_ID], authority=authority)
     return web.Response(
         body=issued.body,
         content_type="application/json",
