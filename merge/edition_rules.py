@@ -83,9 +83,8 @@ def shows(record: AnyRecord, edition: Edition, as_of: date) -> bool:
             return False
         if rule.omit_repaired and is_repaired(record):
             return False
-        if rule.omit_past_publicity and record.publicity_until is not None and record.publicity_until < as_of:
-            return False
-        return True
+        past_publicity = record.publicity_until is not None and record.publicity_until < as_of
+        return not (rule.omit_past_publicity and past_publicity)
     if isinstance(record, DishonestyListEntry):
         removed = record.removed_on is not None and record.removed_on <= as_of
         return not (rule.omit_removed_list_entries and removed)

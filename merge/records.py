@@ -119,6 +119,9 @@ class DishonestyListEntry(_RecordBase):
     """An entry on a serious-dishonesty list (严重失信主体名单)."""
 
     kind: Literal[RecordKind.DISHONESTY_LIST_ENTRY] = RecordKind.DISHONESTY_LIST_ENTRY
+    # The listed subject: USCC for an enterprise, resident ID for a person (the store queries on these).
+    uscc: str = ""
+    id_number: str = ""
     list_name: str
     authority_name: str
     listed_on: date
@@ -139,6 +142,9 @@ class CoerciveMeasure(_RecordBase):
     """An administrative coercive measure (行政强制)."""
 
     kind: Literal[RecordKind.COERCIVE_MEASURE] = RecordKind.COERCIVE_MEASURE
+    # The subject the measure was taken against: USCC for an enterprise, resident ID for a person.
+    uscc: str = ""
+    id_number: str = ""
     document_no: str
     measure_type: str
     reason: str = ""
