@@ -59,3 +59,10 @@ class NotFound(ApiError):
 class MethodNotAllowed(ApiError):
     status = 405
     code = "method_not_allowed"
+
+
+class CalendarUnavailable(ApiError):
+    """The working-day calendar does not cover the application date, so the window cannot be computed."""
+
+    status = 503
+    code = "calendar_unavailable"

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Protocol
 
 from adapters.client import RegionQuery
-from broker.errors import InvalidRequest
+from broker.errors import CalendarUnavailable
 from broker.fanout import RegionFetcher, fan_out
 from broker.redis_store import BrokerStore
 from broker.requests import ReportRequestBody
@@ -66,7 +66,8 @@ class ReportService:
                 application_date, request.window_years, request.edition, self._settings.window_lag_working_days
             )
         except ValueError as exc:
-            raise InvalidRequest(f"window_years: {exc}", field="window_years") from None
+            # window_years was validated with the request; what is left is the calendar (lag over an unknown year).
+            raise CalendarUnavailable(str(exc)) from None
 
         # The store is touched before any region is asked: if it is down, nothing is queried (fail closed).
         report_no = await self._store.next_report_no(issued_at)
