@@ -1,0 +1,136 @@
+"""``jjj adapter …`` / ``jjj-adapter …``: import a 双公示 CSV, seed synthetic data, serve a regional node.
+
+The top-level ``jjj`` command delegates ``jjj adapter ARGS`` to :func:`main` with ``ARGS``; the ``jjj-adapter``
+console script calls :func:`main` directly. A node never needs the broker's code: nothing here imports it.
+
+Exit codes: 0 success, 1 failure (bad rows, database unreachable, …), 2 bad command line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+
+from adapters.csv_import import import_csv
+from adapters.seed import generate
+from adapters.store import SqlRecordStore, normalise_url
+from merge.regions import Region
+
+DB_ENV = "JJJ_ADAPTER_DB"
+#: Records written per transaction while seeding; progress is printed after each batch.
+SEED_BATCH = 5000
+
+
+def default_db(region: Region) -> str:
+    """``$JJJ_ADAPTER_DB`` or a SQLite file ``var/jjj/<region>.db`` under the current directory."""
+    return os.environ.get(DB_ENV) or f"sqlite+aiosqlite:///var/jjj/{region.value}.db"
+
+
+def _region(value: str) -> Region:
+    try:
+        return Region.parse(value)
+    except ValueError:
+        choices = ", ".join(f"{r.value} ({r.code})" for r in Region)
+        raise argparse.ArgumentTypeError(f"unknown region {value!r}; choose one of {choices}") from None
+
+
+def _shown_url(url: str) -> str:
+    return make_url(normalise_url(url)).render_as_string(hide_password=True)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="jjj adapter", description="A regional credit node (京津冀).")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    def common(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("--region", type=_region, required=True, help="beijing, tianjin or hebei (or 110000 …)")
+        sub.add_argument("--db", help=f"database URL (default: ${DB_ENV} or sqlite+aiosqlite:///var/jjj/REGION.db)")
+
+    imp = commands.add_parser("import", help="import a 双公示 administrative-penalty CSV (all rows or none)")
+    imp.add_argument("file", type=Path, metavar="FILE.csv")
+    common(imp)
+
+    seed = commands.add_parser("seed", help="write deterministic synthetic records")
+    common(seed)
+    seed.add_argument("--subjects", type=int, default=200, help="region-specific subjects (default 200)")
+    seed.add_argument("--seed", type=int, default=1, help="random seed; same seed, same data (default 1)")
+
+    serve = commands.add_parser("serve", help="run the gRPC node")
+    common(serve)
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=50051)
+    serve.add_argument("--latency-ms", type=float, default=0.0, help="added delay per query (demos, tests)")
+    return parser
+
+
+async def _import(args: argparse.Namespace, db: str, out: TextIO, err: TextIO) -> int:
+    if not args.file.is_file():
+        print(f"error: {args.file}: no such file", file=err)
+        return 1
+    store = await SqlRecordStore.open(db, args.region)
+    try:
+        report = await import_csv(store, args.file, args.region)
+    finally:
+        await store.close()
+    if not report.ok:
+        for error in report.errors:
+            print(f"{args.file}: {error}", file=err)
+        print(f"{len(report.errors)} problem(s) found; nothing was imported", file=err)
+        return 1
+    print(f"imported {report.new} new records ({report.already_present} already present)", file=out)
+    return 0
+
+
+async def _seed(args: argparse.Namespace, db: str, out: TextIO, err: TextIO) -> int:
+    if args.subjects < 0:
+        print("error: --subjects must be 0 or more", file=err)
+        return 2
+    store = await SqlRecordStore.open(db, args.region)
+    total = new = 0
+    try:
+        batch = []
+        for record in generate(args.region, args.subjects, args.seed):
+            batch.append(record)
+            if len(batch) == SEED_BATCH:
+                new += await store.add_records(batch)
+                total += len(batch)
+                batch = []
+                print(f"… {total} records written", file=err, flush=True)
+        new += await store.add_records(batch)
+        total += len(batch)
+        stored = await store.count()
+    finally:
+        await store.close()
+    print(
+        f"seeded {args.region.value} ({args.region.code}) with seed {args.seed}: {total} records for "
+        f"{args.subjects} subjects plus the shared pool; {new} new, {stored} in {_shown_url(db)}",
+        file=out,
+    )
+    return 0
+
+
+def main(argv: list[str] | None = None, *, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    """Run one command; returns the exit code (argparse's 2 for a bad command line)."""
+    out, err = out or sys.stdout, err or sys.stderr
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else 2
+    db = args.db or default_db(args.region)
+    if args.command == "serve":
+        from adapters import node  # the gRPC stack loads only for the command that needs it
+
+        return node.serve(args.region, normalise_url(db), args.host, args.port, args.latency_ms)
+    command = _import if args.command == "import" else _seed
+    try:
+        return asyncio.run(command(args, db, out, err))
+    except (ValueError, OSError, SQLAlchemyError) as exc:
+        print(f"error: {exc}", file=err)
+        return 1
