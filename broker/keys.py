@@ -46,7 +46,8 @@ class KeyRing:
 
     def public_jwks(self) -> dict[str, Any]:
         """RFC 7517 JWKS of every public signing key (``/.well-known/jwks.json``)."""
-        return KeySet([self._public(kid) for kid in sorted(self.keys)]).as_dict(private=False)
+        jwks: dict[str, Any] = dict(KeySet([self._public(kid) for kid in sorted(self.keys)]).as_dict(private=False))
+        return jwks
 
     def verification_keys(self) -> KeySet:
         return KeySet([self.keys[kid] for kid in sorted(self.keys)])
