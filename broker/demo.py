@@ -68,8 +68,15 @@ class Supervisor:
         self.children.append(child)
         return child
 
-    def dead(self) -> Child | None:
-        return next((c for c in self.children if c.process.poll() is not None), None)
+    def dead(self, *, essential_only: bool = False) -> Child | None:
+        return next(
+            (
+                c
+                for c in self.children
+                if c.process.poll() is not None and not (essential_only and c.name.startswith("node-"))
+            ),
+            None,
+        )
 
     def stop_all(self) -> None:
         for child in reversed(self.children):
@@ -217,10 +224,17 @@ def run_demo(*, port: int, seed: int, subjects: int, data_dir: str) -> int:
         supervisor.start("broker", f"http://127.0.0.1:{port}", [sys.executable, "-m", "broker", "serve"], env)
         _wait_healthy(f"http://127.0.0.1:{port}/healthz", supervisor)
         _print_ready(port, supervisor, seed)
+        reported: set[str] = set()
         while not stopping:
-            if (child := supervisor.dead()) is not None:
+            # A node going down is part of what the demo shows (the region becomes "unavailable"), so only the
+            # broker or Redis exiting ends the demo.
+            if (child := supervisor.dead(essential_only=True)) is not None:
                 print(f"jjj demo: {child.name} exited (code {child.process.returncode}):\n{_tail(child.log)}")
                 return 1
+            for node in supervisor.children:
+                if node.name not in reported and node.process.poll() is not None:
+                    reported.add(node.name)
+                    print(f"jjj demo: {node.name} stopped; its region is now reported as unavailable", flush=True)
             time.sleep(0.5)
         print("\nstopping …", flush=True)
         return 0

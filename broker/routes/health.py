@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import json
+from functools import partial
 
 from aiohttp import web
 
@@ -28,4 +30,6 @@ async def healthz(request: web.Request) -> web.Response:
     # The broker itself is up whenever it answers; "degraded" tells operators a report would be incomplete
     # (a region down) or refused (store down).
     overall = "ok" if all_serving and store == "ok" else "degraded"
-    return web.json_response({"status": overall, "store": store, "regions": regions})
+    return web.json_response(
+        {"status": overall, "store": store, "regions": regions}, dumps=partial(json.dumps, ensure_ascii=False)
+    )
