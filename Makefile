@@ -6,11 +6,16 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DEMO_ARGS ?=
+BENCH_ARGS ?=
 
 .PHONY: demo test check fmt protos system services venv bench clean
 
 demo: venv
 	$(PY) -m broker demo $(DEMO_ARGS)
+
+# Benchmarks (issue 5): a table, and JSON in bench/results/. `make bench BENCH_ARGS=--quick` for a first look.
+bench: venv services
+	$(PY) -m bench $(BENCH_ARGS)
 
 test: venv services check
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -24,6 +24,8 @@ from adapters.store import SqlRecordStore, normalise_url
 from merge.regions import Region
 
 DB_ENV = "JJJ_ADAPTER_DB"
+#: The broker's JWKS (file or http(s) URL) that query warrants are checked against (``--broker-jwks``).
+JWKS_ENV = "JJJ_BROKER_JWKS"
 #: Records written per transaction while seeding; progress is printed after each batch.
 SEED_BATCH = 5000
 
@@ -67,6 +69,16 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=50051)
     serve.add_argument("--latency-ms", type=float, default=0.0, help="added delay per query (demos, tests)")
+    serve.add_argument(
+        "--broker-jwks",
+        metavar="FILE|URL",
+        help=f"the broker's public keys (JWKS) that every query's warrant must be signed with (default ${JWKS_ENV})",
+    )
+    serve.add_argument(
+        "--insecure-no-warrant-check",
+        action="store_true",
+        help="DEVELOPMENT ONLY: answer queries without checking their warrants (consent is not enforced)",
+    )
     return parser
 
 
@@ -127,7 +139,17 @@ def main(argv: list[str] | None = None, *, out: TextIO | None = None, err: TextI
     if args.command == "serve":
         from adapters import node  # the gRPC stack loads only for the command that needs it
 
-        return node.serve(args.region, normalise_url(db), args.host, args.port, args.latency_ms)
+        # Fail closed (invariant 3): a node never answers unchecked queries unless told so explicitly.
+        jwks = args.broker_jwks or os.environ.get(JWKS_ENV) or None
+        if (jwks is None) == (not args.insecure_no_warrant_check):
+            print("error: give --broker-jwks FILE|URL (or $JJJ_BROKER_JWKS), or --insecure-no-warrant-check "
+                  "for development, not both and not neither", file=err)  # fmt: skip
+            return 2
+        try:
+            return node.serve(args.region, normalise_url(db), args.host, args.port, args.latency_ms, broker_jwks=jwks)
+        except (ValueError, OSError) as exc:
+            print(f"error: {exc}", file=err)
+            return 1
     command = _import if args.command == "import" else _seed
     try:
         return asyncio.run(command(args, db, out, err))

@@ -11,6 +11,7 @@ messages name fields only and never quote record content (invariant 2: no record
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -69,9 +70,17 @@ _WIRE_BODIES: dict[str, type[Message]] = {
 }
 
 
-def _field_types(model: type[BaseModel], name: str) -> set[type]:
+@functools.cache
+def _field_types(model: type[BaseModel], name: str) -> frozenset[type]:
+    # Cached: reading ``model_fields`` goes through a pydantic descriptor, and this runs for every field of
+    # every record received (it was most of the broker's cost of converting a record).
     annotation = model.model_fields[name].annotation
-    return set(get_args(annotation)) if isinstance(annotation, UnionType) else {annotation}  # type: ignore[arg-type]
+    return frozenset(get_args(annotation)) if isinstance(annotation, UnionType) else frozenset({annotation})  # type: ignore[arg-type]
+
+
+@functools.cache
+def _field_names(model: type[BaseModel]) -> frozenset[str]:
+    return frozenset(model.model_fields)
 
 
 # ---- timestamps -------------------------------------------------------------------------------------------
@@ -163,7 +172,7 @@ def record_from_proto(message: adapter_pb2.Record, region_code: str) -> AnyRecor
     for descriptor in body.DESCRIPTOR.fields:
         name = descriptor.name
         value = getattr(body, name)
-        if name not in model.model_fields:
+        if name not in _field_names(model):
             raise ValueError(f"{body_name}.{name}: no such field in the model")
         types = _field_types(model, name)
         if isinstance(value, str) and value == "" and str not in types:

@@ -22,6 +22,7 @@ def _serve(args: argparse.Namespace) -> int:
     from aiohttp import web
     from pydantic import ValidationError
 
+    from broker.access_log import PathOnlyAccessLogger
     from broker.app import create_app
     from broker.settings import Settings
 
@@ -35,11 +36,20 @@ def _serve(args: argparse.Namespace) -> int:
     except ValidationError as exc:
         print(f"jjj serve: invalid configuration:\n{exc}", file=sys.stderr)
         return 2
-    if settings.dev_reports_without_consent:
-        logging.getLogger("jjj.broker").warning(
-            "DEVELOPMENT SWITCH ON: reports are served without consent (JJJ_DEV_REPORTS_WITHOUT_CONSENT)"
-        )
-    web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None)
+    from broker.keys import KeysMissing, load_keyring
+
+    try:
+        load_keyring(settings.keys_dir)  # checked here too, so a missing key set is one clear line, not a traceback
+    except KeysMissing as exc:
+        print(f"jjj serve: {exc}", file=sys.stderr)
+        return 2
+    web.run_app(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        print=None,
+        access_log_class=PathOnlyAccessLogger,
+    )
     return 0
 
 
@@ -90,7 +100,17 @@ def build_parser() -> argparse.ArgumentParser:
     keys.add_argument("--force", action="store_true", help="init: replace the development CA and certificate")
     keys.set_defaults(func=_keys)
 
+    from broker import audit_cli  # argparse only; the command's work imports lazily inside it
+
+    audit_cli.add_parser(sub)
+
+    from broker.accounts_cli import add_parsers
+
+    add_parsers(sub)
+
     sub.add_parser("adapter", help="a regional adapter node: serve, import, seed (jjj adapter --help)", add_help=False)
+    sub.add_parser("bench", help="run the benchmarks: jjj bench [--quick] [--json] (jjj bench --help)", add_help=False)
+    sub.add_parser("report", help="issue one report from the command line (jjj report --help)", add_help=False)
     return parser
 
 
@@ -100,6 +120,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         from adapters.cli import main as adapter_main
 
         return adapter_main(args_list[1:])
+    if args_list and args_list[0] == "bench":
+        from bench.runner import main as bench_main
+
+        return bench_main(args_list[1:])
+    if args_list and args_list[0] == "report":
+        from broker.report_cli import main as report_main
+
+        logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+        return report_main(args_list[1:])
     args = build_parser().parse_args(args_list)
     _configure_logging(args.verbose)
     result: int = args.func(args)

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 
+from broker.demo_consent import seed_consent, walkthrough
 from merge.regions import REGION_ORDER, Region
 
 _PREFERRED_NODE_PORTS = {Region.BEIJING: 50051, Region.TIANJIN: 50052, Region.HEBEI: 50053}
@@ -167,7 +168,20 @@ def _start_redis(data: Path, supervisor: Supervisor) -> str:
     raise RuntimeError(f"redis-server did not start:\n{_tail(supervisor.logs / 'redis.log')}")
 
 
-def _print_ready(port: int, supervisor: Supervisor, seed: int) -> None:
+def _wait_http(url: str, supervisor: Supervisor) -> None:
+    deadline = time.monotonic() + _STARTUP_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if (child := supervisor.dead()) is not None:
+            raise RuntimeError(f"{child.name} exited early (code {child.process.returncode}):\n{_tail(child.log)}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):  # noqa: S310 - loopback URL we built
+                return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.2)
+    raise RuntimeError(f"{url} did not answer within {_STARTUP_TIMEOUT_S:.0f} s")
+
+
+def _print_ready(port: int, supervisor: Supervisor, seed: int, consent_text: str = "") -> None:
     from adapters.seed import demo_subjects
 
     print("\njjj demo is running (Ctrl-C stops everything):\n")
@@ -177,15 +191,21 @@ def _print_ready(port: int, supervisor: Supervisor, seed: int) -> None:
     subjects = demo_subjects(seed)
     for subject in subjects:
         print(f"  {subject.identifier}  {subject.name}  ({subject.note})")
-    example = next((s for s in subjects if s.kind == "enterprise"), subjects[0])
-    body = json.dumps(
-        {"subject": example.identifier, "edition": "standard", "window_years": 3, "purpose": "bidding"},
-        ensure_ascii=False,
-    )
-    print("\nExample request:\n")
-    print(f"  curl -s -X POST http://127.0.0.1:{port}/v1/reports \\")
-    print(f"       -H 'Content-Type: application/json' -d '{body}' | python3 -m json.tool\n")
+    print(consent_text, end="")
     print(f"Health: curl -s http://127.0.0.1:{port}/healthz   API: http://127.0.0.1:{port}/openapi.json\n", flush=True)
+
+
+def _broker_keys(data: Path) -> tuple[Path, Path]:
+    """The broker's signing keys (``$JJJ_KEYS_DIR`` or ``<data>/keys``, made if missing) and its public JWKS
+    written to ``<data>/broker-jwks.json``, the file every node checks query warrants against."""
+    from broker.keys import init_keys
+
+    keys_dir = Path(os.environ.get("JJJ_KEYS_DIR") or data / "keys").resolve()
+    ring = init_keys(keys_dir)
+    jwks_file = (data / "broker-jwks.json").resolve()
+    jwks_file.write_text(json.dumps(ring.public_jwks(), indent=2) + "\n")
+    print(f"  broker keys: {keys_dir} (active {ring.active_kid}); nodes trust {jwks_file}")
+    return keys_dir, jwks_file
 
 
 def run_demo(*, port: int, seed: int, subjects: int, data_dir: str) -> int:
@@ -208,22 +228,31 @@ def run_demo(*, port: int, seed: int, subjects: int, data_dir: str) -> int:
         print("Preparing regional databases:")
         db_urls = _seed(data, seed, subjects, logs)
         redis_url = os.environ.get("JJJ_REDIS_URL") or _start_redis(data, supervisor)
+        keys_dir, jwks_file = _broker_keys(data)
         env = dict(os.environ)
         env.update(
             JJJ_REDIS_URL=redis_url,
             JJJ_PORT=str(port),
             JJJ_HOST="127.0.0.1",
-            JJJ_DEV_REPORTS_WITHOUT_CONSENT="true",
+            JJJ_KEYS_DIR=str(keys_dir),
         )
         for region in REGION_ORDER:
             node_port = _free_port(_PREFERRED_NODE_PORTS[region])
             env[f"JJJ_NODE_{region.name}"] = f"127.0.0.1:{node_port}"
             argv = [sys.executable, "-m", "adapters", "serve", "--region", region.value,
-                    "--db", db_urls[region], "--host", "127.0.0.1", "--port", str(node_port)]  # fmt: skip
+                    "--db", db_urls[region], "--host", "127.0.0.1", "--port", str(node_port),
+                    "--broker-jwks", str(jwks_file)]  # fmt: skip
             supervisor.start(f"node-{region.value}", f"127.0.0.1:{node_port} ({region.display_name})", argv)
         supervisor.start("broker", f"http://127.0.0.1:{port}", [sys.executable, "-m", "broker", "serve"], env)
         _wait_healthy(f"http://127.0.0.1:{port}/healthz", supervisor)
-        _print_ready(port, supervisor, seed)
+        bank_port = _free_port(8765)
+        bank_secret = seed_consent(redis_url, seed, f"http://127.0.0.1:{bank_port}/callback")
+        bank_env = dict(os.environ, JJJ_DEMO_BANK_SECRET=bank_secret)
+        bank_argv = [sys.executable, "-m", "broker.demo_bank", "--port", str(bank_port),
+                     "--broker", f"http://127.0.0.1:{port}"]  # fmt: skip
+        supervisor.start("bank", f"http://127.0.0.1:{bank_port} (示例银行)", bank_argv, bank_env)
+        _wait_http(f"http://127.0.0.1:{bank_port}/", supervisor)
+        _print_ready(port, supervisor, seed, walkthrough(port, bank_port, seed))
         reported: set[str] = set()
         while not stopping:
             # A node going down is part of what the demo shows (the region becomes "unavailable"), so only the

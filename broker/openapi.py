@@ -12,7 +12,9 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel
 
+from broker.openapi_consent import SECURITY_SCHEMES, consent_paths
 from broker.requests import ReportRequestBody
+from broker.routes.verify_openapi import ISSUANCE_HEADERS, verification_paths
 from merge.report import Report
 
 _REF = "#/components/schemas/{model}"
@@ -70,15 +72,20 @@ def build_spec() -> dict[str, Any]:
                         "their answers. The body is the report's canonical JSON; X-Report-Digest is its SHA-256. "
                         "A report with any region unanswered has complete=false and is not a certificate."
                     ),
+                    "security": [{"session": []}, {"oauth2": ["report:standard"]}],
                     "requestBody": {"required": True, "content": {"application/json": {"schema": request_ref}}},
                     "responses": {
                         "200": {
                             "description": "the report",
-                            "headers": {"X-Report-Digest": {"schema": {"type": "string"}}},
+                            "headers": {"X-Report-Digest": {"schema": {"type": "string"}}, **ISSUANCE_HEADERS},
                             "content": {"application/json": {"schema": report_ref}},
                         },
                         "400": _error("the body is not a JSON object"),
-                        "403": _error("no consent for this query"),
+                        "401": _error("neither a session nor a valid Bearer access token"),
+                        "403": _error(
+                            "no consent for this query (own report only when signed in; a grant must "
+                            "cover subject, edition, window, regions and still be active)"
+                        ),
                         "413": _error("the body is too large"),
                         "422": _error("a field is invalid; `field` names it"),
                         "503": _error("the consent store is unreachable; nothing was queried"),
@@ -94,8 +101,10 @@ def build_spec() -> dict[str, Any]:
             "/openapi.json": {
                 "get": {"summary": "This document", "responses": {"200": {"description": "OpenAPI 3.1"}}}
             },
+            **verification_paths(_error),
+            **consent_paths(_error),
         },
-        "components": {"schemas": components},
+        "components": {"schemas": components, "securitySchemes": SECURITY_SCHEMES},
     }
 
 

@@ -7,6 +7,7 @@ the digest a verifier recomputes.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 from collections.abc import Sequence
@@ -15,11 +16,14 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Protocol
 
 from adapters.client import RegionQuery
-from broker.errors import CalendarUnavailable
+from broker.audit import Action, AuditLog
+from broker.errors import ApiError, CalendarUnavailable
 from broker.fanout import RegionFetcher, fan_out
+from broker.issuance import Issuance, Issuer
 from broker.redis_store import BrokerStore
 from broker.requests import ReportRequestBody
 from broker.settings import Settings
+from broker.warrant_issuer import SignedWarrant, WarrantIssuer
 from consent.authority import QueryAuthority
 from merge.canonical import canonical_json
 from merge.merging import merge_report
@@ -47,16 +51,59 @@ class IssuedReport:
     report: Report
     body: bytes
     digest: str
+    #: The verification code, JWS and snapshot this report was issued with (broker/issuance.py).
+    issuance: Issuance
 
 
 class ReportService:
-    def __init__(self, settings: Settings, store: BrokerStore, fetchers: Sequence[RegionFetcher], clock: Clock) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        store: BrokerStore,
+        fetchers: Sequence[RegionFetcher],
+        clock: Clock,
+        *,
+        issuer: Issuer,
+        warrants: WarrantIssuer,
+        audit: AuditLog,
+    ) -> None:
+        self._issuer = issuer
+        self._warrants = warrants
+        self._audit = audit
         self._settings = settings
         self._store = store
         self._fetchers = tuple(fetchers)
         self._clock = clock
 
     async def issue(self, request: ReportRequestBody, *, request_id: str, authority: QueryAuthority) -> IssuedReport:
+        """Issue the report; every request, issued or failed, is appended to the audit log (invariant 6)."""
+        try:
+            return await self._issue(request, request_id=request_id, authority=authority)
+        except Exception as exc:
+            outcome = f"failed:{exc.code}" if isinstance(exc, ApiError) else f"failed:{type(exc).__name__}"
+            # If the audit store is down too, the original error is what the caller must see.
+            with contextlib.suppress(ApiError):
+                await self._audit_report(authority, request, request_id, outcome, {})
+            raise
+
+    async def _audit_report(
+        self, authority: QueryAuthority, request: ReportRequestBody, request_id: str, outcome: str,
+        detail: dict[str, str],
+    ) -> None:  # fmt: skip
+        await self._audit.append(
+            action=Action.REPORT_ISSUE,
+            actor="subject" if authority.is_self else f"client:{authority.grantee_id}",
+            outcome=outcome,
+            subject=authority.subject,
+            subject_key=self._store.subject_key(authority.subject),
+            grant=authority.grant_id,
+            grantee=authority.grantee_name,
+            purpose=request.purpose,
+            request_id=request_id,
+            detail={"edition": request.edition.value, **detail},
+        )
+
+    async def _issue(self, request: ReportRequestBody, *, request_id: str, authority: QueryAuthority) -> IssuedReport:
         deadline = asyncio.get_running_loop().time() + self._settings.request_deadline_s
         subject = request.parsed_subject
         issued_at = self._clock.now()
@@ -72,13 +119,22 @@ class ReportService:
         # The store is touched before any region is asked: if it is down, nothing is queried (fail closed).
         report_no = await self._store.next_report_no(issued_at)
 
+        # One warrant per region (invariant 3): signed for that region only, so a node cannot replay it elsewhere.
+        # Its iat/exp use the wall clock, not the injected one: the node checks them against its own wall clock.
+        warrants: dict[Region, SignedWarrant] = {}
+
         def make_query(region: Region) -> RegionQuery:
+            warrants[region] = self._warrants.issue(
+                region, authority, edition=request.edition, window_from=window_from, window_to=window_to,
+                now=datetime.now(UTC),
+            )  # fmt: skip
             return RegionQuery(
                 subject=subject,
                 edition=request.edition,
                 window_from=window_from,
                 window_to=window_to,
                 request_id=request_id,
+                warrant=warrants[region].token,
             )
 
         answers = await fan_out(self._fetchers, make_query, deadline)
@@ -93,6 +149,8 @@ class ReportService:
         report = merge_report(query, answers, report_no=report_no, issued_at=issued_at)
         body = canonical_json(report)
         digest = "sha256:" + hashlib.sha256(body).hexdigest()
+        # Every report, complete or not, gets its code, JWS and encrypted snapshot before it is returned.
+        issuance = await self._issuer.issue(report, body, digest)
 
         await self._store.log_query(
             subject,
@@ -108,6 +166,18 @@ class ReportService:
                 "request_id": request_id,
             },
         )
+        regions = ",".join(f"{a.region_code}:{a.status.value}" for a in answers)
+        await self._audit_report(
+            authority,
+            request,
+            request_id,
+            "issued" if report.complete else "issued_incomplete",
+            {
+                "report_no": report_no,
+                "regions": regions,
+                "warrants": ",".join(f"{r.code}:{w.jti}" for r, w in warrants.items()),
+            },
+        )
         log.info(
             "report %s subject=%s edition=%s complete=%s regions=%s records=%d request=%s",
             report_no,
@@ -118,4 +188,4 @@ class ReportService:
             report.summary.total_records,
             request_id,
         )
-        return IssuedReport(report=report, body=body, digest=digest)
+        return IssuedReport(report=report, body=body, digest=digest, issuance=issuance)

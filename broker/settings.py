@@ -41,9 +41,39 @@ class Settings(BaseSettings):
     #: Largest JSON body accepted.
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
 
-    #: DEVELOPMENT SWITCH. Until subject sign-in and consent grants exist, ``POST /v1/reports`` answers only when
-    #: this is true; it is off by default so that no deployment serves reports without consent by accident.
-    dev_reports_without_consent: bool = False
+    #: Signed-in sessions last this long (fixed, not sliding).
+    session_ttl_s: int = Field(default=8 * 3600, ge=60, le=7 * 86400)
+    #: Sign-in attempts allowed per account and per client address in each window.
+    signin_attempts_per_account: int = Field(default=10, ge=1)
+    signin_attempts_per_address: int = Field(default=50, ge=1)
+    signin_window_s: int = Field(default=900, ge=1)
+    #: The OAuth issuer identifier (RFC 8414); unset, the request's own origin (development, tests).
+    oauth_issuer: str | None = None
+    #: Access-token lifetime (issue 3: at most 10 minutes).
+    access_token_lifetime_s: int = Field(default=600, ge=30, le=600)
+    #: Production sign-in through the provincial identity platform (OpenID Connect); off while unset.
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: SecretStr | None = None
+
+    #: Where the broker is reached from outside: verification links and the QR code point here.
+    public_base_url: str = "http://127.0.0.1:8080"
+    #: An issued report's encrypted content (JSON, PDF) lives this long, then only its digest and metadata remain.
+    #: Dongguan keeps reports 10 years; holding content that long would centralise data the regions own.
+    report_validity_days: int = Field(default=30, ge=1, le=3660)
+    #: Metadata outlives the content by this much, so an expired code answers "expired", not "unknown".
+    report_metadata_retention_days: int = Field(default=365, ge=0, le=3660)
+    #: Verification-code attempts allowed per client address and per report number, per window.
+    verify_attempts_per_client: int = Field(default=30, ge=1)
+    verify_attempts_per_report: int = Field(default=20, ge=1)
+    verify_window_s: int = Field(default=600, ge=1)
+    #: Largest file accepted for "is this exactly what was issued?" (PDF or JSON).
+    verify_upload_max_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
+
+    #: Lifetime of a query warrant (consent/warrants.py); nodes refuse anything longer than 60 s.
+    warrant_lifetime_s: int = Field(default=30, ge=1, le=60)
+    #: The audit chain's head is signed every this many entries (and on `jjj audit checkpoint`).
+    audit_checkpoint_every: int = Field(default=100, ge=1)
 
     def node_target(self, region: Region) -> str:
         return {

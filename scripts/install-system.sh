@@ -30,6 +30,13 @@ fi
 need_cmd git git
 need_cmd make make
 need_cmd gcc gcc
+# The report PDF (broker/pdf/): weasyprint's pango and HarfBuzz subsetting (much faster than fontTools), the
+# CJK font every report is set in, and poppler's pdftotext/pdfdetach/pdffonts, which the PDF tests read with.
+need_pkg libpango-1.0-0
+need_pkg libpangoft2-1.0-0
+need_pkg libharfbuzz-subset0
+need_pkg fonts-noto-cjk
+need_cmd pdftotext poppler-utils
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

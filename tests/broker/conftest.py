@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -14,9 +16,12 @@ import redis.asyncio as aioredis
 from aiohttp.test_utils import TestClient
 from pytest_aiohttp import AiohttpClient
 
+from adapters.broker_jwks import BrokerJwks
 from adapters.server import NodeConfig, create_server
 from adapters.store import SqlRecordStore
+from adapters.warrant_check import WarrantCheck
 from broker.app import create_app
+from broker.keys import init_keys
 from broker.settings import Settings
 from merge.records import DishonestyListEntry, Penalty, PenaltyCategory, Procedure, SubjectCategory
 from merge.regions import REGION_ORDER, Region
@@ -90,18 +95,29 @@ class Nodes:
     servers: dict[Region, grpc.aio.Server] = field(default_factory=dict)
     targets: dict[Region, str] = field(default_factory=dict)
     stores: list[SqlRecordStore] = field(default_factory=list)
+    #: Each node's warrant verifier, trusting the test broker's keys (its log is read by the warrant tests).
+    verifiers: dict[Region, WarrantCheck] = field(default_factory=dict)
+    #: The broker's signing keys (``jjj keys init`` in a temporary directory).
+    keys_dir: Path = Path("var/keys")
 
     async def stop(self, region: Region) -> None:
         await self.servers[region].stop(grace=None)
 
 
 async def start_nodes(tmp_path: Path, latency_ms: dict[Region, float] | None = None) -> Nodes:
-    nodes = Nodes()
+    nodes = Nodes(keys_dir=tmp_path / "keys")
+    ring = init_keys(nodes.keys_dir)
+    # The nodes get the broker's public keys the way production does: a JWKS file given by configuration.
+    jwks_file = tmp_path / "broker-jwks.json"
+    jwks_file.write_text(json.dumps(ring.public_jwks()))
     for region in REGION_ORDER:
-        store = await SqlRecordStore.open(f"sqlite+aiosqlite:///{tmp_path / region.value}.db", region)
+        db_url = f"sqlite+aiosqlite:///{tmp_path / region.value}.db"
+        store = await SqlRecordStore.open(db_url, region)
         await store.add_records(region_records(region))
+        verifier = await WarrantCheck.open(db_url, region, await BrokerJwks.load(str(jwks_file)))
+        nodes.verifiers[region] = verifier
         config = NodeConfig(region=region, latency_ms=(latency_ms or {}).get(region, 0.0))
-        server, port = await create_server("127.0.0.1:0", store, config)
+        server, port = await create_server("127.0.0.1:0", store, config, verifier=verifier)
         nodes.servers[region] = server
         nodes.targets[region] = f"127.0.0.1:{port}"
         nodes.stores.append(store)
@@ -111,6 +127,8 @@ async def start_nodes(tmp_path: Path, latency_ms: dict[Region, float] | None = N
 async def stop_nodes(nodes: Nodes) -> None:
     for server in nodes.servers.values():
         await server.stop(grace=None)
+    for verifier in nodes.verifiers.values():
+        await verifier.close()
     for store in nodes.stores:
         await store.close()
 
@@ -129,8 +147,8 @@ def settings_for(nodes: Nodes, redis_prefix: str, **overrides: object) -> Settin
         "node_beijing": nodes.targets[Region.BEIJING],
         "node_tianjin": nodes.targets[Region.TIANJIN],
         "node_hebei": nodes.targets[Region.HEBEI],
-        "dev_reports_without_consent": True,
         "request_deadline_s": 3.0,
+        "keys_dir": nodes.keys_dir,
     }
     values.update(overrides)
     return Settings.model_validate(values)
@@ -146,3 +164,29 @@ def broker_factory(
         return await aiohttp_client(create_app(settings_for(nodes, redis_prefix, **overrides)))
 
     return make
+
+
+PASSWORD = "correct horse battery staple"
+_CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+async def sign_in(client: TestClient, subject: str = ENTERPRISE, name: str = "示例主体") -> str:  # type: ignore[type-arg]
+    """Create ``subject``'s built-in account and sign in through the form, as a browser would; returns the
+    session's CSRF token (send it as ``X-CSRF-Token`` with cookie-authenticated state changes)."""
+    from broker.appkeys import ACCOUNTS
+    from merge.identifiers import parse_subject
+
+    await client.app[ACCOUNTS].add(parse_subject(subject), name, PASSWORD)
+    page = await client.get("/signin")
+    match = _CSRF_FIELD.search(await page.text())
+    assert match is not None
+    response = await client.post(
+        "/signin",
+        data={"subject": subject, "password": PASSWORD, "csrf_token": match.group(1), "next": "/account"},
+        allow_redirects=False,
+    )
+    assert response.status == 303, await response.text()
+    me = await client.get("/v1/me")
+    assert me.status == 200
+    token: str = (await me.json())["csrf_token"]
+    return token

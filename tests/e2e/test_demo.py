@@ -1,20 +1,32 @@
-"""`jjj demo` as a newcomer runs it: real processes, real Redis, real nodes; Ctrl-C stops every child."""
+"""`jjj demo` as a newcomer runs it, driven over HTTP like a browser: real processes, Redis, nodes and bank.
+
+Sign in once as a seeded enterprise, get its three-region report, approve the demo bank's authorization
+request, watch the bank fetch the report, see that query under "who queried me", revoke the grant, and the
+bank's next request is refused. Then stop a node: the next report says that region did not answer. Ctrl-C
+stops every child.
+"""
 
 from __future__ import annotations
 
-import json
+import asyncio
+import html
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
+import aiohttp
 import pytest
 
 pytestmark = pytest.mark.e2e
+
+ENTERPRISE = "91110112WD3EC8YYCL"  # demo_subjects(2026)[0]: records in all three regions
+PASSWORD = "jjj-demo-password"
+_HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)">')
 
 
 def _free_port() -> int:
@@ -24,28 +36,100 @@ def _free_port() -> int:
         return port
 
 
-def _get(url: str) -> dict[str, object]:
-    with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - loopback
-        result: dict[str, object] = json.loads(response.read())
-        return result
+def _hidden_fields(page: str) -> dict[str, str]:
+    return {name: html.unescape(value) for name, value in _HIDDEN.findall(page)}
 
 
-def _children(pid: int) -> set[int]:
-    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True, check=False)
-    return {int(p) for p in out.stdout.split()}
+def _children(pid: int) -> dict[str, int]:
+    """The demo's children by what they run (node-hebei, broker, bank, redis)."""
+    out = subprocess.run(["ps", "-o", "pid=,args=", "--ppid", str(pid)], capture_output=True, text=True, check=False)
+    found: dict[str, int] = {}
+    for line in out.stdout.splitlines():
+        child_pid, args = line.strip().split(maxsplit=1)
+        if "adapters serve" in args:
+            found["node-" + args.split("--region ")[1].split()[0]] = int(child_pid)
+        elif "broker.demo_bank" in args:
+            found["bank"] = int(child_pid)
+        elif "broker serve" in args:
+            found["broker"] = int(child_pid)
+        elif "redis-server" in args:
+            found["redis"] = int(child_pid)
+    return found
 
 
 def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    # A zombie still answers kill(0); it is dead for our purpose.
     stat = Path(f"/proc/{pid}/stat")
     return stat.exists() and stat.read_text().split()[2] != "Z"
 
 
-def test_demo_starts_everything_and_ctrl_c_stops_it(tmp_path: Path) -> None:
+async def _walk_through(base: str, bank: str) -> None:
+    jar = aiohttp.CookieJar(unsafe=True)  # cookies for 127.0.0.1
+    async with aiohttp.ClientSession(cookie_jar=jar, timeout=aiohttp.ClientTimeout(total=30)) as browser:
+        # 1. Sign in once.
+        page = await (await browser.get(f"{base}/signin")).text()
+        form = {**_hidden_fields(page), "subject": ENTERPRISE, "password": PASSWORD, "next": "/account"}
+        response = await browser.post(f"{base}/signin", data=form)
+        assert response.status == 200
+        assert "我的账户" in await response.text()
+
+        # 2. Its own three-region report, from the account page.
+        page = await (await browser.get(f"{base}/account")).text()
+        csrf = _hidden_fields(page)["csrf_token"]
+        data = {"csrf_token": csrf, "subject": ENTERPRISE, "edition": "standard", "window_years": "3"}
+        response = await browser.post(f"{base}/account/report", data={**data, "purpose": "bidding"})
+        report_page = await response.text()
+        assert response.status == 200, report_page
+        assert re.search(r"报告编号 JJJ-\d{8}-\d{6}", report_page)
+        assert "三地公共信用信息平台均已应答" in report_page
+
+        # 3. The bank asks; the subject sees the consent screen and approves; the bank fetches the report.
+        response = await browser.post(f"{bank}/start", data={"subject": ENTERPRISE}, allow_redirects=False)
+        assert response.status == 303
+        authorize = response.headers["Location"]
+        assert authorize.startswith(f"{base}/oauth/authorize?")
+        consent_page = await (await browser.get(authorize)).text()
+        assert "示例银行" in consent_page
+        assert "同意授权" in consent_page
+        decision = {**_hidden_fields(consent_page), "decision": "approve"}
+        response = await browser.post(f"{base}/oauth/authorize", data=decision, allow_redirects=False)
+        assert response.status in {302, 303}, await response.text()
+        callback = response.headers["Location"]
+        assert callback.startswith(f"{bank}/callback?")
+        assert "iss=" in callback
+        bank_page = await (await browser.get(callback)).text()
+        assert re.search(r"报告编号 JJJ-\d{8}-\d{6}", bank_page), bank_page
+        assert "三地均已应答" in bank_page
+
+        # 4. Who queried me: the bank's query is there.
+        queries = await (await browser.get(f"{base}/v1/me/queries")).json()
+        assert any("示例银行" in str(q.get("grantee_name", "")) for q in queries["queries"]), queries
+
+        # 5. Revoke the grant; the bank's next request with the same token is refused.
+        grants = (await (await browser.get(f"{base}/v1/grants")).json())["grants"]
+        active = [g for g in grants if g["status"] == "active"]
+        assert len(active) == 1
+        grant_id = active[0]["grant"]["id"] if "grant" in active[0] else active[0]["id"]
+        response = await browser.post(f"{base}/v1/grants/{grant_id}/revoke", headers={"X-CSRF-Token": csrf})
+        assert response.status == 200, await response.text()
+        refused = await (await browser.post(f"{bank}/fetch")).text()
+        assert "查询被拒绝" in refused
+
+
+async def _report_after_node_stopped(base: str) -> str:
+    jar = aiohttp.CookieJar(unsafe=True)
+    async with aiohttp.ClientSession(cookie_jar=jar, timeout=aiohttp.ClientTimeout(total=30)) as browser:
+        page = await (await browser.get(f"{base}/signin")).text()
+        form = {**_hidden_fields(page), "subject": ENTERPRISE, "password": PASSWORD, "next": "/account"}
+        await browser.post(f"{base}/signin", data=form)
+        page = await (await browser.get(f"{base}/account")).text()
+        data = {"csrf_token": _hidden_fields(page)["csrf_token"], "subject": ENTERPRISE, "edition": "standard"}
+        response = await browser.post(
+            f"{base}/account/report", data={**data, "window_years": "3", "purpose": "bidding"}
+        )
+        return await response.text()
+
+
+def test_demo_walkthrough(tmp_path: Path) -> None:
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k != "JJJ_REDIS_URL"}  # the demo starts its own Redis
     demo = subprocess.Popen(
@@ -56,10 +140,10 @@ def test_demo_starts_everything_and_ctrl_c_stops_it(tmp_path: Path) -> None:
         env=env,
     )
     output: list[str] = []
-    children: set[int] = set()
+    children: dict[str, int] = {}
     try:
         assert demo.stdout is not None
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + 180
         while time.monotonic() < deadline:
             line = demo.stdout.readline()
             if not line:
@@ -69,17 +153,24 @@ def test_demo_starts_everything_and_ctrl_c_stops_it(tmp_path: Path) -> None:
                 break
         text = "".join(output)
         assert "jjj demo is running" in text, text
-        assert "Example request" in text
-        for name in ("redis", "node-beijing", "node-tianjin", "node-hebei", "broker"):
-            assert name in text
-
-        health = _get(f"http://127.0.0.1:{port}/healthz")
-        assert health["status"] == "ok"
+        bank = re.search(r"demo bank at (http://127\.0\.0\.1:\d+)/", text)
+        assert bank is not None, text
         children = _children(demo.pid)
-        assert len(children) == 5  # redis, three nodes, broker
+        assert set(children) == {"redis", "node-beijing", "node-tianjin", "node-hebei", "broker", "bank"}
+
+        base = f"http://127.0.0.1:{port}"
+        asyncio.run(_walk_through(base, bank.group(1)))
+
+        os.kill(children["node-hebei"], signal.SIGTERM)
+        time.sleep(0.5)
+        page = asyncio.run(_report_after_node_stopped(base))
+        assert "河北省" in page
+        assert "未应答" in page
+        assert "不得替代无违法违规证明使用" in page
+        assert demo.poll() is None  # a node going down does not end the demo
     finally:
         demo.send_signal(signal.SIGINT)
         demo.communicate(timeout=30)
     assert demo.returncode == 0
     time.sleep(0.2)
-    assert not [pid for pid in children if _alive(pid)]
+    assert not [name for name, pid in children.items() if _alive(pid)]

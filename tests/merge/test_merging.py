@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -337,24 +336,19 @@ def test_trusted_report_record_equals_model_construct() -> None:
     assert fast.model_dump(mode="json") == slow.model_dump(mode="json")
 
 
-def test_ten_thousand_records_merge_and_canonicalise_quickly() -> None:
-    # Three regions with overlapping ranges: 10,500 sent, 9,500 after merging duplicates.
+def test_ten_thousand_records_merge_and_canonicalise() -> None:
+    # Three regions with overlapping ranges: 10,500 sent, 9,500 after merging duplicates. How fast this runs is
+    # measured by `make bench` (merge part, target 50 ms), never asserted in a test.
     answers = [
         answer(code, *(penalty(code, n) for n in range(k * 3000, k * 3000 + 3500)))
         for k, code in enumerate((BJ, TJ, HE))
     ]
     # The record's copies differ in region_code and record_id only; the decision is the same.
-    best = float("inf")
-    for _ in range(3):
-        start = time.perf_counter()
-        report = merge(*answers)
-        canonical_json(report)
-        best = min(best, time.perf_counter() - start)
+    report = merge(*answers)
+    canonical = canonical_json(report)
     assert report.summary.total_records == 9500
     assert report.summary.duplicates_merged == 1000
-    # Measured about 0.13 s on the 2-core build machine (merge ~60 ms, canonical ~70 ms for ~10 MB of JSON);
-    # the bound leaves room for a loaded machine while still catching per-record re-validation (~1 s).
-    assert best < 0.5
+    assert canonical == canonical_json(merge(*reversed(answers)))
 
 
 def query_fields(**changes: Any) -> dict[str, Any]:

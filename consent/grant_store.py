@@ -1,0 +1,205 @@
+"""Grants in Redis, behind the :class:`ConsentStore` protocol.
+
+State lives in Redis only — no process-local cache — so a revocation or pause made through any broker replica
+holds for the very next request on every replica. Using a grant is one Lua script (check status, validity and
+count, then count the use), so two concurrent uses can never overspend it. Creating one is one MULTI/EXEC, so
+a failure leaves nothing half-written. Every ``redis.RedisError`` becomes :class:`ConsentStoreUnavailable`:
+without its consent store the broker refuses (fail closed).
+
+Keys: ``{prefix}grant:{id}`` (hash: ``artefact`` JSON, ``jws``, ``status``, ``uses``, ``changed_at`` and copies
+of ``max_uses``/``valid_from``/``valid_until`` as epoch seconds for the script), ``{prefix}grants:{subject_ref}``
+(set of the subject's grant ids).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Any, Protocol
+
+import redis.asyncio as aioredis
+from redis.exceptions import RedisError
+
+from consent.grants import GrantArtefact, GrantStatus, effective_status
+
+#: Grants are kept this long after they end, so "who queried me" can still name them.
+KEEP_AFTER_END = timedelta(days=400)
+
+
+class ConsentStoreUnavailable(Exception):
+    """Redis could not be reached or failed; the caller must refuse (invariant 3)."""
+
+
+@asynccontextmanager
+async def store_errors(action: str) -> AsyncIterator[None]:
+    try:
+        yield
+    except RedisError as exc:
+        raise ConsentStoreUnavailable(
+            f"the consent store is unreachable ({type(exc).__name__}); {action} refused"
+        ) from None
+
+
+class UseOutcome(StrEnum):
+    OK = "ok"
+    MISSING = "missing"
+    NOT_YET_VALID = "not_yet_valid"
+    PAUSED = "paused"
+    REVOKED = "revoked"
+    EXPIRED = "expired"
+    EXHAUSTED = "exhausted"
+
+
+class GrantAction(StrEnum):
+    REVOKE = "revoke"
+    PAUSE = "pause"
+    RESUME = "resume"
+
+
+@dataclass(frozen=True, slots=True)
+class StoredGrant:
+    artefact: GrantArtefact
+    jws: str
+    stored_status: GrantStatus
+    uses: int
+    changed_at: datetime
+
+    def status(self, now: datetime) -> GrantStatus:
+        return effective_status(self.artefact, self.stored_status, self.uses, now)
+
+
+class ConsentStore(Protocol):
+    async def create(self, artefact: GrantArtefact, jws: str) -> None: ...
+    async def get(self, grant_id: str) -> StoredGrant | None: ...
+    async def for_subject(self, subject_ref: str) -> list[StoredGrant]: ...
+    async def change(self, grant_id: str, subject_ref: str, action: GrantAction, now: datetime) -> GrantStatus: ...
+    async def use(self, grant_id: str, now: datetime) -> tuple[UseOutcome, int]: ...
+
+
+# Returns {outcome, uses}. The checks and the increment run as one atomic step on the server.
+_USE = """
+local f = redis.call('HMGET', KEYS[1], 'status', 'uses', 'max_uses', 'valid_from', 'valid_until')
+if not f[1] then return {'missing', 0} end
+local uses = tonumber(f[2])
+if f[1] ~= 'active' then return {f[1], uses} end
+local now = tonumber(ARGV[1])
+if now < tonumber(f[4]) then return {'not_yet_valid', uses} end
+if now >= tonumber(f[5]) then return {'expired', uses} end
+if uses >= tonumber(f[3]) then return {'exhausted', uses} end
+uses = redis.call('HINCRBY', KEYS[1], 'uses', 1)
+redis.call('HSET', KEYS[1], 'changed_at', ARGV[2])
+return {'ok', uses}
+"""
+
+# ARGV: action, subject_ref, now (ISO). Returns the new stored status, or an error word.
+_CHANGE = """
+local f = redis.call('HMGET', KEYS[1], 'status', 'subject_ref')
+if not f[1] then return 'missing' end
+if f[2] ~= ARGV[2] then return 'missing' end
+local to
+if ARGV[1] == 'revoke' then
+  if f[1] == 'revoked' then return 'revoked' end
+  to = 'revoked'
+elseif ARGV[1] == 'pause' then
+  if f[1] ~= 'active' then return 'conflict:' .. f[1] end
+  to = 'paused'
+elseif ARGV[1] == 'resume' then
+  if f[1] ~= 'paused' then return 'conflict:' .. f[1] end
+  to = 'active'
+else
+  return 'conflict:unknown'
+end
+redis.call('HSET', KEYS[1], 'status', to, 'changed_at', ARGV[3])
+return to
+"""
+
+
+class GrantNotFound(LookupError):
+    """No such grant for this subject (another subject's grant is reported the same way)."""
+
+
+class GrantConflict(ValueError):
+    """The change does not apply to the grant's current status (e.g. resuming a revoked grant)."""
+
+
+class RedisConsentStore:
+    def __init__(self, redis: aioredis.Redis, prefix: str) -> None:
+        self._redis = redis
+        self._prefix = prefix
+
+    def _key(self, grant_id: str) -> str:
+        return f"{self._prefix}grant:{grant_id}"
+
+    async def create(self, artefact: GrantArtefact, jws: str) -> None:
+        key = self._key(artefact.id)
+        keep = int((artefact.valid_until + KEEP_AFTER_END - artefact.created_at).total_seconds())
+        async with store_errors("consent"), self._redis.pipeline(transaction=True) as pipe:
+            pipe.hset(
+                key,
+                mapping={
+                    "artefact": artefact.model_dump_json(),
+                    "jws": jws,
+                    "status": GrantStatus.ACTIVE.value,
+                    "uses": 0,
+                    "changed_at": artefact.created_at.isoformat(),
+                    "subject_ref": artefact.subject_ref,
+                    "max_uses": artefact.max_uses,
+                    "valid_from": int(artefact.valid_from.timestamp()),
+                    "valid_until": int(artefact.valid_until.timestamp()),
+                },
+            )
+            pipe.expire(key, keep)
+            pipe.sadd(f"{self._prefix}grants:{artefact.subject_ref}", artefact.id)
+            await pipe.execute()
+
+    async def get(self, grant_id: str) -> StoredGrant | None:
+        async with store_errors("consent"):
+            row = await self._redis.hgetall(self._key(grant_id))
+        return _stored(row) if row else None
+
+    async def for_subject(self, subject_ref: str) -> list[StoredGrant]:
+        async with store_errors("consent"):
+            ids = await self._redis.smembers(f"{self._prefix}grants:{subject_ref}")
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for grant_id in sorted(ids):
+                    pipe.hgetall(self._key(_s(grant_id)))
+                rows = await pipe.execute()
+        grants = [_stored(row) for row in rows if row]
+        return sorted(grants, key=lambda g: g.artefact.created_at, reverse=True)
+
+    async def change(self, grant_id: str, subject_ref: str, action: GrantAction, now: datetime) -> GrantStatus:
+        """Revoke, pause or resume in one atomic step; only the grant's own subject may."""
+        async with store_errors("consent change"):
+            result = await self._redis.eval(_CHANGE, 1, self._key(grant_id), action.value, subject_ref, now.isoformat())
+        word = result.decode() if isinstance(result, bytes) else str(result)
+        if word == "missing":
+            raise GrantNotFound(f"grant: no grant {grant_id!r} of yours")
+        if word.startswith("conflict:"):
+            raise GrantConflict(f"grant: cannot {action.value} a grant that is {word.split(':', 1)[1]}")
+        return GrantStatus(word)
+
+    async def use(self, grant_id: str, now: datetime) -> tuple[UseOutcome, int]:
+        """Count one use if the grant is active, valid now and not spent; say why not otherwise."""
+        async with store_errors("report"):
+            outcome, uses = await self._redis.eval(
+                _USE, 1, self._key(grant_id), str(int(now.timestamp())), now.isoformat()
+            )
+        word = outcome.decode() if isinstance(outcome, bytes) else str(outcome)
+        return UseOutcome(word), int(uses)
+
+
+def _stored(row: dict[Any, Any]) -> StoredGrant:
+    return StoredGrant(
+        artefact=GrantArtefact.model_validate_json(row[b"artefact"]),
+        jws=_s(row[b"jws"]),
+        stored_status=GrantStatus(_s(row[b"status"])),
+        uses=int(row[b"uses"]),
+        changed_at=datetime.fromisoformat(_s(row[b"changed_at"])).astimezone(UTC),
+    )
+
+
+def _s(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value

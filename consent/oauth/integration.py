@@ -1,0 +1,272 @@
+"""The one aiohttp integration of authlib's authorization server (authlib ships none for aiohttp).
+
+For each request: read the body first, turn the aiohttp request into authlib's ``OAuth2Request``, load from
+Redis *asynchronously* what authlib's synchronous hooks will ask for (the client; the authorization code, taken
+atomically; a client assertion's ``jti`` freshness; the token being introspected or revoked), run authlib's
+synchronous logic — which does no I/O, so it never blocks the event loop — and then perform the writes it left
+behind (the new code, token links, revocations) asynchronously.
+
+authlib refuses plain-HTTP URIs unless ``AUTHLIB_INSECURE_TRANSPORT`` is set process-wide; instead we decide
+here: HTTPS, or HTTP on loopback only (RFC 8252 §8.3), and give authlib the HTTPS form of a loopback URI.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from aiohttp import web
+from authlib.oauth2.rfc6749 import OAuth2Error, OAuth2Payload, OAuth2Request
+from authlib.oauth2.rfc6749.util import extract_basic_authorization
+from joserfc import jws
+from joserfc.jwk import KeySet, OKPKey
+from multidict import MultiDictProxy
+
+from consent.clients import ClientRegistry
+from consent.oauth.models import AccessTokenInfo, OAuthClient, SubjectUser
+from consent.oauth.server import EXCHANGE, BrokerAuthorizationServer, Exchange, OAuthResponse
+from consent.oauth.tokens import InvalidAccessToken, OAuthStore, decode_access_token
+
+LOOPBACK = {"127.0.0.1", "::1", "localhost"}
+
+
+class InsecureTransport(Exception):
+    """OAuth over plain HTTP from anywhere but loopback."""
+
+
+class _Payload(OAuth2Payload):  # type: ignore[misc]
+    def __init__(self, items: list[tuple[str, str]]) -> None:
+        self._list: defaultdict[str, list[str]] = defaultdict(list)
+        for key, value in items:
+            self._list[key].append(value)
+        self._data = {key: values[0] for key, values in self._list.items()}
+
+    @property
+    def data(self) -> dict[str, str]:
+        return self._data
+
+    @property
+    def datalist(self) -> defaultdict[str, list[str]]:
+        return self._list
+
+
+class AiohttpOAuthRequest(OAuth2Request):  # type: ignore[misc]
+    """An ``OAuth2Request`` over parameters already read from the aiohttp request (query or form)."""
+
+    def __init__(self, method: str, uri: str, headers: Mapping[str, str], items: list[tuple[str, str]]) -> None:
+        super().__init__(method, uri, headers=dict(headers))
+        self.payload = _Payload(items)
+
+    @property
+    def args(self) -> dict[str, str]:
+        data: dict[str, str] = self.payload.data
+        return data
+
+    @property
+    def form(self) -> dict[str, str]:
+        data: dict[str, str] = self.payload.data
+        return data
+
+
+def base_url(request: web.Request) -> str:
+    return f"{request.scheme}://{request.host}"
+
+
+def is_loopback(request: web.Request) -> bool:
+    return (urlsplit(f"//{request.host}").hostname or "") in LOOPBACK
+
+
+def to_oauth_request(request: web.Request, params: MultiDictProxy[Any] | Mapping[str, Any]) -> AiohttpOAuthRequest:
+    uri = str(request.url)
+    if request.scheme != "https":
+        if not is_loopback(request):
+            raise InsecureTransport("OAuth needs HTTPS outside loopback")
+        uri = urlunsplit(("https", *urlsplit(uri)[1:]))
+    items = [(k, v) for k, v in params.items() if isinstance(v, str)]
+    return AiohttpOAuthRequest(request.method, uri, request.headers, items)
+
+
+def to_web_response(response: OAuthResponse) -> web.Response:
+    headers = {k: v for k, v in response.headers if k.lower() != "content-type"}
+    headers.setdefault("Cache-Control", "no-store")
+    if response.status == 302:
+        return web.Response(status=302, headers=headers)
+    body = response.body if isinstance(response.body, str) else json.dumps(response.body)
+    return web.Response(status=response.status, text=body, content_type="application/json", headers=headers)
+
+
+def _client_id_of(oauth_request: AiohttpOAuthRequest) -> str | None:
+    basic_id, _ = extract_basic_authorization(oauth_request.headers)
+    if basic_id:
+        return str(basic_id)
+    assertion = oauth_request.form.get("client_assertion")
+    if assertion:
+        try:
+            claims = json.loads(jws.extract_compact(assertion.encode()).payload)
+        except Exception:  # unparseable: authlib rejects it with invalid_client
+            return None
+        sub = claims.get("sub") if isinstance(claims, dict) else None
+        return sub if isinstance(sub, str) else None
+    return oauth_request.form.get("client_id")
+
+
+def _assertion_jti(oauth_request: AiohttpOAuthRequest) -> str | None:
+    assertion = oauth_request.form.get("client_assertion")
+    if not assertion:
+        return None
+    try:
+        claims = json.loads(jws.extract_compact(assertion.encode()).payload)
+    except Exception:
+        return None
+    jti = claims.get("jti") if isinstance(claims, dict) else None
+    return jti if isinstance(jti, str) and len(jti) <= 256 else None
+
+
+@dataclass(frozen=True, slots=True)
+class OAuthConfig:
+    issuer: str | None  # None: the request's own origin (development and tests)
+    token_lifetime_s: int
+    signing_key: Callable[[], OKPKey]
+    verification_keys: Callable[[], KeySet]
+
+
+class OAuthIntegration:
+    def __init__(self, config: OAuthConfig, clients: ClientRegistry, store: OAuthStore) -> None:
+        self.server = BrokerAuthorizationServer()
+        self.config = config
+        self.clients = clients
+        self.store = store
+
+    def issuer(self, request: web.Request) -> str:
+        return self.config.issuer or base_url(request)
+
+    def audience(self, request: web.Request) -> str:
+        """The broker API (RFC 9068 ``aud``)."""
+        return self.issuer(request) + "/v1"
+
+    def _exchange(self, request: web.Request) -> Exchange:
+        issuer = self.issuer(request)
+        return Exchange(
+            issuer=issuer,
+            audience=issuer + "/v1",
+            token_endpoint=issuer + "/oauth/token",
+            token_lifetime_s=self.config.token_lifetime_s,
+            signing_key=self.config.signing_key(),
+        )
+
+    async def _load_client(self, exchange: Exchange, client_id: str | None) -> None:
+        record = await self.clients.get(client_id) if client_id else None
+        exchange.client = OAuthClient(record) if record else None
+
+    def _error(self, exchange: Exchange, error: OAuth2Error) -> OAuthResponse:
+        response = self.server.handle_response(*error())
+        if response.status == 302 and response.location:
+            # RFC 9207 §2: error responses to the client carry iss too.
+            from authlib.common.urls import add_params_to_uri
+
+            response.location = add_params_to_uri(response.location, {"iss": exchange.issuer})
+        return response
+
+    async def validate_authorization(
+        self, request: web.Request, params: Mapping[str, str]
+    ) -> tuple[Exchange, AiohttpOAuthRequest, Any] | OAuthResponse:
+        """Check an authorization request (client, redirect URI, scope, PKCE, terms) before asking the subject.
+
+        Returns the validated pieces, or the RFC 6749 error: a redirect to the client once its redirect URI is
+        known to be registered, otherwise a 400 JSON body (never redirect to an unverified URI)."""
+        exchange = self._exchange(request)
+        oauth_request = to_oauth_request(request, params)
+        await self._load_client(exchange, oauth_request.payload.client_id)
+        token = EXCHANGE.set(exchange)
+        try:
+            grant = self.server.get_consent_grant(oauth_request)
+        except OAuth2Error as error:
+            return self._error(exchange, error)
+        finally:
+            EXCHANGE.reset(token)
+        return exchange, oauth_request, grant
+
+    async def respond_authorization(
+        self, exchange: Exchange, oauth_request: AiohttpOAuthRequest, grant: Any, user: SubjectUser | None
+    ) -> OAuthResponse:
+        """Approve (``user``) or deny (``None``): the redirect with a code or ``access_denied``, plus ``iss``."""
+        token = EXCHANGE.set(exchange)
+        try:
+            response: OAuthResponse = self.server.create_authorization_response(
+                oauth_request, grant_user=user, grant=grant
+            )
+        finally:
+            EXCHANGE.reset(token)
+        if exchange.new_code is not None:
+            await self.store.save_code(*exchange.new_code)
+        return response
+
+    async def token(self, request: web.Request) -> OAuthResponse:
+        exchange = self._exchange(request)
+        oauth_request = to_oauth_request(request, await request.post())
+        await self._load_client(exchange, _client_id_of(oauth_request))
+        if (jti := _assertion_jti(oauth_request)) and exchange.client is not None:
+            exchange.assertion_fresh = await self.store.assertion_fresh(exchange.client.get_client_id(), jti)
+        code = oauth_request.form.get("code") if oauth_request.form.get("grant_type") == "authorization_code" else None
+        if code:
+            redemption = await self.store.redeem_code(code)
+            exchange.code = redemption.code
+        run = EXCHANGE.set(exchange)
+        try:
+            response: OAuthResponse = self.server.create_token_response(oauth_request)
+        finally:
+            EXCHANGE.reset(run)
+        for issued in exchange.issued:
+            claims = json.loads(jws.extract_compact(issued["access_token"].encode()).payload)
+            assert code is not None  # tokens come only from the code grant
+            await self.store.link_token(code, claims["jti"], int(claims["exp"]))
+        return response
+
+    async def _load_token(self, request: web.Request, exchange: Exchange, oauth_request: AiohttpOAuthRequest) -> None:
+        token_string = oauth_request.form.get("token")
+        if not token_string:
+            return
+        try:
+            claims = decode_access_token(
+                token_string, self.config.verification_keys(), issuer=exchange.issuer, audience=exchange.audience
+            )
+        except InvalidAccessToken:
+            return
+        exchange.token_string = token_string
+        exchange.token = AccessTokenInfo(claims, await self.store.is_revoked(str(claims["jti"])))
+
+    async def introspect(self, request: web.Request) -> OAuthResponse:
+        return await self._endpoint(request, "introspection")
+
+    async def revoke(self, request: web.Request) -> OAuthResponse:
+        response = await self._endpoint(request, "revocation")
+        return response
+
+    async def _endpoint(self, request: web.Request, name: str) -> OAuthResponse:
+        exchange = self._exchange(request)
+        oauth_request = to_oauth_request(request, await request.post())
+        await self._load_client(exchange, _client_id_of(oauth_request))
+        if (jti := _assertion_jti(oauth_request)) and exchange.client is not None:
+            exchange.assertion_fresh = await self.store.assertion_fresh(exchange.client.get_client_id(), jti)
+        await self._load_token(request, exchange, oauth_request)
+        run = EXCHANGE.set(exchange)
+        try:
+            response: OAuthResponse = self.server.create_endpoint_response(name, oauth_request)
+        finally:
+            EXCHANGE.reset(run)
+        for claims in exchange.revoked:
+            await self.store.revoke(str(claims["jti"]), int(claims["exp"]))
+        return response
+
+    async def bearer_claims(self, request: web.Request, token: str) -> dict[str, Any]:
+        """A bearer token's verified claims, refused if revoked (Redis is asked on every request)."""
+        claims = decode_access_token(
+            token, self.config.verification_keys(), issuer=self.issuer(request), audience=self.audience(request)
+        )
+        if await self.store.is_revoked(str(claims["jti"])):
+            raise InvalidAccessToken("the token was revoked")
+        return claims

@@ -1,0 +1,108 @@
+"""Subject sessions in Redis, and the sign-in rate limit.
+
+A session id is 32 random bytes; Redis keys it by its SHA-256, so a dump of Redis does not yield live cookies.
+Each session carries its own CSRF token (synchroniser-token pattern): every form and every state-changing API
+call made with the session cookie must echo it. Sessions expire after a fixed time (no sliding renewal).
+
+The rate limit counts sign-in attempts per account and per client address in fixed windows with atomic
+``INCR`` + ``EXPIRE`` (one MULTI/EXEC), so every replica sees the same counts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+import redis.asyncio as aioredis
+
+from consent.accounts import Account
+from consent.grant_store import store_errors
+from merge.identifiers import SubjectKind
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    id_hash: str
+    account: Account
+    csrf_token: str
+
+    def csrf_ok(self, token: str | None) -> bool:
+        return token is not None and hmac.compare_digest(token.encode(), self.csrf_token.encode())
+
+
+class SessionStore:
+    def __init__(self, redis: aioredis.Redis, prefix: str, ttl_s: int) -> None:
+        self._redis = redis
+        self._prefix = prefix
+        self._ttl = ttl_s
+
+    def _key(self, session_id: str) -> str:
+        return f"{self._prefix}session:{hashlib.sha256(session_id.encode()).hexdigest()}"
+
+    async def create(self, account: Account) -> tuple[str, Session]:
+        """A new session for ``account``; returns the cookie value and the session."""
+        session_id = secrets.token_urlsafe(32)
+        csrf = secrets.token_urlsafe(24)
+        key = self._key(session_id)
+        async with store_errors("sign-in"), self._redis.pipeline(transaction=True) as pipe:
+            pipe.hset(
+                key,
+                mapping={
+                    "ref": account.ref,
+                    "kind": account.kind.value,
+                    "masked": account.masked,
+                    "name": account.name,
+                    "csrf": csrf,
+                },
+            )
+            pipe.expire(key, self._ttl)
+            await pipe.execute()
+        return session_id, Session(key, account, csrf)
+
+    async def get(self, session_id: str) -> Session | None:
+        if not session_id or len(session_id) > 128:
+            return None
+        key = self._key(session_id)
+        async with store_errors("session"):
+            row = await self._redis.hgetall(key)
+        if not row:
+            return None
+        account = Account(_s(row[b"ref"]), SubjectKind(_s(row[b"kind"])), _s(row[b"masked"]), _s(row[b"name"]))
+        return Session(key, account, _s(row[b"csrf"]))
+
+    async def delete(self, session_id: str) -> None:
+        async with store_errors("sign-out"):
+            await self._redis.delete(self._key(session_id))
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimit:
+    per_account: int
+    per_address: int
+    window_s: int
+
+
+class SignInLimiter:
+    """Fixed-window counters; :meth:`allow` counts the attempt and says whether it may go ahead."""
+
+    def __init__(self, redis: aioredis.Redis, prefix: str, limit: RateLimit) -> None:
+        self._redis = redis
+        self._prefix = prefix
+        self._limit = limit
+
+    async def allow(self, account_ref: str, address: str) -> bool:
+        address_key = hashlib.sha256(address.encode()).hexdigest()[:24]
+        keys = (f"{self._prefix}signin:acct:{account_ref}", f"{self._prefix}signin:addr:{address_key}")
+        async with store_errors("sign-in"), self._redis.pipeline(transaction=True) as pipe:
+            for key in keys:
+                pipe.incr(key)
+                # NX: the window starts at the first attempt and is not pushed back by later ones.
+                pipe.expire(key, self._limit.window_s, nx=True)
+            per_account, _, per_address, _ = await pipe.execute()
+        return int(per_account) <= self._limit.per_account and int(per_address) <= self._limit.per_address
+
+
+def _s(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value

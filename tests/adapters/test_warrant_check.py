@@ -1,0 +1,259 @@
+"""The node's warrant check: a real gRPC node on port 0 over a SQLite store, warrants signed with real keys.
+
+Each kind of bad warrant is refused with PERMISSION_DENIED and logged; a good one is accepted once and logged;
+two verifiers sharing one database (SQLite and PostgreSQL) accept a warrant exactly once between them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import grpc
+import pytest
+from aiohttp import web
+from joserfc.jwk import KeySet, OKPKey
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from adapters.broker_jwks import BrokerJwks
+from adapters.cli import main as adapter_main
+from adapters.convert import QueryScope
+from adapters.server import NodeConfig, WarrantRejected, create_server
+from adapters.store import SqlRecordStore
+from adapters.warrant_check import WarrantCheck, warrant_metadata
+from consent.warrants import issue_warrant
+from merge.editions import Edition
+from merge.identifiers import Subject, SubjectKind
+from merge.regions import Region
+from protos.credit.v1 import adapter_pb2
+from tests.adapters.test_server import RESIDENT_ID, TODAY, USCC, _query_call, penalty, query
+
+WINDOW_FROM, WINDOW_TO = TODAY - timedelta(days=3 * 365), TODAY
+ENTERPRISE = Subject(SubjectKind.ENTERPRISE, USCC)
+
+
+def key(kid: str) -> OKPKey:
+    raw = OKPKey.generate_key("Ed25519").as_dict(private=True)
+    return OKPKey.import_key(raw, {"kid": kid, "use": "sig", "alg": "EdDSA"})
+
+
+BROKER = key("broker-1")
+
+
+def write_jwks(path: Path, *keys: OKPKey) -> str:
+    path.write_text(json.dumps(KeySet(list(keys)).as_dict(private=False)))
+    return str(path)
+
+
+def warrant(signer: OKPKey = BROKER, **changes: object) -> bytes:
+    values: dict[str, object] = {
+        "issuer": "http://broker.test",
+        "region_code": "120000",
+        "subject": ENTERPRISE,
+        "grant_id": "grant-7",
+        "grantee": "bank-of-tests",
+        "purpose": "loan",
+        "edition": Edition.STANDARD,
+        "window_from": WINDOW_FROM,
+        "window_to": WINDOW_TO,
+        "now": datetime.now(UTC),
+    }
+    values.update(changes)
+    return issue_warrant(signer, **values).encode()  # type: ignore[arg-type]
+
+
+Node = tuple[WarrantCheck, grpc.aio.Channel]
+
+
+@pytest.fixture
+async def node(tmp_path: Path) -> AsyncIterator[Node]:
+    """A Tianjin node checking warrants against a JWKS file holding the broker's key."""
+    db = f"sqlite+aiosqlite:///{tmp_path / 'tianjin.db'}"
+    store = await SqlRecordStore.open(db, Region.TIANJIN)
+    await store.add_records([penalty(n) for n in range(3)])
+    jwks = await BrokerJwks.load(write_jwks(tmp_path / "jwks.json", BROKER))
+    verifier = await WarrantCheck.open(db, Region.TIANJIN, jwks)
+    server, port = await create_server("127.0.0.1:0", store, NodeConfig(Region.TIANJIN), verifier=verifier)
+    channel = grpc.aio.insecure_channel(f"127.0.0.1:{port}")
+    yield verifier, channel
+    await channel.close(None)
+    await server.stop(None)
+    await verifier.close()
+    await store.close()
+
+
+async def ask(channel: grpc.aio.Channel, request: adapter_pb2.QueryRecordsRequest) -> int:
+    """The number of records answered; raises AioRpcError when refused."""
+    responses = [r async for r in _query_call(channel)(request, timeout=10)]
+    return responses[-1].summary.total
+
+
+async def refused(channel: grpc.aio.Channel, request: adapter_pb2.QueryRecordsRequest) -> str:
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await ask(channel, request)
+    assert caught.value.code() is grpc.StatusCode.PERMISSION_DENIED
+    return caught.value.details() or ""
+
+
+async def test_a_good_warrant_is_accepted_and_logged(node: Node) -> None:
+    verifier, channel = node
+    token = warrant(jti="jti-good")
+    assert await ask(channel, query(warrant=token, request_id="req-good")) == 3
+    [entry] = await verifier.log_entries()
+    assert (entry.outcome, entry.reason, entry.jti, entry.request_id) == ("accepted", "", "jti-good", "req-good")
+    assert (entry.grant_id, entry.grantee, entry.purpose, entry.edition) == (
+        "grant-7",
+        "bank-of-tests",
+        "loan",
+        "standard",
+    )
+    assert entry.subject_masked == USCC
+    assert abs((entry.at - datetime.now(UTC)).total_seconds()) < 60
+
+
+@pytest.mark.parametrize(
+    ("make", "reason"),
+    [
+        (lambda: warrant(key("broker-1")), "bad signature"),  # forged: the broker's kid, another key
+        (lambda: warrant(key("attacker")), "signed with an unknown key"),
+        (lambda: warrant(now=datetime.now(UTC) - timedelta(seconds=90)), "expired"),
+        (lambda: warrant(region_code="110000"), "audience 110000 is not this region (120000)"),
+        (lambda: warrant(edition=Edition.LISTING), "edition does not match the warrant"),
+        (lambda: warrant(window_from=date(2020, 1, 1)), "window does not match the warrant"),
+        (lambda: warrant(subject=Subject(SubjectKind.ENTERPRISE, "91110105MA01ABCD13")), "subject does not match"),
+        (lambda: b"", "no warrant"),
+    ],
+    ids=["forged", "unknown-key", "expired", "wrong-region", "edition", "window", "subject", "missing"],
+)
+async def test_bad_warrants_are_refused_and_logged(node: Node, make: Callable[[], bytes], reason: str) -> None:
+    verifier, channel = node
+    details = await refused(channel, query(warrant=make()))
+    assert details.startswith("warrant: " + reason)
+    [entry] = await verifier.log_entries()
+    assert entry.outcome == "refused"
+    assert entry.reason.startswith(reason)
+
+
+async def test_a_replayed_warrant_is_refused(node: Node) -> None:
+    verifier, channel = node
+    token = warrant(jti="jti-once")
+    assert await ask(channel, query(warrant=token)) == 3
+    assert await refused(channel, query(warrant=token)) == "warrant: replayed: jti already used"
+    newest, oldest = await verifier.log_entries()
+    assert (oldest.outcome, newest.outcome, newest.jti) == ("accepted", "refused", "jti-once")
+
+
+async def test_no_resident_id_in_refusals_or_the_log(node: Node) -> None:
+    verifier, channel = node
+    person = Subject(SubjectKind.PERSON, RESIDENT_ID)
+    other = "110105199003071239"
+
+    def person_query(subject: Subject) -> adapter_pb2.QueryRecordsRequest:
+        token = warrant(subject=subject, edition=Edition.PERSON)
+        kind, edition = adapter_pb2.SUBJECT_KIND_PERSON, adapter_pb2.EDITION_PERSON
+        return query(subject_id=RESIDENT_ID, subject_kind=kind, edition=edition, warrant=token)
+
+    details = await refused(channel, person_query(Subject(SubjectKind.PERSON, other)))
+    assert details == "warrant: subject does not match the warrant"
+    [entry] = await verifier.log_entries()
+    assert entry.subject_masked == "120101********1235"
+    assert RESIDENT_ID not in repr(entry)
+    assert other not in repr(entry)
+    assert await ask(channel, person_query(person)) == 0
+
+
+async def test_a_rotated_broker_key_is_picked_up_from_the_jwks_file(tmp_path: Path) -> None:
+    db = f"sqlite+aiosqlite:///{tmp_path / 'rot.db'}"
+    path = tmp_path / "jwks.json"
+    jwks = await BrokerJwks.load(write_jwks(path, BROKER), refresh_interval_s=0)
+    verifier = await WarrantCheck.open(db, Region.TIANJIN, jwks)
+    scope = QueryScope(Region.TIANJIN, ENTERPRISE, Edition.STANDARD, WINDOW_FROM, WINDOW_TO, "req-rot")
+    rotated = key("broker-2")
+    try:
+        with pytest.raises(WarrantRejected, match="unknown key"):
+            await verifier.verify(warrant(rotated), scope)
+        write_jwks(path, BROKER, rotated)  # the broker rotated and republished its JWKS
+        await verifier.verify(warrant(rotated), scope)
+        await verifier.verify(warrant(BROKER), scope)  # older keys still verify
+    finally:
+        await verifier.close()
+
+
+async def _race(urls: list[str]) -> list[bool]:
+    """Two replicas of one node (two verifiers, one database) get the same warrant 10 times each, at once."""
+    jwks = BrokerJwks("test", KeySet([BROKER]))
+    replicas = [await WarrantCheck.open(url, Region.TIANJIN, jwks) for url in urls]
+    scope = QueryScope(Region.TIANJIN, ENTERPRISE, Edition.STANDARD, WINDOW_FROM, WINDOW_TO, "req-race")
+    token = warrant()
+
+    async def attempt(replica: WarrantCheck) -> bool:
+        try:
+            await replica.verify(token, scope)
+        except WarrantRejected:
+            return False
+        return True
+
+    try:
+        outcomes = await asyncio.gather(*(attempt(replicas[i % 2]) for i in range(20)))
+        entries = await replicas[0].log_entries(limit=50)
+        assert sorted(e.outcome for e in entries) == ["accepted"] + ["refused"] * 19
+    finally:
+        for replica in replicas:
+            await replica.close()
+    return list(outcomes)
+
+
+async def test_two_replicas_sharing_sqlite_accept_a_warrant_once(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'shared.db'}"
+    assert sum(await _race([url, url])) == 1
+
+
+@pytest.mark.postgres
+async def test_two_replicas_sharing_postgresql_accept_a_warrant_once(postgres_urls: dict[Region, str]) -> None:
+    url = postgres_urls[Region.TIANJIN]
+    try:
+        assert sum(await _race([url, url])) == 1
+    finally:
+        engine = create_async_engine(url)
+        async with engine.begin() as conn:
+            await conn.run_sync(warrant_metadata.drop_all)
+        await engine.dispose()
+
+
+@pytest.mark.parametrize(
+    "flags",
+    [[], ["--broker-jwks", "jwks.json", "--insecure-no-warrant-check"]],
+    ids=["neither", "both"],
+)
+def test_serve_needs_a_jwks_or_the_explicit_insecure_flag(
+    flags: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("JJJ_BROKER_JWKS", raising=False)
+    argv = ["serve", "--region", "tianjin", "--db", str(tmp_path / "n.db"), "--port", "0", *flags]
+    assert adapter_main(argv) == 2
+    assert "--insecure-no-warrant-check" in capsys.readouterr().err
+
+
+def test_serve_with_an_unusable_jwks_fails_before_listening(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "jwks.json"
+    bad.write_text('{"keys": []}')
+    argv = ["serve", "--region", "tianjin", "--db", str(tmp_path / "n.db"), "--port", "0", "--broker-jwks", str(bad)]
+    assert adapter_main(argv) == 1
+    assert "non-empty 'keys'" in capsys.readouterr().err
+
+
+async def test_the_jwks_can_come_from_a_url(aiohttp_server: Any) -> None:
+    async def serve_jwks(request: web.Request) -> web.Response:
+        return web.json_response(KeySet([BROKER]).as_dict(private=False))
+
+    app = web.Application()
+    app.router.add_get("/.well-known/jwks.json", serve_jwks)
+    server = await aiohttp_server(app)
+    jwks = await BrokerJwks.load(str(server.make_url("/.well-known/jwks.json")))
+    assert [k.kid for k in jwks.keys] == ["broker-1"]
+    with pytest.raises(OSError, match="404"):
+        await BrokerJwks.load(str(server.make_url("/missing")))
