@@ -235,6 +235,7 @@ def run_demo(*, port: int, seed: int, subjects: int, data_dir: str) -> int:
             JJJ_PORT=str(port),
             JJJ_HOST="127.0.0.1",
             JJJ_KEYS_DIR=str(keys_dir),
+            JJJ_PUBLIC_BASE_URL=f"http://127.0.0.1:{port}",
         )
         for region in REGION_ORDER:
             node_port = _free_port(_PREFERRED_NODE_PORTS[region])
