@@ -46,6 +46,8 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
 	@touch $@
+	@# The report PDF's pre-subset CJK font, built once per machine (~30 s) into ~/.cache/jjj/fonts.
+	$(PY) -m broker.pdf.fonts
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache .hypothesis

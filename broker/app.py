@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Sequence
 from datetime import timedelta
 
 from aiohttp import web
 
 from adapters.client import AdapterClient
-from broker.appkeys import AUDIT, CLOCK, FETCHERS, ISSUER, KEYRING, RATE_LIMITER, REDIS, REPORTS, SETTINGS, STORE
+from broker.appkeys import (
+    AUDIT,
+    CLOCK,
+    FETCHERS,
+    ISSUER,
+    KEYRING,
+    PDF_MAKER,
+    RATE_LIMITER,
+    REDIS,
+    REPORTS,
+    SETTINGS,
+    STORE,
+)
 from broker.audit import AuditLog
 from broker.auth import consent_ctx
 from broker.fanout import RegionFetcher
@@ -16,6 +29,7 @@ from broker.issuance import Issuer
 from broker.keys import load_keyring
 from broker.middleware import errors_middleware
 from broker.openapi import openapi
+from broker.pdf.pool import PdfRenderer
 from broker.ratelimit import Limit, RateLimiter
 from broker.redis_store import BrokerStore, open_redis
 from broker.report_service import Clock, ReportService, SystemClock
@@ -60,6 +74,18 @@ async def _issuance_ctx(app: web.Application) -> AsyncIterator[None]:
     yield
 
 
+async def _pdf_ctx(app: web.Application) -> AsyncIterator[None]:
+    # Worker processes start on the first PDF (or now, with pdf_prewarm), never at import or per request.
+    settings = app[SETTINGS]
+    renderer = PdfRenderer(workers=settings.pdf_workers, keyring=app[KEYRING])
+    app[PDF_MAKER] = renderer.render
+    warm = asyncio.create_task(renderer.start()) if settings.pdf_prewarm else None
+    yield
+    if warm is not None and not warm.done():
+        warm.cancel()
+    await asyncio.to_thread(renderer.close)
+
+
 async def _regions_ctx(app: web.Application) -> AsyncIterator[None]:
     # One long-lived channel per region for the process lifetime (gRPC's own advice: channels are expensive).
     settings = app[SETTINGS]
@@ -84,7 +110,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
     app = web.Application(middlewares=[errors_middleware], client_max_size=settings.max_body_bytes)
     app[SETTINGS] = settings
     app[CLOCK] = clock or SystemClock()
-    app.cleanup_ctx.extend([_redis_ctx, _issuance_ctx, _regions_ctx, consent_ctx])
+    app.cleanup_ctx.extend([_redis_ctx, _issuance_ctx, _pdf_ctx, _regions_ctx, consent_ctx])
     app.router.add_post("/v1/reports", create_report)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/openapi.json", openapi)

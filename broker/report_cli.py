@@ -79,17 +79,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-async def issue_report(args: argparse.Namespace, out: TextIO) -> IssuedReport:
-    """Open the broker's resources as ``jjj serve`` does, issue one report, close everything."""
+async def issue_report(args: argparse.Namespace, out: TextIO, *, as_pdf: bool = False) -> tuple[IssuedReport, bytes]:
+    """Open the broker's resources as ``jjj serve`` does, issue one report, close everything; returns the report
+    and the document to write (its canonical JSON, or its signed PDF)."""
     from aiohttp import web
 
     from broker.app import create_app
-    from broker.appkeys import AUDIT, CLOCK, FETCHERS, ISSUER, KEYRING, SETTINGS, STORE
+    from broker.appkeys import AUDIT, CLOCK, FETCHERS, ISSUER, KEYRING, PDF_MAKER, SETTINGS, STORE
     from broker.report_service import ReportService
     from broker.requests import parse_report_request
     from broker.settings import Settings
     from broker.warrant_issuer import WarrantIssuer
     from consent.authority import QueryAuthority
+    from merge.canonical import digest_of
 
     body = parse_report_request(
         {"subject": args.subject, "edition": args.edition, "window_years": args.window_years, "purpose": args.purpose}
@@ -112,7 +114,17 @@ async def issue_report(args: argparse.Namespace, out: TextIO) -> IssuedReport:
             purpose=body.purpose,
         )
         print(f"asking {', '.join(r.display_name for r in REGION_ORDER)} for {body.parsed_subject.masked} …", file=out)
-        return await service.issue(body, request_id=f"cli-{int(time.time())}", authority=authority)
+        issued = await service.issue(body, request_id=f"cli-{int(time.time())}", authority=authority)
+        if not as_pdf:
+            return issued, issued.body
+        print("rendering and signing the PDF …", file=out, flush=True)
+        code = issued.issuance.verification_code
+        rendered = await app[PDF_MAKER](
+            issued.report, verification_code=code, verify_url=issued.issuance.verify_url, canonical_json=issued.body
+        )
+        # Kept (encrypted) like a first download, so the code later yields these very bytes.
+        stored = await app[ISSUER].snapshots.store_pdf_once(code, rendered, digest_of(rendered))
+        return issued, stored or rendered
     finally:
         await runner.cleanup()
 
@@ -128,12 +140,8 @@ def main(argv: Sequence[str]) -> int:
     if out_path.suffix not in {".json", ".pdf"}:
         print("jjj report: --out must end in .json or .pdf", file=sys.stderr)
         return 2
-    if out_path.suffix == ".pdf":
-        # The PDF engine (broker/pdf) is wired here once it lands; until then say so before asking anyone.
-        print("jjj report: PDF output is not available in this build; use --out report.json", file=sys.stderr)
-        return 2
     try:
-        issued = asyncio.run(issue_report(args, sys.stdout))
+        issued, document = asyncio.run(issue_report(args, sys.stdout, as_pdf=out_path.suffix == ".pdf"))
     except ApiError as exc:
         status = 2 if exc.status in (400, 413, 422) else 1
         print(f"jjj report: {exc.message}", file=sys.stderr)
@@ -144,9 +152,9 @@ def main(argv: Sequence[str]) -> int:
     except (KeysMissing, OSError) as exc:
         print(f"jjj report: {exc}", file=sys.stderr)
         return 1
-    out_path.write_bytes(issued.body)
+    out_path.write_bytes(document)
     report = issued.report
-    print(f"report {report.report_no} written to {out_path} ({len(issued.body)} bytes, {issued.digest})")
+    print(f"report {report.report_no} written to {out_path} ({len(document)} bytes; JSON {issued.digest})")
     print(f"verification code: {issued.issuance.verification_code}")
     print(f"verify at: {issued.issuance.verify_url}")
     if not report.complete:

@@ -71,6 +71,11 @@ class Settings(BaseSettings):
     verify_upload_max_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
 
     #: Lifetime of a query warrant (consent/warrants.py); nodes refuse anything longer than 60 s.
+    #: PDF rendering processes (weasyprint is CPU-bound; rendering never runs on the event loop).
+    pdf_workers: int = Field(default=2, ge=1, le=32)
+    #: Start them (and build the font cache) at startup rather than on the first PDF download.
+    pdf_prewarm: bool = False
+
     warrant_lifetime_s: int = Field(default=30, ge=1, le=60)
     #: The audit chain's head is signed every this many entries (and on `jjj audit checkpoint`).
     audit_checkpoint_every: int = Field(default=100, ge=1)

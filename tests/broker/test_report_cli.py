@@ -105,3 +105,25 @@ async def test_missing_keys_is_a_clear_failure(nodes: Nodes, tmp_path: Path, red
     )
     assert code == 1
     assert "jjj keys init" in stderr
+
+
+async def test_pdf_out_is_signed_and_downloadable_with_the_code(
+    nodes: Nodes, tmp_path: Path, redis_prefix: str, redis_client: aioredis.Redis
+) -> None:
+    from broker.keys import load_keyring
+    from broker.pdf.sign import check_pdf_signature_async
+
+    out = tmp_path / "report.pdf"
+    code, stdout, stderr = await run_report(
+        nodes, redis_prefix, "--subject", ENTERPRISE, "--purpose", "bidding", "--out", str(out), "--consent-ref", "x"
+    )
+    assert code == 0, stderr
+    pdf = out.read_bytes()
+    assert pdf.startswith(b"%PDF")
+    check = await check_pdf_signature_async(pdf, load_keyring(nodes.keys_dir).ca_cert)
+    assert check.ok, check
+    match = re.search(r"^verification code: (\S+)$", stdout, re.MULTILINE)
+    assert match is not None
+    # The PDF is kept with the snapshot: its digest is in the report's metadata.
+    meta = await redis_client.hgetall(f"{redis_prefix}report:meta:{lookup_id(match.group(1))}")
+    assert any(hashlib.sha256(pdf).hexdigest() in value.decode() for value in meta.values()), meta

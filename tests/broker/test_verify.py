@@ -20,6 +20,7 @@ from aiohttp.test_utils import TestClient
 
 from broker.appkeys import ISSUER, KEYRING, PDF_MAKER
 from broker.keys import add_signing_key, load_keyring
+from broker.pdf.sign import check_pdf_signature_async
 from broker.signing import verify_report
 from broker.snapshots import ReportStatus
 from merge.regions import Region
@@ -200,13 +201,27 @@ async def test_json_and_jws_downloads(broker_factory: Factory, nodes: Nodes) -> 
     assert response.status == 422
 
 
-async def test_pdf_without_renderer_is_501(broker_factory: Factory) -> None:
-    client = await broker_factory()
+async def test_pdf_download_is_signed_stable_and_verifiable(broker_factory: Factory) -> None:
+    client = await broker_factory(pdf_workers=1)
     issued = await issue(client)
-    response = await client.get(f"/v1/reports/{issued.report.report_no}.pdf", params={"code": issued.code})
-    assert PDF_MAKER not in client.app  # the PDF engine is wired by the lead once it lands
-    assert response.status == 501
-    assert (await response.json())["error"]["code"] == "pdf_unavailable"
+    assert PDF_MAKER in client.app
+    url = f"/v1/reports/{issued.report.report_no}.pdf"
+    first = await client.get(url, params={"code": issued.code})
+    assert first.status == 200, await first.text()
+    pdf = await first.read()
+    assert pdf.startswith(b"%PDF")
+    # Rendered once, then kept (encrypted): a second download is the very same bytes.
+    second = await (await client.get(url, params={"code": issued.code})).read()
+    assert second == pdf
+    check = await check_pdf_signature_async(pdf, client.app[KEYRING].ca_cert)
+    assert check.ok, check
+
+    answer = await (await client.post("/v1/verify", data=_upload(issued.code, pdf, "report.pdf"))).json()
+    assert answer["match"] is True
+    tampered = bytearray(pdf)
+    tampered[len(pdf) // 2] ^= 0x01
+    answer = await (await client.post("/v1/verify", data=_upload(issued.code, bytes(tampered), "report.pdf"))).json()
+    assert answer["match"] is False
 
 
 def _upload(code: str, data: bytes, name: str = "report.json") -> FormData:

@@ -1,0 +1,252 @@
+"""The template context of the report PDF: every value preformatted, so the template holds no logic.
+
+Pure (no weasyprint): labels and order of a penalty's fields follow the national 双公示 administrative-penalty
+standard; dates are printed as 2025年3月2日 and times in Beijing time; a missing value is "—". Nothing is
+added to or unmasked from the Report: identifiers are printed exactly as the Report holds them.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta, timezone
+from decimal import Decimal
+from typing import Any
+
+from broker.pdf.qr import qr_png_data_uri
+from merge.identifiers import SubjectKind
+from merge.records import CoerciveMeasure, DishonestyListEntry, Penalty, RecordKind, RepairStatus
+from merge.regions import Region
+from merge.report import CellState, Report, ReportRecord
+
+_BEIJING_TIME = timezone(timedelta(hours=8))
+_STATUS = {
+    "answered": "已应答",
+    "unavailable": "无法连接",
+    "timed_out": "超时",
+    "refused": "拒绝查询",
+    "error": "应答出错",
+}
+_SHORT = {"110000": "北京", "120000": "天津", "130000": "河北"}
+_CELL_LABEL = {CellState.NO_RECORD: "无记录", CellState.NOT_COVERED: "未覆盖", CellState.NOT_ANSWERED: "未应答"}
+_GROUP_TITLE = {
+    RecordKind.PENALTY: "行政处罚",
+    RecordKind.DISHONESTY_LIST_ENTRY: "严重失信主体名单",
+    RecordKind.COERCIVE_MEASURE: "行政强制",
+}
+_EMPTY = "—"
+Row = list[tuple[str, str, bool]]  # (label, value, whether the pair takes the whole row)
+
+
+def _day(value: date | None) -> str:
+    return f"{value.year}年{value.month}月{value.day}日" if value else _EMPTY
+
+
+def _moment(value: datetime | None) -> str:
+    if value is None:
+        return _EMPTY
+    local = value.astimezone(_BEIJING_TIME)
+    return f"{_day(local.date())} {local:%H:%M}（北京时间）"
+
+
+def _text(value: str | Decimal | None) -> str:
+    return _EMPTY if value is None or value == "" else str(value)
+
+
+def _pairs(*fields: tuple[str, str]) -> list[Row]:
+    """Two label/value pairs per table row; a long value gets a row of its own."""
+    rows: list[Row] = []
+    pending: Row = []
+    for label, value in fields:
+        if len(label) + len(value) > 26:
+            rows.append([(label, value, True)])
+            continue
+        pending.append((label, value, False))
+        if len(pending) == 2:
+            rows.append(pending)
+            pending = []
+    if pending:
+        rows.append([(pending[0][0], pending[0][1], True)])
+    return rows
+
+
+def _penalty_rows(p: Penalty) -> list[Row]:
+    # Field names and order of the national 双公示 administrative-penalty standard.
+    return _pairs(
+        ("行政相对人名称", p.subject_name),
+        ("行政相对人类别", p.subject_category.value),
+        ("统一社会信用代码", _text(p.uscc)),
+        ("法定代表人", _text(p.legal_representative)),
+        ("证件类型", _text(p.id_type)),
+        ("证件号码", _text(p.id_number)),
+        ("违法行为类型", p.violation_type),
+        ("处罚类别", "、".join(c.value for c in p.categories) or _EMPTY),
+        ("违法事实", _text(p.violation_facts)),
+        ("处罚依据", _text(p.legal_basis)),
+        ("处罚内容", _text(p.content)),
+        ("罚款金额（万元）", _text(p.fine_amount)),
+        ("没收金额（万元）", _text(p.confiscated_amount)),
+        ("暂扣或吊销证照", _text(p.license_ref)),
+        ("处罚决定日期", _day(p.decision_date)),
+        ("处罚有效期", _day(p.valid_until)),
+        ("公示截止期", _day(p.publicity_until)),
+        ("处罚机关", p.authority_name),
+        ("处罚机关统一社会信用代码", _text(p.authority_uscc)),
+        ("数据来源单位", _text(p.data_source)),
+        ("备注", _text(p.remarks)),
+    )
+
+
+def _list_rows(e: DishonestyListEntry) -> list[Row]:
+    return _pairs(
+        ("名单名称", e.list_name),
+        ("认定机关", e.authority_name),
+        ("列入日期", _day(e.listed_on)),
+        ("移出日期", _day(e.removed_on)),
+        ("统一社会信用代码", _text(e.uscc)),
+        ("证件号码", _text(e.id_number)),
+        ("认定文书编号", _text(e.document_no)),
+        ("列入事由", _text(e.reason)),
+    )
+
+
+def _coercive_rows(m: CoerciveMeasure) -> list[Row]:
+    return _pairs(
+        ("强制措施类型", m.measure_type),
+        ("实施机关", m.authority_name),
+        ("决定日期", _day(m.decided_on)),
+        ("解除日期", _day(m.lifted_on)),
+        ("统一社会信用代码", _text(m.uscc)),
+        ("证件号码", _text(m.id_number)),
+        ("文书编号", m.document_no),
+        ("事由", _text(m.reason)),
+    )
+
+
+def _record_item(item: ReportRecord) -> dict[str, Any]:
+    record = item.record
+    marks = []
+    if item.minor:
+        marks.append("轻微")
+    if item.repaired:
+        marks.append("已信用修复")
+    if isinstance(record, Penalty):
+        heading, rows = f"{record.decision_no}　{record.authority_name}", _penalty_rows(record)
+        if record.repair_status is RepairStatus.IN_PROGRESS:
+            marks.append("信用修复中")
+        if record.objection_open:
+            marks.append("异议处理中")
+    elif isinstance(record, DishonestyListEntry):
+        heading, rows = f"{record.list_name}　{record.authority_name}", _list_rows(record)
+        if record.removed_on:
+            marks.append("已移出")
+    else:
+        heading, rows = f"{record.document_no}　{record.authority_name}", _coercive_rows(record)
+    reported_by = "、".join(Region.from_code(code).display_name for code in item.reported_by)
+    return {"heading": heading, "marks": marks, "rows": rows, "reported_by": reported_by}
+
+
+def _cell(state: CellState, count: int) -> dict[str, str]:
+    return {"css": state.value, "label": f"{count}条" if state is CellState.RECORDS else _CELL_LABEL[state]}
+
+
+def report_context(report: Report, *, verification_code: str, verify_url: str) -> dict[str, Any]:
+    """What the template needs, preformatted: the template itself holds no formatting logic."""
+    codes = [region.code for region in report.regions]
+    rows = [
+        {"name": row.domain_name, "cells": [_cell(row.cells[c].state, row.cells[c].count) for c in codes]}
+        for row in report.matrix
+    ]
+    half = (len(rows) + 1) // 2
+    right: list[dict[str, Any] | None] = [*rows[half:], None]
+    groups: dict[RecordKind, list[dict[str, Any]]] = {kind: [] for kind in RecordKind}
+    for item in report.records:
+        groups[item.record.kind].append(_record_item(item))
+    person = report.subject.kind is SubjectKind.PERSON
+    return {
+        "r": report,
+        "verification_code": verification_code,
+        "verify_url": verify_url,
+        "qr_uri": qr_png_data_uri(verify_url),
+        "issued_at": _moment(report.issued_at),
+        "window": f"{_day(report.window.from_)} 至 {_day(report.window.to)}",
+        "subject_name": report.subject.name or "（各地区均未报送主体名称）",
+        "identifier_label": "居民身份证号码" if person else "统一社会信用代码",
+        "regions": [
+            {
+                "name": g.name,
+                "short": _SHORT.get(g.code, g.name),
+                "status": _STATUS.get(g.status.value, g.status.value),
+                "css": "answered" if g.status.value == "answered" else "not_answered",
+                "data_as_of": _moment(g.data_as_of),
+                "covered": f"{g.covered_domain_count} 个" if g.status.value == "answered" else _EMPTY,
+                "records": str(g.record_count) if g.status.value == "answered" else _EMPTY,
+            }
+            for g in report.regions
+        ],
+        "matrix_rows": list(zip(rows[:half], right, strict=False)),
+        "record_groups": [{"title": _GROUP_TITLE[kind], "items": items} for kind, items in groups.items() if items],
+    }
+
+
+def sample_report(records: int = 2, *, complete: bool = True) -> Report:
+    """A report about a fictitious enterprise with ``records`` penalties spread over the regions and domains.
+
+    Used to warm up a rendering process (so that the first real render finds every code path ready) and by
+    the benchmark. ``complete=False`` makes Hebei time out.
+    """
+    from merge.answers import RegionAnswer, RegionStatus
+    from merge.domains import DEFAULT_COVERAGE
+    from merge.editions import Edition
+    from merge.identifiers import Subject
+    from merge.merging import merge_report
+    from merge.records import PenaltyCategory, SubjectCategory
+    from merge.regions import REGION_ORDER
+    from merge.report import ReportQuery
+
+    uscc = "91110108551385082Q"
+    issued = datetime(2026, 10, 9, 8, 30, tzinfo=UTC)
+    answers = []
+    for index, region in enumerate(REGION_ORDER):
+        if not complete and index == len(REGION_ORDER) - 1:
+            answers.append(RegionAnswer(region_code=region.code, status=RegionStatus.TIMED_OUT, latency_ms=3000))
+            continue
+        coverage = DEFAULT_COVERAGE[region]
+        penalties = tuple(
+            Penalty(
+                region_code=region.code,
+                record_id=f"{region.code}-{n}",
+                domain=coverage[n % len(coverage)],
+                subject_name="北京某某科技有限公司",
+                subject_category=SubjectCategory.LEGAL_PERSON,
+                uscc=uscc,
+                decision_no=f"京市监罚〔2025〕{n}号",
+                violation_type="虚假宣传",
+                violation_facts="当事人在其网站发布虚假广告，宣称其产品具有国家级认证，经查无此认证。",
+                legal_basis="《中华人民共和国广告法》第五十五条",
+                categories=(PenaltyCategory.FINE,),
+                content="罚款人民币五万元",
+                fine_amount=Decimal("5.0000"),
+                decision_date=date(2025, 1, 1) + timedelta(days=n % 600),
+                authority_name=f"{region.display_name}市场监督管理局",
+                authority_uscc="11110105MB0123456F",
+            )
+            for n in range(index, records, len(REGION_ORDER))
+        )
+        answers.append(
+            RegionAnswer(
+                region_code=region.code,
+                status=RegionStatus.ANSWERED,
+                latency_ms=12,
+                data_as_of=issued - timedelta(hours=16),
+                covered_domains=frozenset(coverage),
+                records=penalties,
+            )
+        )
+    query = ReportQuery(
+        subject=Subject(SubjectKind.ENTERPRISE, uscc),
+        edition=Edition.STANDARD,
+        purpose="bidding",
+        window_from=date(2023, 10, 9),
+        window_to=date(2026, 10, 8),
+        application_date=date(2026, 10, 9),
+    )
+    return merge_report(query, answers, report_no="JJJ-2026-000001", issued_at=issued)

@@ -1,0 +1,83 @@
+"""PdfRenderer: renders in warm worker processes, never blocking the event loop; signs when given keys."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from broker.keys import KeyRing
+from broker.pdf.pool import PdfRenderer
+from broker.pdf.sign import check_pdf_signature_async
+from merge.canonical import canonical_json
+from merge.report import Report
+from tests.broker.pdf.conftest import CODE, VERIFY_URL, complete_report, incomplete_report, pdftotext
+
+
+async def render(renderer: PdfRenderer, report: Report) -> bytes:
+    return await renderer.render(
+        report, verification_code=CODE, verify_url=VERIFY_URL, canonical_json=canonical_json(report)
+    )
+
+
+async def test_renders_and_signs_concurrently_while_the_loop_keeps_ticking(
+    tmp_path: Path, pdf_keyring: KeyRing
+) -> None:
+    renderer = PdfRenderer(workers=2, keyring=pdf_keyring)
+    try:
+        await renderer.start()
+        pids = renderer.worker_pids()
+        assert len(pids) == 2
+        assert os.getpid() not in pids
+
+        gaps: list[float] = []
+        done = asyncio.Event()
+
+        async def tick() -> None:
+            last = time.perf_counter()
+            while not done.is_set():
+                await asyncio.sleep(0.005)
+                now = time.perf_counter()
+                gaps.append(now - last)
+                last = now
+
+        ticker = asyncio.create_task(tick())
+        reports = [complete_report(), incomplete_report(), complete_report(), incomplete_report()]
+        started = time.perf_counter()
+        pdfs = await asyncio.gather(*(render(renderer, report) for report in reports))
+        elapsed = time.perf_counter() - started
+        done.set()
+        await ticker
+    finally:
+        renderer.close()
+
+    # Rendering ran in the worker processes, and the event loop kept ticking all along: a render on the loop
+    # would have left the ticker a handful of ticks between renders. (Durations are the benchmark's business.)
+    assert len(gaps) > 20, len(gaps)
+    assert elapsed > 0.1  # the renders really ran while the ticker ticked
+    for report, pdf in zip(reports, pdfs, strict=True):
+        assert pdf.startswith(b"%PDF-")
+        banner = "本报告不完整" in pdftotext(pdf, tmp_path)
+        assert banner is (not report.complete)
+        assert (await check_pdf_signature_async(pdf, pdf_keyring.ca_cert)).ok
+
+
+async def test_worker_replaced_after_max_tasks() -> None:
+    renderer = PdfRenderer(workers=1, max_tasks_per_child=1)
+    try:
+        assert not renderer.signs
+        await render(renderer, complete_report())
+        await asyncio.sleep(0.2)  # let the executor reap the retired worker
+        second = await render(renderer, complete_report())
+        assert second.startswith(b"%PDF-")
+    finally:
+        renderer.close()
+
+
+@pytest.mark.parametrize(("kwargs", "field"), [({"workers": 0}, "workers"), ({"max_tasks_per_child": 0}, "max_tasks")])
+def test_bad_settings_name_the_field(kwargs: dict[str, int], field: str) -> None:
+    with pytest.raises(ValueError, match=field):
+        PdfRenderer(**kwargs)  # type: ignore[arg-type]
