@@ -1,0 +1,102 @@
+"""The three regional nodes for a benchmark: real gRPC servers over seeded SQLite stores, in one child process.
+
+:func:`prepare` seeds the stores once (and makes the broker's keys, whose public half the nodes trust, as
+``tests/broker/conftest.py`` does); :func:`start_nodes` serves them with the given injected latencies.
+Nodes verify every warrant (:class:`adapters.warrant_check.WarrantCheck`), as in production.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+from adapters.broker_jwks import BrokerJwks
+from adapters.server import NodeConfig, create_server
+from adapters.store import SqlRecordStore
+from adapters.warrant_check import WarrantCheck
+from bench.data import SubjectData
+from bench.procs import Child, cpu_split, serve_in_child
+from broker.keys import init_keys
+from merge.regions import REGION_ORDER, Region
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    """A prepared benchmark site: node databases and the broker's keys."""
+
+    directory: Path
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.directory / "keys"
+
+    @property
+    def jwks_file(self) -> Path:
+        return self.directory / "broker-jwks.json"
+
+    def db_url(self, region: Region) -> str:
+        return f"sqlite+aiosqlite:///{self.directory / region.value}.db"
+
+
+def prepare(directory: Path, subjects: list[SubjectData]) -> Site:
+    """Make keys and seed each region's store with the subjects' records (in this process, before any child)."""
+    site = Site(directory)
+    ring = init_keys(site.keys_dir)
+    site.jwks_file.write_text(json.dumps(ring.public_jwks()))
+
+    async def seed() -> None:
+        for region in REGION_ORDER:
+            store = await SqlRecordStore.open(site.db_url(region), region)
+            try:
+                for subject in subjects:
+                    await store.add_records(subject.records[region])
+            finally:
+                await store.close()
+
+    asyncio.run(seed())
+    return site
+
+
+def start_nodes(site: Site, latency_ms: dict[Region, float]) -> tuple[list[Child], dict[Region, str]]:
+    """Start each region's node in a child process of its own (as on three machines, whatever the core count);
+    returns the children and each region's ``host:port``."""
+    children: list[Child] = []
+    targets: dict[Region, str] = {}
+    try:
+        for region in REGION_ORDER:
+            child = Child(
+                _node_entry, str(site.directory), region.value, latency_ms.get(region, 0.0), cpus=cpu_split()[1]
+            )
+            children.append(child)
+            port: int = child.start()
+            targets[region] = f"127.0.0.1:{port}"
+    except BaseException:
+        for child in children:
+            child.stop()
+        raise
+    return children, targets
+
+
+def _node_entry(conn: Connection, directory: str, region_name: str, latency_ms: float) -> None:
+    site, region = Site(Path(directory)), Region(region_name)
+
+    async def start() -> tuple[Any, Callable[[], Awaitable[None]]]:
+        jwks = await BrokerJwks.load(str(site.jwks_file))
+        store = await SqlRecordStore.open(site.db_url(region), region)
+        verifier = await WarrantCheck.open(site.db_url(region), region, jwks)
+        config = NodeConfig(region=region, latency_ms=latency_ms)
+        server, port = await create_server("127.0.0.1:0", store, config, verifier=verifier)
+
+        async def stop() -> None:
+            await server.stop(grace=None)
+            await verifier.close()
+            await store.close()
+
+        return port, stop
+
+    serve_in_child(conn, start)

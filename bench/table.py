@@ -1,0 +1,103 @@
+"""The results document as a Markdown table: each figure next to its target (what the README shows)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+Row = tuple[str, str, str, str]
+
+
+def _mark(met: object) -> str:
+    return "yes" if met is True else "no" if met is False else "–"
+
+
+def _fanout(part: dict[str, Any]) -> list[Row]:
+    rows: list[Row] = []
+    for level in part["levels"]:
+        c = level["concurrency"]
+        target = "p50 ≤ 5, p99 ≤ 20" if c == part["target"]["concurrency"] else ""
+        met = _mark(part["met"]) if c == part["target"]["concurrency"] else ""
+        figure = f"{level['overhead_p50_ms']} / {level['overhead_p99_ms']} ms ({level['reports_per_s']} reports/s)"
+        rows.append((f"Fan-out overhead p50 / p99, concurrency {c}", figure, target, met))
+    return rows
+
+
+def _throughput(part: dict[str, Any]) -> list[Row]:
+    return [
+        ("Throughput, skeleton (reports/s)", str(part["skeleton"]["reports_per_s"]), "", ""),
+        ("Throughput, sequential baseline (reports/s)", str(part["sequential"]["reports_per_s"]), "", ""),
+        (
+            "Throughput, jjj (reports/s)",
+            f"{part['jjj']['reports_per_s']} ({part['jjj_over_skeleton']} × skeleton)",
+            "≥ 0.5 × skeleton",
+            _mark(part["met"]),
+        ),
+    ]
+
+
+def _merge(part: dict[str, Any]) -> list[Row]:
+    figure = (
+        f"{part['total_ms']} ms wall, {part['total_cpu_ms']} ms CPU (validate {part['validate_ms']}, "
+        f"merge {part['merge_ms']}, canonical {part['canonical_ms']})"
+    )
+    return [
+        (f"Merge: validate + merge + canonicalise {part['records']:,} records", figure, "≤ 50 ms", _mark(part["met"]))
+    ]
+
+
+def _large(part: dict[str, Any]) -> list[Row]:
+    figure = (
+        f"peak {part['broker_peak_mb']} MB (after start {part['broker_rss_after_start_mb']} MB); "
+        f"{part['records_in_report']:,} records in {part['wall_p50_ms']} ms"
+    )
+    return [("Large subject: broker peak memory", figure, "< 200 MB", _mark(part["met"]))]
+
+
+def _pdf(part: dict[str, Any]) -> list[Row]:
+    if "pending" in part:
+        return [("PDF", f"pending: {part['pending']}", "", "")]
+    rows: list[Row] = []
+    two = part.get("two_page", {})
+    if two:
+        median = two.get("median_ms")
+        target = two.get("target_median_ms", 300)
+        met = _mark(median <= target) if isinstance(median, int | float) else "–"
+        rows.append(("PDF: 2-page report, median render", f"{median} ms", f"≤ {target} ms", met))
+    large = part.get("large", {})
+    if large:
+        figure = f"{large.get('seconds')} s, worker peak {large.get('worker_peak_rss_mib')} MiB"
+        rows.append((f"PDF: {large.get('records')}-record report", figure, "", ""))
+    memory = part.get("memory", {})
+    if memory:
+        rows.append(
+            ("PDF: memory growth, later vs earlier renders", f"{memory.get('growth', 0) * 100:.1f} %", "≤ 10 %",
+             _mark(memory.get("within_target")))
+        )  # fmt: skip
+    return rows
+
+
+_PARTS = {"fanout": _fanout, "throughput": _throughput, "merge": _merge, "large_subject": _large, "pdf": _pdf}
+
+
+def render_table(document: dict[str, Any]) -> str:
+    rows: list[Row] = []
+    for name, part in document["results"].items():
+        if "error" in part:
+            rows.append((name, f"failed: {part['error']}", "", ""))
+            continue
+        try:
+            rows += _PARTS[name](part)
+        except (KeyError, TypeError) as exc:
+            rows.append((name, f"(unexpected result shape: {exc!r})", "", ""))
+    machine = document["machine"]
+    lines = [
+        f"Machine: {machine['cpu_model']}, {machine['cores']} cores, {machine['memory_mb']} MB, "
+        f"Python {machine['python']}, commit {str(machine['git_commit'])[:10]}"
+        f"{' (dirty)' if machine['git_dirty'] else ''}, load {machine['load_average_at_start']}, "
+        f"mode {document['mode']}",
+        "",
+        "| Figure | Measured | Target | Met |",
+        "|---|---|---|---|",
+    ]
+    lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
+    return "\n".join(lines)
