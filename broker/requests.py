@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from broker.errors import BodyTooLarge, InvalidRequest, MalformedBody
 from merge.edition_rules import RULES
-from merge.editions import PURPOSE_BY_CODE, WINDOW_YEARS, Edition
+from merge.editions import Edition, validate_purpose, validate_window_years
 from merge.identifiers import InvalidIdentifier, Subject, parse_subject
 
 
@@ -36,16 +36,12 @@ class ReportRequestBody(BaseModel):
     @field_validator("window_years")
     @classmethod
     def _window(cls, value: int) -> int:
-        if value not in WINDOW_YEARS:
-            raise ValueError(f"must be one of {sorted(WINDOW_YEARS)}")
-        return value
+        return validate_window_years(value)
 
     @field_validator("purpose")
     @classmethod
     def _purpose(cls, value: str) -> str:
-        if value not in PURPOSE_BY_CODE:
-            raise ValueError(f"unknown purpose; expected one of {sorted(PURPOSE_BY_CODE)}")
-        return value
+        return validate_purpose(value)
 
     @property
     def parsed_subject(self) -> Subject:

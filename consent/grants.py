@@ -22,7 +22,7 @@ from joserfc.jwk import KeySet, OKPKey
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from consent.warrants import eddsa_registry
-from merge.editions import PURPOSE_BY_CODE, WINDOW_YEARS, Edition
+from merge.editions import Edition, validate_purpose, validate_window_years
 from merge.identifiers import SubjectKind
 from merge.regions import REGION_ORDER, Region
 
@@ -76,9 +76,7 @@ class GrantArtefact(BaseModel):
     @field_validator("purpose_code")
     @classmethod
     def _purpose(cls, value: str) -> str:
-        if value not in PURPOSE_BY_CODE:
-            raise ValueError(f"unknown purpose; expected one of {sorted(PURPOSE_BY_CODE)}")
-        return value
+        return validate_purpose(value)
 
     @field_validator("regions")
     @classmethod
@@ -88,9 +86,7 @@ class GrantArtefact(BaseModel):
     @field_validator("window_years")
     @classmethod
     def _window(cls, value: int) -> int:
-        if value not in WINDOW_YEARS:
-            raise ValueError(f"must be one of {sorted(WINDOW_YEARS)}")
-        return value
+        return validate_window_years(value)
 
     @model_validator(mode="after")
     def _consistent(self) -> GrantArtefact:

@@ -52,3 +52,16 @@ PURPOSE_BY_CODE: dict[str, Purpose] = {p.code: p for p in PURPOSES}
 
 #: Query windows the policies allow, in years.
 WINDOW_YEARS: frozenset[int] = frozenset({3, 5})
+
+
+def validate_purpose(code: str) -> str:
+    """The purpose code, or ValueError listing the known ones (shared by report requests and consent grants)."""
+    if code not in PURPOSE_BY_CODE:
+        raise ValueError(f"unknown purpose; expected one of {sorted(PURPOSE_BY_CODE)}")
+    return code
+
+
+def validate_window_years(years: int) -> int:
+    if years not in WINDOW_YEARS:
+        raise ValueError(f"must be one of {sorted(WINDOW_YEARS)}")
+    return years
