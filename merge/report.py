@@ -11,8 +11,11 @@ are already validated, for speed); building them by hand validates as usual.
 
 from __future__ import annotations
 
+from collections import deque
+from collections.abc import Iterable
 from datetime import date
 from enum import StrEnum
+from itertools import repeat
 from typing import Annotated, Literal, Self
 
 from pydantic import (
@@ -34,6 +37,7 @@ from merge.identifiers import Subject, SubjectKind, validate_resident_id, valida
 from merge.records import Record, RecordKind
 
 _set = object.__setattr__
+_RECORD_FIELDS = frozenset({"record", "reported_by", "minor", "repaired"})
 
 SCHEMA: Literal["jjj.report/1"] = "jjj.report/1"
 
@@ -166,6 +170,30 @@ class ReportRecord(BaseModel):
         _set(item, "__pydantic_extra__", None)
         _set(item, "__pydantic_private__", None)
         return item
+
+    @classmethod
+    def trusted_many(
+        cls,
+        records: Iterable[AnyRecord],
+        reported_by: Iterable[tuple[str, ...]],
+        minor: Iterable[bool],
+        repaired: Iterable[bool],
+    ) -> list[Self]:
+        """:meth:`trusted` for each item of the four (equally long) iterables, attribute by attribute.
+
+        Setting each attribute of all items in one ``map`` keeps the loop in C: about half the time of
+        calling :meth:`trusted` 10,000 times.
+        """
+        dicts = [
+            {"record": record, "reported_by": by, "minor": is_minor, "repaired": is_repaired}
+            for record, by, is_minor, is_repaired in zip(records, reported_by, minor, repaired, strict=True)
+        ]
+        items = list(map(cls.__new__, repeat(cls, len(dicts))))
+        deque(map(_set, items, repeat("__dict__"), dicts), 0)
+        deque(map(_set, items, repeat("__pydantic_fields_set__"), map(set, repeat(_RECORD_FIELDS, len(dicts)))), 0)
+        deque(map(_set, items, repeat("__pydantic_extra__"), repeat(None)), 0)
+        deque(map(_set, items, repeat("__pydantic_private__"), repeat(None)), 0)
+        return items
 
 
 class ReportSubject(BaseModel):
