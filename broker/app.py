@@ -36,6 +36,7 @@ from broker.report_service import Clock, ReportService, SystemClock
 from broker.routes.consent import add_consent_routes
 from broker.routes.downloads import download_json, download_jws, download_pdf
 from broker.routes.health import healthz
+from broker.routes.oidc import oidc_ctx
 from broker.routes.reports import create_report
 from broker.routes.verify import jwks, verify_api, verify_page, verify_page_upload
 from broker.settings import Settings
@@ -110,7 +111,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
     app = web.Application(middlewares=[errors_middleware], client_max_size=settings.max_body_bytes)
     app[SETTINGS] = settings
     app[CLOCK] = clock or SystemClock()
-    app.cleanup_ctx.extend([_redis_ctx, _issuance_ctx, _pdf_ctx, _regions_ctx, consent_ctx])
+    app.cleanup_ctx.extend([_redis_ctx, _issuance_ctx, _pdf_ctx, _regions_ctx, consent_ctx, oidc_ctx])
     app.router.add_post("/v1/reports", create_report)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/openapi.json", openapi)

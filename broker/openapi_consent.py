@@ -52,6 +52,22 @@ def consent_paths(error: Callable[[str], dict[str, Any]]) -> dict[str, Any]:
                 },
             },
         },
+        "/signin/oidc": {
+            "get": {
+                "summary": "Sign in through the identity platform (OIDC code + PKCE); 404 unless configured",
+                "responses": {"302": {"description": "to the identity platform"}, "404": {"description": "off"}},
+            }
+        },
+        "/signin/oidc/callback": {
+            "get": {
+                "summary": "The identity platform's answer: validates the ID token, opens the session",
+                "responses": {
+                    "303": {"description": "signed in"},
+                    "401": error("state, code or ID token refused"),
+                    "503": error("identity platform unreachable"),
+                },
+            }
+        },
         "/signout": {"post": {"summary": "Sign out", "requestBody": form, "responses": {"303": {"description": "ok"}}}},
         "/account": {"get": {"summary": "Account page: grants and who queried me", "responses": _ok("HTML")}},
         "/account/report": {

@@ -2,9 +2,12 @@
 
 State lives in Redis only — no process-local cache — so a revocation or pause made through any broker replica
 holds for the very next request on every replica. Using a grant is one Lua script (check status, validity and
-count, then count the use), so two concurrent uses can never overspend it. Creating one is one MULTI/EXEC, so
-a failure leaves nothing half-written. Every ``redis.RedisError`` becomes :class:`ConsentStoreUnavailable`:
-without its consent store the broker refuses (fail closed).
+count, then count the use), so two concurrent uses can never overspend it. Creating one is one Lua script that
+checks every key it will write before writing any (Redis does not roll back a script or a MULTI/EXEC that fails
+half-way), so a failure leaves nothing half-written; an OAuth approval writes its authorization code in the
+same script (:class:`ExtraWrite`), so a grant never exists without its code or a code without its grant.
+Every ``redis.RedisError`` becomes :class:`ConsentStoreUnavailable`: without its consent store the broker refuses
+(fail closed).
 
 Keys: ``{prefix}grant:{id}`` (hash: ``artefact`` JSON, ``jws``, ``status``, ``uses``, ``changed_at`` and copies
 of ``max_uses``/``valid_from``/``valid_until`` as epoch seconds for the script), ``{prefix}grants:{subject_ref}``
@@ -71,8 +74,17 @@ class StoredGrant:
         return effective_status(self.artefact, self.stored_status, self.uses, now)
 
 
+@dataclass(frozen=True, slots=True)
+class ExtraWrite:
+    """One more string key written with a grant, in the same atomic step (an OAuth authorization code)."""
+
+    key: str
+    value: str
+    ttl_s: int
+
+
 class ConsentStore(Protocol):
-    async def create(self, artefact: GrantArtefact, jws: str) -> None: ...
+    async def create(self, artefact: GrantArtefact, jws: str, *, with_write: ExtraWrite | None = None) -> None: ...
     async def get(self, grant_id: str) -> StoredGrant | None: ...
     async def for_subject(self, subject_ref: str) -> list[StoredGrant]: ...
     async def change(self, grant_id: str, subject_ref: str, action: GrantAction, now: datetime) -> GrantStatus: ...
@@ -117,6 +129,25 @@ return to
 """
 
 
+# KEYS: grant hash, the subject's grant set, [extra key]. ARGV: ttl, extra value, extra ttl, grant id, field/value
+# pairs. Every check comes before the first write, so a refusal writes nothing.
+_CREATE = """
+if redis.call('EXISTS', KEYS[1]) == 1 then return 'exists:grant' end
+local t = redis.call('TYPE', KEYS[2])['ok']
+if t ~= 'none' and t ~= 'set' then return 'wrongtype:grants' end
+if #KEYS == 3 and redis.call('EXISTS', KEYS[3]) == 1 then return 'exists:extra' end
+redis.call('HSET', KEYS[1], unpack(ARGV, 5))
+redis.call('EXPIRE', KEYS[1], ARGV[1])
+redis.call('SADD', KEYS[2], ARGV[4])
+if #KEYS == 3 then redis.call('SET', KEYS[3], ARGV[2], 'EX', ARGV[3]) end
+return 'ok'
+"""
+
+
+class GrantNotStored(Exception):
+    """Creating the grant was refused before anything was written (a key collision or a key of the wrong type)."""
+
+
 class GrantNotFound(LookupError):
     """No such grant for this subject (another subject's grant is reported the same way)."""
 
@@ -133,27 +164,32 @@ class RedisConsentStore:
     def _key(self, grant_id: str) -> str:
         return f"{self._prefix}grant:{grant_id}"
 
-    async def create(self, artefact: GrantArtefact, jws: str) -> None:
+    async def create(self, artefact: GrantArtefact, jws: str, *, with_write: ExtraWrite | None = None) -> None:
+        """Store a new grant (and ``with_write``) in one atomic step; ``GrantNotStored`` if any key is taken."""
         key = self._key(artefact.id)
         keep = int((artefact.valid_until + KEEP_AFTER_END - artefact.created_at).total_seconds())
-        async with store_errors("consent"), self._redis.pipeline(transaction=True) as pipe:
-            pipe.hset(
-                key,
-                mapping={
-                    "artefact": artefact.model_dump_json(),
-                    "jws": jws,
-                    "status": GrantStatus.ACTIVE.value,
-                    "uses": 0,
-                    "changed_at": artefact.created_at.isoformat(),
-                    "subject_ref": artefact.subject_ref,
-                    "max_uses": artefact.max_uses,
-                    "valid_from": int(artefact.valid_from.timestamp()),
-                    "valid_until": int(artefact.valid_until.timestamp()),
-                },
-            )
-            pipe.expire(key, keep)
-            pipe.sadd(f"{self._prefix}grants:{artefact.subject_ref}", artefact.id)
-            await pipe.execute()
+        fields: dict[str, str | int] = {
+            "artefact": artefact.model_dump_json(),
+            "jws": jws,
+            "status": GrantStatus.ACTIVE.value,
+            "uses": 0,
+            "changed_at": artefact.created_at.isoformat(),
+            "subject_ref": artefact.subject_ref,
+            "max_uses": artefact.max_uses,
+            "valid_from": int(artefact.valid_from.timestamp()),
+            "valid_until": int(artefact.valid_until.timestamp()),
+        }
+        keys = [key, f"{self._prefix}grants:{artefact.subject_ref}"]
+        extra: list[str | int] = ["", 0]
+        if with_write is not None:
+            keys.append(with_write.key)
+            extra = [with_write.value, with_write.ttl_s]
+        pairs = [item for pair in fields.items() for item in pair]
+        async with store_errors("consent"):
+            result = await self._redis.eval(_CREATE, len(keys), *keys, keep, *extra, artefact.id, *pairs)
+        word = result.decode() if isinstance(result, bytes) else str(result)
+        if word != "ok":
+            raise GrantNotStored(f"grant: not stored ({word.replace(':', ' ')}); nothing was written")
 
     async def get(self, grant_id: str) -> StoredGrant | None:
         async with store_errors("consent"):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from broker.routes import grants, me, oauth, portal, signin
+from broker.routes import grants, me, oauth, oidc, portal, signin
 
 
 def add_consent_routes(app: web.Application) -> None:
@@ -12,6 +12,8 @@ def add_consent_routes(app: web.Application) -> None:
     router.add_get("/signin", signin.signin_page)
     router.add_post("/signin", signin.signin)
     router.add_post("/signout", signin.signout)
+    router.add_get("/signin/oidc", oidc.start)
+    router.add_get("/signin/oidc/callback", oidc.callback)
     router.add_get("/account", signin.account_page)
     router.add_post("/account/report", portal.issue_own_report)
     router.add_get("/v1/me", me.me)

@@ -17,8 +17,9 @@ from joserfc import jws
 
 from broker.appkeys import AUDIT, GRANTS, KEYRING, OAUTH
 from broker.audit import Action
-from broker.auth import CSRF_FIELD, CsrfFailed, consent_errors, current_session, form_value, render
+from broker.auth import CSRF_FIELD, Conflict, CsrfFailed, consent_errors, current_session, form_value, render
 from broker.middleware import REQUEST_ID
+from consent.grant_store import GrantNotStored
 from consent.grants import GrantArtefact, new_grant_id
 from consent.oauth.integration import InsecureTransport, base_url, to_web_response
 from consent.oauth.models import SubjectUser
@@ -116,7 +117,16 @@ async def authorize_decision(request: web.Request) -> web.StreamResponse:
             resident_id_consent=account.kind is SubjectKind.PERSON,
             created_at=now,
         )
-        await request.app[GRANTS].create(artefact, artefact.sign(request.app[KEYRING].active))
+        user = SubjectUser(account.ref, artefact.id)
+        # authlib makes the code (no I/O); the grant and its code are then stored in one atomic step, so a
+        # failure leaves neither (issue 3: nothing half-written).
+        response, code_write = oauth.authorization_response(exchange, oauth_request, grant, user)
+        try:
+            await request.app[GRANTS].create(
+                artefact, artefact.sign(request.app[KEYRING].active), with_write=code_write
+            )
+        except GrantNotStored:
+            raise Conflict("authorization: the approval could not be recorded; nothing was stored, try again") from None
         await request.app[AUDIT].append(
             action=Action.CONSENT_GRANT,
             actor="subject",
@@ -127,8 +137,7 @@ async def authorize_decision(request: web.Request) -> web.StreamResponse:
             purpose=artefact.purpose_code,
             request_id=request[REQUEST_ID],
         )
-        user = SubjectUser(account.ref, artefact.id)
-        return to_web_response(await oauth.respond_authorization(exchange, oauth_request, grant, user))
+        return to_web_response(response)
 
 
 def _redisplay(exchange: Any, params: dict[str, str], session: Any, form: Any) -> dict[str, Any]:
@@ -178,6 +187,17 @@ async def introspect(request: web.Request) -> web.Response:
 async def revoke(request: web.Request) -> web.Response:
     try:
         async with consent_errors():
-            return to_web_response(await request.app[OAUTH].revoke(request))
+            response, revoked = await request.app[OAUTH].revoke(request)
+            for claims in revoked:
+                await request.app[AUDIT].append(
+                    action=Action.TOKEN_REVOKE,
+                    actor=f"client:{claims['client_id']}",
+                    outcome="revoked",
+                    subject_key=str(claims["sub"]),
+                    grant=str(claims["grant_id"]),
+                    grantee=str(claims["client_id"]),
+                    request_id=request[REQUEST_ID],
+                )
+            return to_web_response(response)
     except InsecureTransport:
         return _insecure()

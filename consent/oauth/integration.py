@@ -27,6 +27,7 @@ from joserfc.jwk import KeySet, OKPKey
 from multidict import MultiDictProxy
 
 from consent.clients import ClientRegistry
+from consent.grant_store import ExtraWrite
 from consent.oauth.models import AccessTokenInfo, OAuthClient, SubjectUser
 from consent.oauth.server import EXCHANGE, BrokerAuthorizationServer, Exchange, OAuthResponse
 from consent.oauth.tokens import InvalidAccessToken, OAuthStore, decode_access_token
@@ -190,10 +191,11 @@ class OAuthIntegration:
             EXCHANGE.reset(token)
         return exchange, oauth_request, grant
 
-    async def respond_authorization(
+    def authorization_response(
         self, exchange: Exchange, oauth_request: AiohttpOAuthRequest, grant: Any, user: SubjectUser | None
-    ) -> OAuthResponse:
-        """Approve (``user``) or deny (``None``): the redirect with a code or ``access_denied``, plus ``iss``."""
+    ) -> tuple[OAuthResponse, ExtraWrite | None]:
+        """Approve (``user``) or deny (``None``): the redirect with a code or ``access_denied``, plus ``iss``,
+        and the code's write, *not yet made*: the caller stores it with the grant in one atomic step."""
         token = EXCHANGE.set(exchange)
         try:
             response: OAuthResponse = self.server.create_authorization_response(
@@ -201,6 +203,14 @@ class OAuthIntegration:
             )
         finally:
             EXCHANGE.reset(token)
+        write = self.store.code_write(*exchange.new_code) if exchange.new_code is not None else None
+        return response, write
+
+    async def respond_authorization(
+        self, exchange: Exchange, oauth_request: AiohttpOAuthRequest, grant: Any, user: SubjectUser | None
+    ) -> OAuthResponse:
+        """:meth:`authorization_response`, storing the code (if any) on its own."""
+        response, _ = self.authorization_response(exchange, oauth_request, grant, user)
         if exchange.new_code is not None:
             await self.store.save_code(*exchange.new_code)
         return response
@@ -242,11 +252,17 @@ class OAuthIntegration:
     async def introspect(self, request: web.Request) -> OAuthResponse:
         return await self._endpoint(request, "introspection")
 
-    async def revoke(self, request: web.Request) -> OAuthResponse:
-        response = await self._endpoint(request, "revocation")
-        return response
+    async def revoke(self, request: web.Request) -> tuple[OAuthResponse, list[dict[str, Any]]]:
+        """RFC 7009: the response, and the claims of each token revoked (for the audit log)."""
+        return await self._endpoint_with_changes(request, "revocation")
 
     async def _endpoint(self, request: web.Request, name: str) -> OAuthResponse:
+        response, _ = await self._endpoint_with_changes(request, name)
+        return response
+
+    async def _endpoint_with_changes(
+        self, request: web.Request, name: str
+    ) -> tuple[OAuthResponse, list[dict[str, Any]]]:
         exchange = self._exchange(request)
         oauth_request = to_oauth_request(request, await request.post())
         await self._load_client(exchange, _client_id_of(oauth_request))
@@ -260,7 +276,7 @@ class OAuthIntegration:
             EXCHANGE.reset(run)
         for claims in exchange.revoked:
             await self.store.revoke(str(claims["jti"]), int(claims["exp"]))
-        return response
+        return response, list(exchange.revoked)
 
     async def bearer_claims(self, request: web.Request, token: str) -> dict[str, Any]:
         """A bearer token's verified claims, refused if revoked (Redis is asked on every request)."""

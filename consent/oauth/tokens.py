@@ -21,7 +21,7 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet, OKPKey
 
-from consent.grant_store import store_errors
+from consent.grant_store import ExtraWrite, store_errors
 from consent.oauth.models import CODE_TTL_S, AuthCode
 from consent.warrants import eddsa_registry
 
@@ -132,11 +132,14 @@ class OAuthStore:
     def _revoked_prefix(self) -> str:
         return f"{self._prefix}oauth_revoked:"
 
+    def code_write(self, code: str, data: AuthCode) -> ExtraWrite:
+        """The code's Redis write, for the grant store to make in the same atomic step as the grant."""
+        return ExtraWrite(f"{self._prefix}oauth_code:{self._h(code)}", json.dumps(data.to_json()), CODE_TTL_S)
+
     async def save_code(self, code: str, data: AuthCode) -> None:
+        write = self.code_write(code, data)
         async with store_errors("authorization"):
-            await self._redis.set(
-                f"{self._prefix}oauth_code:{self._h(code)}", json.dumps(data.to_json()), ex=CODE_TTL_S
-            )
+            await self._redis.set(write.key, write.value, ex=write.ttl_s)
 
     async def redeem_code(self, code: str) -> Redemption:
         """Take the code (once, atomically). ``replayed`` when it had been taken before (tokens now revoked)."""
