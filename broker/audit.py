@@ -22,13 +22,14 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import redis.asyncio as aioredis
 from joserfc import jws
+from redis.asyncio.client import Pipeline
 
 from broker.keys import KeyRing
 from broker.redis_store import store_errors
@@ -166,9 +167,14 @@ class AuditLog:
         request_id: str = "",
         detail: Mapping[str, str] | None = None,
         now: datetime | None = None,
+        before: Callable[[Pipeline], None] | None = None,
     ) -> AuditEntry:
         """Append one entry and return it. ``subject`` is stored masked; ``subject_key`` must be its
-        :meth:`BrokerStore.subject_key` (required with a subject). Redis down → ``ConsentStoreUnavailable``."""
+        :meth:`BrokerStore.subject_key` (required with a subject). Redis down → ``ConsentStoreUnavailable``.
+
+        ``before`` queues other writes (the issued report's snapshot and query log) on the MULTI/EXEC pipeline
+        of the first append attempt: they and the entry reach Redis in one round trip, all applied or none.
+        They are sent exactly once; should the chain's head have moved, only the entry is appended again."""
         if subject is not None and not subject_key:
             raise ValueError("subject_key: required with a subject (BrokerStore.subject_key(subject))")
         entry: dict[str, Any] = {
@@ -186,23 +192,46 @@ class AuditLog:
         }
         index_key = self._subject_prefix + (subject_key or "-")
         async with store_errors("audit log"):
-            for _ in range(_APPEND_ATTEMPTS):
+            for attempt in range(_APPEND_ATTEMPTS):
                 prev, seq = self._head
                 body = canonical(entry | {"prev": prev, "seq": seq + 1})
                 digest = entry_hash(body)
                 args: list[str | bytes | int] = [prev, seq + 1, digest, body, subject_key, GENESIS]
-                result = await self._append(keys=[self.stream_key, index_key], args=args)
+                failed: Exception | None = None
+                if before is not None and attempt == 0:
+                    result, failed = await self._append_with(before, index_key, args)
+                else:
+                    result = await self._append(keys=[self.stream_key, index_key], args=args)
                 if int(result[0]) == 0:
                     self._head = (result[1].decode(), int(result[2]))
-                    continue
-                self._head = (digest, seq + 1)
-                break
+                else:
+                    self._head = (digest, seq + 1)
+                if failed is not None:  # one of the other writes failed: the caller's operation did not happen
+                    raise failed
+                if int(result[0]) != 0:
+                    break
             else:
                 raise RuntimeError("audit log: too much contention, entry not appended")
         appended = parse_entry(result[1].decode(), {b"entry": body, b"hash": digest.encode()})
         if self._keyring is not None and appended.seq % self._checkpoint_every == 0:
             await self.checkpoint()
         return appended
+
+    async def _append_with(
+        self, before: Callable[[Pipeline], None], index_key: str, args: list[str | bytes | int]
+    ) -> tuple[Any, Exception | None]:
+        """The script's reply, and the first error of the ``before`` writes (raised by the caller once the
+        chain's head is known: a runtime error in MULTI/EXEC does not undo the other commands)."""
+        # EVAL (not EVALSHA): inside MULTI a NOSCRIPT would fail the entry after the other writes were applied.
+        # Redis caches the compiled script by its hash, so resending the ~700-byte source costs next to nothing.
+        async with self._redis.pipeline(transaction=True) as pipe:
+            before(pipe)
+            pipe.eval(_APPEND_LUA, 2, self.stream_key, index_key, *args)
+            results = await pipe.execute(raise_on_error=False)
+        errors = [r for r in results if isinstance(r, Exception)]
+        if isinstance(results[-1], Exception):
+            raise results[-1]
+        return results[-1], (errors[0] if errors else None)
 
     async def head(self) -> tuple[str, int, str]:
         """``(hash, seq, stream id)`` of the newest entry, or ``(GENESIS, 0, "")`` for an empty log."""

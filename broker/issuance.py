@@ -12,8 +12,10 @@ from datetime import timedelta
 from typing import Protocol
 from urllib.parse import quote
 
+from redis.asyncio.client import Pipeline
+
 from broker.keys import KeyRing
-from broker.signing import DetachedJws, sign_report
+from broker.signing import DetachedJws, sign_detached
 from broker.snapshots import ReportStatus, SnapshotMeta, SnapshotStore
 from merge.identifiers import SubjectKind, mask_resident_id
 from merge.report import Report
@@ -22,13 +24,21 @@ from merge.verification_code import new_code
 
 @dataclass(frozen=True, slots=True)
 class Issuance:
-    """What the requester gets besides the report: the code, where to verify it, and the signature."""
+    """What the requester gets besides the report: the code, where to verify it, and the signature.
+
+    The signature is kept detached (header and signature only): the compact token of a large report is as big
+    as its base64 and is rebuilt only when asked for (:meth:`compact_jws`, ``GET /v1/reports/{no}/jws``).
+    """
 
     verification_code: str
     verify_url: str
     jws_url: str
     kid: str
-    jws: str
+    jws_detached: DetachedJws
+
+    def compact_jws(self, canonical: bytes) -> str:
+        """The report's compact JWS, from the canonical JSON it was issued with."""
+        return self.jws_detached.attach(canonical)
 
 
 class PdfMaker(Protocol):
@@ -86,9 +96,16 @@ class Issuer:
         return self.snapshots.validity
 
     async def issue(self, report: Report, canonical: bytes, digest: str) -> Issuance:
+        """Sign, encrypt and store the report (one MULTI/EXEC); returns what the requester gets."""
+        prepared = self.prepare(report, canonical, digest)
+        await self.snapshots.save(prepared.issuance.verification_code, prepared.meta, canonical)
+        return prepared.issuance
+
+    def prepare(self, report: Report, canonical: bytes, digest: str) -> PreparedIssuance:
+        """Code and detached JWS now; the snapshot is written by :meth:`PreparedIssuance.queue` on a pipeline
+        the caller executes (the report service sends it with the query log and the audit entry)."""
         code = new_code()
-        token = sign_report(canonical, self.ring)
-        detached = DetachedJws.of(token)
+        detached = sign_detached(canonical, self.ring)
         meta = SnapshotMeta(
             report_no=report.report_no,
             digest=digest,
@@ -102,11 +119,25 @@ class Issuer:
             jws_protected=detached.protected,
             jws_signature=detached.signature,
         )
-        await self.snapshots.save(code, meta, canonical)
-        return Issuance(
+        issuance = Issuance(
             verification_code=code,
             verify_url=verify_url(self._base, code),
             jws_url=jws_path(report.report_no, code),
             kid=self.ring.active_kid,
-            jws=token,
+            jws_detached=detached,
         )
+        return PreparedIssuance(self.snapshots, issuance, meta, canonical)
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedIssuance:
+    """An issuance signed but not yet stored: the report is issued once :meth:`queue`'s writes are executed."""
+
+    snapshots: SnapshotStore
+    issuance: Issuance
+    meta: SnapshotMeta
+    canonical: bytes
+
+    def queue(self, pipe: Pipeline) -> None:
+        """Encrypt the canonical JSON and queue the snapshot's writes (``pipe`` must be a MULTI/EXEC pipeline)."""
+        self.snapshots.queue_save(pipe, self.issuance.verification_code, self.meta, self.canonical)

@@ -14,7 +14,9 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 
 import redis.asyncio as aioredis
+from redis.asyncio.client import Pipeline
 from redis.exceptions import RedisError
+from redis.typing import EncodableT, FieldT
 
 from broker.errors import ConsentStoreUnavailable
 from broker.settings import Settings
@@ -42,6 +44,10 @@ async def store_errors(action: str) -> AsyncIterator[None]:
         raise ConsentStoreUnavailable(
             f"the consent store is unreachable ({type(exc).__name__}); {action} refused"
         ) from None
+
+
+def _query_fields(entry: dict[str, str]) -> dict[FieldT, EncodableT]:
+    return {"entry": json.dumps(entry, ensure_ascii=False)}
 
 
 class BrokerStore:
@@ -72,12 +78,18 @@ class BrokerStore:
 
     async def log_query(self, subject: Subject, entry: dict[str, str]) -> None:
         """Append to the subject's "who queried me" history. Entries carry no record content."""
-        key = f"{self._prefix}queries:{self.subject_key(subject)}"
         async with store_errors("query log"):
-            await self._redis.xadd(key, {"entry": json.dumps(entry, ensure_ascii=False)}, maxlen=QUERY_LOG_MAXLEN)
+            await self._redis.xadd(self._query_key(subject), _query_fields(entry), maxlen=QUERY_LOG_MAXLEN)
+
+    def queue_log_query(self, pipe: Pipeline, subject: Subject, entry: dict[str, str]) -> None:
+        """:meth:`log_query` queued on ``pipe`` (sent with the report's other writes in one round trip)."""
+        pipe.xadd(self._query_key(subject), _query_fields(entry), maxlen=QUERY_LOG_MAXLEN)
+
+    def _query_key(self, subject: Subject) -> str:
+        return f"{self._prefix}queries:{self.subject_key(subject)}"
 
     async def query_history(self, subject: Subject, count: int = 100) -> list[dict[str, str]]:
-        key = f"{self._prefix}queries:{self.subject_key(subject)}"
+        key = self._query_key(subject)
         async with store_errors("query history"):
             rows = await self._redis.xrevrange(key, count=count)
         entries: list[dict[str, str]] = []

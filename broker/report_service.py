@@ -10,10 +10,12 @@ import asyncio
 import contextlib
 import hashlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Protocol
+
+from redis.asyncio.client import Pipeline
 
 from adapters.client import RegionQuery
 from broker.audit import Action, AuditLog
@@ -88,9 +90,10 @@ class ReportService:
 
     async def _audit_report(
         self, authority: QueryAuthority, request: ReportRequestBody, request_id: str, outcome: str,
-        detail: dict[str, str],
+        detail: dict[str, str], before: Callable[[Pipeline], None] | None = None,
     ) -> None:  # fmt: skip
         await self._audit.append(
+            before=before,
             action=Action.REPORT_ISSUE,
             actor="subject" if authority.is_self else f"client:{authority.grantee_id}",
             outcome=outcome,
@@ -150,22 +153,24 @@ class ReportService:
         body = canonical_json(report)
         digest = "sha256:" + hashlib.sha256(body).hexdigest()
         # Every report, complete or not, gets its code, JWS and encrypted snapshot before it is returned.
-        issuance = await self._issuer.issue(report, body, digest)
+        prepared = self._issuer.prepare(report, body, digest)
+        query_entry = {
+            "time": issued_at.isoformat(),
+            "report_no": report_no,
+            "grant": authority.grant_id,
+            "grantee": authority.grantee_id,
+            "grantee_name": authority.grantee_name,
+            "purpose": request.purpose,
+            "edition": request.edition.value,
+            "complete": str(report.complete).lower(),
+            "request_id": request_id,
+        }
 
-        await self._store.log_query(
-            subject,
-            {
-                "time": issued_at.isoformat(),
-                "report_no": report_no,
-                "grant": authority.grant_id,
-                "grantee": authority.grantee_id,
-                "grantee_name": authority.grantee_name,
-                "purpose": request.purpose,
-                "edition": request.edition.value,
-                "complete": str(report.complete).lower(),
-                "request_id": request_id,
-            },
-        )
+        def store_report(pipe: Pipeline) -> None:
+            # Snapshot, query log and audit entry go to Redis in one MULTI/EXEC: one round trip, not three.
+            prepared.queue(pipe)
+            self._store.queue_log_query(pipe, subject, query_entry)
+
         regions = ",".join(f"{a.region_code}:{a.status.value}" for a in answers)
         await self._audit_report(
             authority,
@@ -177,6 +182,7 @@ class ReportService:
                 "regions": regions,
                 "warrants": ",".join(f"{r.code}:{w.jti}" for r, w in warrants.items()),
             },
+            before=store_report,
         )
         log.info(
             "report %s subject=%s edition=%s complete=%s regions=%s records=%d request=%s",
@@ -188,4 +194,4 @@ class ReportService:
             report.summary.total_records,
             request_id,
         )
-        return IssuedReport(report=report, body=body, digest=digest, issuance=issuance)
+        return IssuedReport(report=report, body=body, digest=digest, issuance=prepared.issuance)

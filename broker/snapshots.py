@@ -8,8 +8,8 @@ Invariant 2 (no raw data at rest): the broker keeps, per report,
     once rendered, the PDF's digest. Kept for the validity **plus** a retention period, so that an expired
     code answers "expired" rather than "unknown".
 ``{prefix}report:data:{lookup_id}`` (hash, encrypted)
-    ``salt`` and the AES-256-GCM ciphertexts of the canonical JSON and, once rendered, the signed PDF. Its TTL
-    is the report's validity; after that the content is gone from the broker.
+    ``salt`` and the AES-256-GCM ciphertexts of the canonical JSON (deflated first, ``json_encoding: deflate``)
+    and, once rendered, the signed PDF. Its TTL is the report's validity; after that the content is gone.
 ``{prefix}report:no:{report_no}`` (string)
     the lookup id, so that an objection can suspend or revoke a report by its number.
 
@@ -26,6 +26,7 @@ digest matches), but cannot download it again.
 from __future__ import annotations
 
 import os
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
@@ -35,6 +36,7 @@ import redis.asyncio as aioredis
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from redis.asyncio.client import Pipeline
 from redis.typing import EncodableT, FieldT
 
 from broker.redis_store import store_errors
@@ -42,6 +44,15 @@ from merge.verification_code import lookup_id, normalise
 
 _KDF_INFO = b"jjj.report-snapshot/1 aes-256-gcm"
 _NONCE_BYTES = 12
+# The canonical JSON is deflated before it is encrypted: a 10,000-record report is ~11 MB of very repetitive
+# JSON, so its ciphertext (and the copies redis-py and the socket make of it) shrinks about tenfold. The
+# encoding is named in the data hash and bound into the associated data, so it cannot be swapped either;
+# snapshots stored without it are read as before.
+_ENCODING_FIELD = "json_encoding"
+_DEFLATE = "deflate"
+_DEFLATED = "+deflate"
+_DEFLATE_LEVEL = 1  # fastest: the gain is in the size of repetitive JSON, not the last few percent
+_TAG_BYTES = 16
 
 # Store the PDF only if none is stored yet and the content is still there; set its digest with it.
 _STORE_PDF_ONCE = """
@@ -77,15 +88,23 @@ def _key(code: str, salt: bytes) -> bytes:
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=salt, info=_KDF_INFO).derive(normalise(code).encode())
 
 
-def seal(code: str, salt: bytes, label: str, plaintext: bytes) -> bytes:
-    """``nonce || AES-256-GCM(plaintext)`` under the code's key; ``label`` is the associated data."""
+def seal(code: str, salt: bytes, label: str, plaintext: bytes) -> bytearray:
+    """``nonce || AES-256-GCM(plaintext)`` under the code's key; ``label`` is the associated data.
+
+    Encrypted straight into one buffer of the final size: a large report costs one ciphertext, not two.
+    """
     nonce = os.urandom(_NONCE_BYTES)
-    return nonce + AESGCM(_key(code, salt)).encrypt(nonce, plaintext, label.encode())
+    blob = bytearray(_NONCE_BYTES + len(plaintext) + _TAG_BYTES)
+    blob[:_NONCE_BYTES] = nonce
+    with memoryview(blob) as view:
+        AESGCM(_key(code, salt)).encrypt_into(nonce, plaintext, label.encode(), view[_NONCE_BYTES:])
+    return blob
 
 
-def unseal(code: str, salt: bytes, label: str, blob: bytes) -> bytes:
+def unseal(code: str, salt: bytes, label: str, blob: bytes | bytearray) -> bytes:
     """Inverse of :func:`seal`; raises ``cryptography.exceptions.InvalidTag`` for any other code or label."""
-    return AESGCM(_key(code, salt)).decrypt(blob[:_NONCE_BYTES], blob[_NONCE_BYTES:], label.encode())
+    with memoryview(blob) as view:  # slices of a view: the ciphertext is not copied before decryption
+        return AESGCM(_key(code, salt)).decrypt(view[:_NONCE_BYTES], view[_NONCE_BYTES:], label.encode())
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,18 +186,28 @@ class SnapshotStore:
 
     async def save(self, code: str, meta: SnapshotMeta, canonical: bytes) -> None:
         """Store metadata, ciphertext and number index in one MULTI/EXEC: all of it or nothing."""
+        async with store_errors("issuing the report"), self._redis.pipeline(transaction=True) as pipe:
+            self.queue_save(pipe, code, meta, canonical)
+            await pipe.execute()
+
+    def queue_save(self, pipe: Pipeline, code: str, meta: SnapshotMeta, canonical: bytes) -> None:
+        """Encrypt now and queue :meth:`save`'s writes on ``pipe``; give it ``transaction=True`` (all or nothing).
+
+        Lets the issuer send the snapshot in the same round trip as the query log and the audit entry. The
+        ciphertext is held by the pipeline until it is executed (or discarded) and by nothing else.
+        """
         lid = lookup_id(code)
         salt = os.urandom(16)
-        blob = seal(code, salt, f"{lid}:json", canonical)
+        packed = zlib.compress(canonical, _DEFLATE_LEVEL)
+        blob = seal(code, salt, f"{lid}:json{_DEFLATED}", packed)
+        del packed
         content_ttl = int(self.validity.total_seconds())
         meta_ttl = int((self.validity + self.retention).total_seconds())
-        async with store_errors("issuing the report"), self._redis.pipeline(transaction=True) as pipe:
-            pipe.hset(self._meta_key(lid), mapping=meta.to_redis())
-            pipe.expire(self._meta_key(lid), meta_ttl)
-            pipe.hset(self._data_key(lid), mapping={"salt": salt, "json": blob})
-            pipe.expire(self._data_key(lid), content_ttl)
-            pipe.set(self._number_key(meta.report_no), lid, ex=meta_ttl)
-            await pipe.execute()
+        pipe.hset(self._meta_key(lid), mapping=meta.to_redis())
+        pipe.expire(self._meta_key(lid), meta_ttl)
+        pipe.hset(self._data_key(lid), mapping={"salt": salt, "json": blob, _ENCODING_FIELD: _DEFLATE})
+        pipe.expire(self._data_key(lid), content_ttl)
+        pipe.set(self._number_key(meta.report_no), lid, ex=meta_ttl)
 
     async def meta(self, code: str) -> SnapshotMeta | None:
         async with store_errors("verification"):
@@ -204,10 +233,14 @@ class SnapshotStore:
     async def _open(self, code: str, field: str) -> bytes | None:
         lid = lookup_id(code)
         async with store_errors("download"):
-            salt, blob = await self._redis.hmget(self._data_key(lid), ["salt", field])
+            salt, blob, encoding = await self._redis.hmget(self._data_key(lid), ["salt", field, _ENCODING_FIELD])
         if salt is None or blob is None:
             return None
-        return unseal(code, _bytes(salt), f"{lid}:{field}", _bytes(blob))
+        if field != "json" or encoding is None:  # a PDF, or a JSON snapshot stored before compression
+            return unseal(code, _bytes(salt), f"{lid}:{field}", _bytes(blob))
+        if _bytes(encoding) != _DEFLATE.encode():
+            raise ValueError(f"snapshot {lid}: unknown json encoding")
+        return zlib.decompress(unseal(code, _bytes(salt), f"{lid}:json{_DEFLATED}", _bytes(blob)))
 
     async def open_json(self, code: str) -> bytes | None:
         """The canonical JSON, or None when the content has expired (or was revoked)."""

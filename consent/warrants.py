@@ -14,6 +14,9 @@ a signed report — can pass for a warrant) and ``kid``. Claims::
 Contracts:
 
 * :func:`issue_warrant` and :func:`verify_warrant` are pure apart from the ``now`` they are given.
+* :func:`issue_warrant` signs with ``cryptography``'s Ed25519 directly (three warrants per report: joserfc's
+  registry checks and copies cost more than the signature). Its bytes are exactly those of joserfc's
+  ``jwt.encode`` with the same header and claims; verification stays with joserfc.
 * :func:`verify_warrant` raises :class:`WarrantInvalid` whose message is a short reason fit to send to the
   caller and to log: it never contains the subject identifier.
 * Replay (``jti`` seen before) is the node's job: it needs storage (``adapters.warrant_check``).
@@ -23,12 +26,16 @@ This module imports nothing from ``broker``: nodes import it to verify.
 
 from __future__ import annotations
 
+import base64
+import json
 import uuid
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from joserfc import jwt
 from joserfc.errors import BadSignatureError, InvalidKeyIdError, JoseError
 from joserfc.jwa import JWSAlgModel
@@ -142,8 +149,24 @@ def issue_warrant(
         "iat": iat,
         "exp": iat + lifetime_s,
     }
-    header = {"alg": ALGORITHM, "kid": key.kid, "typ": WARRANT_TYPE}
-    return jwt.encode(header, claims, key, registry=eddsa_registry())
+    private = key.private_key
+    if not isinstance(private, Ed25519PrivateKey):
+        raise ValueError("key: not a private Ed25519 key")
+    # RFC 7515 §5.1: BASE64URL(header) '.' BASE64URL(claims), signed; the JSON is serialised as joserfc does.
+    payload = json.dumps(claims, ensure_ascii=False, separators=(",", ":")).encode()
+    signing_input = _warrant_header(key.kid) + b"." + _b64url(payload)
+    return (signing_input + b"." + _b64url(private.sign(signing_input))).decode("ascii")
+
+
+def _b64url(data: bytes) -> bytes:
+    return base64.urlsafe_b64encode(data).rstrip(b"=")
+
+
+@lru_cache(maxsize=16)
+def _warrant_header(kid: str) -> bytes:
+    # Key order as joserfc's jwt.encode leaves it ({"typ": "JWT", **header} with typ overridden).
+    header = {"typ": WARRANT_TYPE, "alg": ALGORITHM, "kid": kid}
+    return _b64url(json.dumps(header, ensure_ascii=True, separators=(",", ":")).encode("ascii"))
 
 
 def load_jwks(data: Mapping[str, Any]) -> KeySet:

@@ -257,3 +257,12 @@ async def test_the_jwks_can_come_from_a_url(aiohttp_server: Any) -> None:
     assert [k.kid for k in jwks.keys] == ["broker-1"]
     with pytest.raises(OSError, match="404"):
         await BrokerJwks.load(str(server.make_url("/missing")))
+
+
+async def test_sqlite_commits_use_wal_without_a_sync_per_commit(node: Node) -> None:
+    # One fsync per query capped a node at a few dozen queries a second; WAL + NORMAL keeps commits atomic.
+    verifier, _channel = node
+    async with verifier._engine.connect() as conn:
+        journal = (await conn.exec_driver_sql("PRAGMA journal_mode")).scalar()
+        synchronous = (await conn.exec_driver_sql("PRAGMA synchronous")).scalar()
+    assert (journal, synchronous) == ("wal", 1)  # 1 = NORMAL

@@ -10,10 +10,12 @@ from pathlib import Path
 
 import pytest
 import redis.asyncio as aioredis
+from redis.asyncio.client import Pipeline
 
 from broker.audit import GENESIS, Action, AuditLog, canonical, entry_hash, stream_rows
 from broker.audit_verify import verify_chain
 from broker.cli import main as jjj_main
+from broker.errors import ConsentStoreUnavailable
 from broker.keys import KeyRing, init_keys
 from consent.warrants import load_jwks
 from merge.identifiers import Subject, SubjectKind
@@ -221,3 +223,47 @@ async def test_jjj_audit_verify_exit_codes(
     out = capsys.readouterr().out
     assert "TAMPERED" in out
     assert "truncated" in out
+
+
+async def test_writes_queued_before_an_entry_go_in_its_transaction_once(
+    make_log: MakeLog, redis_client: aioredis.Redis, redis_prefix: str, ring: KeyRing
+) -> None:
+    # The report service sends snapshot, query log and audit entry in one MULTI/EXEC; when the chain's head
+    # moved (another replica appended), only the entry is retried: the other writes are applied exactly once.
+    first = await make_log()
+    other = await make_log()
+    await other.append(action=Action.REPORT_VERIFY, actor="public", outcome="valid")  # first's head is stale
+    side = f"{redis_prefix}side"
+
+    def push(value: str) -> Callable[[Pipeline], None]:
+        def queue(pipe: Pipeline) -> None:
+            pipe.rpush(side, value)
+
+        return queue
+
+    entry = await first.append(action=Action.REPORT_ISSUE, actor="subject", outcome="issued", before=push("x"))
+    assert entry.seq == 2
+    assert await redis_client.lrange(side, 0, -1) == [b"x"]
+    assert await check(redis_client, redis_prefix, ring) == []
+
+    again = await first.append(action=Action.REPORT_ISSUE, actor="subject", outcome="issued", before=push("y"))
+    assert again.seq == 3
+    assert again.prev == entry.hash
+    assert await redis_client.lrange(side, 0, -1) == [b"x", b"y"]
+
+
+async def test_a_failed_queued_write_fails_the_append_but_keeps_the_chain(
+    make_log: MakeLog, redis_client: aioredis.Redis, redis_prefix: str, ring: KeyRing
+) -> None:
+    audit = await make_log(1)
+    wrong = f"{redis_prefix}a-string"
+    await redis_client.set(wrong, "x")
+
+    def bad(pipe: Pipeline) -> None:
+        pipe.rpush(wrong, "y")  # WRONGTYPE at EXEC: the other commands of the transaction still run
+
+    with pytest.raises(ConsentStoreUnavailable):
+        await audit.append(action=Action.REPORT_ISSUE, actor="subject", outcome="issued", before=bad)
+    after = await audit.append(action=Action.REPORT_ISSUE, actor="subject", outcome="failed:x")
+    assert after.seq == 3  # the head moved past the entry that went in with the failed write: no retry needed
+    assert await check(redis_client, redis_prefix, ring) == []

@@ -81,3 +81,22 @@ def test_detached_jws_reattaches(tmp_path: Path) -> None:
     assert detached.attach(PAYLOAD) == token
     with pytest.raises(InvalidReportSignature):
         verify_report(detached.attach(PAYLOAD + b" "), ring)
+
+
+@pytest.mark.parametrize("size", [0, 1, 2, 3, 786_431, 786_432, 786_433, 2_359_298])
+def test_detached_signature_is_joserfcs_compact_jws(tmp_path: Path, size: int) -> None:
+    # Signed straight with cryptography, chunk by chunk: the parts must be those of joserfc's compact JWS,
+    # including payloads whose length is not a multiple of the chunk size or of 3.
+    from joserfc import jws
+
+    from broker.signing import _registry, sign_detached
+
+    ring = init_keys(tmp_path / "keys")
+    payload = (PAYLOAD * (size // len(PAYLOAD) + 1))[:size]
+    header = {"alg": "EdDSA", "kid": ring.active_kid, "cty": "json"}
+    reference = jws.serialize_compact(header, payload, ring.active, registry=_registry())
+    detached = sign_detached(payload, ring)
+    assert detached == DetachedJws.of(reference)
+    assert detached.attach(payload) == reference == sign_report(payload, ring)
+    assert detached.attach_bytes(payload) == reference.encode()
+    assert verify_report(reference, ring).payload == payload

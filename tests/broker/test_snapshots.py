@@ -185,3 +185,33 @@ async def test_rate_limiter_counts_atomically_with_ttls(redis_client: aioredis.R
     for key in keys:
         assert 0 < await redis_client.ttl(key) <= 120
         assert b"10.0.0" not in key  # client addresses are hashed
+
+
+async def test_large_json_is_deflated_before_encryption(store: SnapshotStore, redis_client: aioredis.Redis) -> None:
+    # A big report is repetitive JSON: its ciphertext must be a fraction of it, and it must open to the same bytes.
+    code = new_code()
+    canonical = b'{"records":[' + b",".join([CANONICAL] * 5000) + b"]}"
+    await store.save(code, meta(), canonical)
+    data_key = store._data_key(lookup_id(code))
+    blob, encoding = await redis_client.hmget(data_key, ["json", "json_encoding"])
+    assert encoding == b"deflate"
+    assert blob is not None
+    assert len(blob) < len(canonical) // 10
+    assert await store.open_json(code) == canonical
+    # The encoding is bound into the associated data: dropping the marker does not yield the plaintext.
+    await redis_client.hdel(data_key, "json_encoding")
+    with pytest.raises(InvalidTag):
+        await store.open_json(code)
+
+
+async def test_a_snapshot_stored_before_compression_still_opens(
+    store: SnapshotStore, redis_client: aioredis.Redis
+) -> None:
+    code = new_code()
+    await store.save(code, meta(), CANONICAL)
+    lid = lookup_id(code)
+    salt = await redis_client.hget(store._data_key(lid), "salt")
+    assert isinstance(salt, bytes)
+    await redis_client.hdel(store._data_key(lid), "json_encoding")
+    await redis_client.hset(store._data_key(lid), "json", bytes(seal(code, salt, f"{lid}:json", CANONICAL)))
+    assert await store.open_json(code) == CANONICAL

@@ -148,3 +148,17 @@ def test_jwks_loading_drops_private_members_and_needs_kids() -> None:
         load_jwks({"keys": [{k: v for k, v in SIGNER.as_dict(private=False).items() if k != "kid"}]})
     with pytest.raises(ValueError, match="keys"):
         load_jwks({"keys": []})
+
+
+def test_issued_bytes_are_exactly_joserfcs_jwt() -> None:
+    # issue_warrant signs with cryptography directly; its token must be the standard JWT joserfc would make.
+    token = sign(grantee="某银行", jti="fixed-jti")
+    iat = int(NOW.timestamp())
+    claims = {
+        "iss": "https://broker.example", "aud": "120000", "sub": ENTERPRISE.identifier, "sub_kind": "enterprise",
+        "grant": "g-1", "grantee": "某银行", "purpose": "loan", "edition": "standard",
+        "window": {"from": "2022-06-30", "to": "2025-06-29"}, "jti": "fixed-jti", "iat": iat, "exp": iat + 30,
+    }  # fmt: skip
+    header = {"alg": "EdDSA", "kid": "k1", "typ": WARRANT_TYPE}
+    assert token == jwt.encode(header, claims, SIGNER, registry=eddsa_registry())
+    assert jwt.decode(token, SIGNER, registry=eddsa_registry()).claims["grantee"] == "某银行"
