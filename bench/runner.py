@@ -45,7 +45,9 @@ class Sizes:
 
 
 FULL = Sizes("full")
-QUICK = Sizes("quick", fanout_s=2.0, throughput_s=2.0, warmup_s=0.5, merge_rounds=5, large_reports=1)
+#: A first look in under a minute: shorter load phases (six of them, each with its warm-up); the PDF part has
+#: its own quick sizes (bench/pdf_bench.py).
+QUICK = Sizes("quick", fanout_s=1.5, throughput_s=1.5, warmup_s=0.3, merge_rounds=5, large_reports=1)
 
 
 def _guarded(name: str, part: Callable[[], dict[str, Any]], progress: Callable[[str], None]) -> dict[str, Any]:

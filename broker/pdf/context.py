@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
+from broker.pdf.matrix import matrix_parts
 from broker.pdf.qr import qr_png_data_uri
 from merge.identifiers import SubjectKind
 from merge.records import CoerciveMeasure, DishonestyListEntry, Penalty, RecordKind, RepairStatus
@@ -144,19 +145,18 @@ def _record_item(item: ReportRecord) -> dict[str, Any]:
     return {"heading": heading, "marks": marks, "rows": rows, "reported_by": reported_by}
 
 
-def _cell(state: CellState, count: int) -> dict[str, str]:
-    return {"css": state.value, "label": f"{count}条" if state is CellState.RECORDS else _CELL_LABEL[state]}
+def _cell(state: CellState, count: int) -> tuple[str, str]:
+    """(state, label) of one matrix cell, as :func:`broker.pdf.matrix.matrix_parts` takes it."""
+    return state.value, f"{count}条" if state is CellState.RECORDS else _CELL_LABEL[state]
 
 
 def report_context(report: Report, *, verification_code: str, verify_url: str) -> dict[str, Any]:
     """What the template needs, preformatted: the template itself holds no formatting logic."""
     codes = [region.code for region in report.regions]
-    rows = [
-        {"name": row.domain_name, "cells": [_cell(row.cells[c].state, row.cells[c].count) for c in codes]}
-        for row in report.matrix
-    ]
-    half = (len(rows) + 1) // 2
-    right: list[dict[str, Any] | None] = [*rows[half:], None]
+    matrix_text, matrix_background = matrix_parts(
+        [(row.domain_name, [_cell(row.cells[c].state, row.cells[c].count) for c in codes]) for row in report.matrix],
+        [_SHORT.get(g.code, g.name) for g in report.regions],
+    )
     groups: dict[RecordKind, list[dict[str, Any]]] = {kind: [] for kind in RecordKind}
     for item in report.records:
         groups[item.record.kind].append(_record_item(item))
@@ -182,7 +182,7 @@ def report_context(report: Report, *, verification_code: str, verify_url: str) -
             }
             for g in report.regions
         ],
-        "matrix_rows": list(zip(rows[:half], right, strict=False)),
+        "matrix": {"text": matrix_text, "background": matrix_background},
         "record_groups": [{"title": _GROUP_TITLE[kind], "items": items} for kind, items in groups.items() if items],
     }
 

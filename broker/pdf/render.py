@@ -13,6 +13,11 @@ Contract of :func:`render_pdf`:
 
 The expensive, reusable parts (font configuration with its ``@font-face`` faces, the parsed stylesheet, the
 jinja environment) are built once per process by :func:`warm_up`; later renders only lay out and write.
+
+What a render costs is mostly weasyprint's per-box work (cascade, layout, drawing), so the template keeps boxes
+few: the matrix is one text block on one image (:mod:`broker.pdf.matrix`), the running header and footer use
+floats (margin boxes are laid out per page, and flex layout there cost ~10 % of a render). Streams stay
+compressed: ``uncompressed_pdf`` saved only ~10 % of a 2-page render for a file 2.7 times the size.
 """
 
 from __future__ import annotations

@@ -58,8 +58,11 @@ def test_every_page_has_footer_code_qr_and_page_numbers(complete_pdf: bytes, tmp
         assert f"核验码：{CODE}" in text
         assert f"第{page}页共{pages}页" in text
         assert "报告编号：JJJ-2026-000042" in text
-    images = run("pdfimages", complete_pdf, tmp_path, "-list").splitlines()[2:]
-    assert sorted(int(line.split()[0]) for line in images) == list(range(1, pages + 1))
+    images = [line.split() for line in run("pdfimages", complete_pdf, tmp_path, "-list").splitlines()[2:]]
+    # One square image per page, the QR code; the only other image is the matrix's background, on page 1.
+    qr_pages = sorted(int(image[0]) for image in images if image[3] == image[4])
+    assert qr_pages == list(range(1, pages + 1))
+    assert [int(image[0]) for image in images if image[3] != image[4]] == [1]
 
 
 def test_matrix_lists_every_domain_with_cell_states(complete_pdf: bytes, tmp_path: Path) -> None:
@@ -170,4 +173,4 @@ def test_bad_input_names_the_field(changes: dict[str, object], field: str) -> No
     arguments: dict[str, object] = {"verification_code": CODE, "verify_url": VERIFY_URL, "canonical_json": b"{}"}
     arguments.update(changes)
     with pytest.raises(ValueError, match=field):
-        render_pdf(report, **arguments)
+        render_pdf(report, **arguments)  # type: ignore[arg-type]
