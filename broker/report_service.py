@@ -120,17 +120,29 @@ class ReportService:
             raise CalendarUnavailable(str(exc)) from None
 
         # The store is touched before any region is asked: if it is down, nothing is queried (fail closed).
-        report_no = await self._store.next_report_no(issued_at)
-
+        # The number's round trip is started first and the warrants are signed while it is under way.
+        numbering = asyncio.ensure_future(self._store.next_report_no(issued_at))
         # One warrant per region (invariant 3): signed for that region only, so a node cannot replay it elsewhere.
         # Its iat/exp use the wall clock, not the injected one: the node checks them against its own wall clock.
-        warrants: dict[Region, SignedWarrant] = {}
+        try:
+            await asyncio.sleep(0)  # let the numbering send its command before the signing holds the loop
+            warrants: dict[Region, SignedWarrant] = {
+                fetcher.region: self._warrants.issue(
+                    fetcher.region,
+                    authority,
+                    edition=request.edition,
+                    window_from=window_from,
+                    window_to=window_to,
+                    now=datetime.now(UTC),
+                )
+                for fetcher in self._fetchers
+            }
+        except BaseException:
+            numbering.cancel()
+            raise
+        report_no = await numbering
 
         def make_query(region: Region) -> RegionQuery:
-            warrants[region] = self._warrants.issue(
-                region, authority, edition=request.edition, window_from=window_from, window_to=window_to,
-                now=datetime.now(UTC),
-            )  # fmt: skip
             return RegionQuery(
                 subject=subject,
                 edition=request.edition,
@@ -190,7 +202,7 @@ class ReportService:
             subject.masked,
             request.edition.value,
             report.complete,
-            ",".join(f"{a.region_code}:{a.status.value}" for a in answers),
+            regions,
             report.summary.total_records,
             request_id,
         )
