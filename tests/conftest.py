@@ -27,11 +27,3 @@ async def redis_client(redis_prefix: str) -> AsyncIterator[aioredis.Redis]:
     if keys:
         await client.delete(*keys)
     await client.aclose()
-
-
-def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    # weasyprint's FontConfiguration frees its fontconfig handles in __del__; collected during interpreter
-    # shutdown, the ctypes bindings are already gone and it prints a traceback. Collect them while alive.
-    import gc
-
-    gc.collect()
