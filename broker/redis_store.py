@@ -6,8 +6,6 @@ refuses (invariant 3, fail closed).
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -20,6 +18,7 @@ from redis.typing import EncodableT, FieldT
 
 from broker.errors import ConsentStoreUnavailable
 from broker.settings import Settings
+from consent.accounts import subject_ref
 from merge.identifiers import Subject
 
 #: A subject's query history keeps this many entries (a Redis Stream, trimmed approximately).
@@ -59,8 +58,8 @@ class BrokerStore:
         self._secret = subject_secret
 
     def subject_key(self, subject: Subject) -> str:
-        digest = hmac.new(self._secret, f"{subject.kind.value}:{subject.identifier}".encode(), hashlib.sha256)
-        return digest.hexdigest()[:32]
+        # The one rule shared with accounts, grants and the audit log: who-queried-me depends on them agreeing.
+        return subject_ref(self._secret, subject)
 
     async def ping(self) -> None:
         async with store_errors("health check"):

@@ -32,7 +32,7 @@ MIN_PASSWORD_LENGTH = 10
 
 
 def subject_ref(secret: bytes, subject: Subject) -> str:
-    """HMAC-SHA256 of the subject: the only way Redis refers to a subject (same rule as ``BrokerStore``)."""
+    """HMAC-SHA256 of the subject: the only way Redis refers to a subject (``BrokerStore.subject_key`` uses it)."""
     digest = hmac.new(secret, f"{subject.kind.value}:{subject.identifier}".encode(), hashlib.sha256)
     return digest.hexdigest()[:32]
 
