@@ -336,6 +336,22 @@ def test_trusted_report_record_equals_model_construct() -> None:
     assert fast.model_dump(mode="json") == slow.model_dump(mode="json")
 
 
+def test_trusted_many_equals_model_construct_item_by_item_and_refuses_unequal_lengths() -> None:
+    records = [penalty(BJ, n) for n in range(4)]
+    by = [(BJ,), (BJ, TJ), (HE,), (TJ,)]
+    minor, repaired = [True, False, False, True], [False, False, True, True]
+    fast = ReportRecord.trusted_many(records, by, minor, repaired)
+    slow = [
+        ReportRecord.model_construct(record=r, reported_by=b, minor=m, repaired=p)
+        for r, b, m, p in zip(records, by, minor, repaired, strict=True)
+    ]
+    assert fast == slow
+    assert [f.model_fields_set for f in fast] == [s.model_fields_set for s in slow]
+    assert fast[0].model_fields_set is not fast[1].model_fields_set  # each its own, as model_construct makes
+    with pytest.raises(ValueError, match="differ in length"):
+        ReportRecord.trusted_many(records, by, minor, repaired[:3])
+
+
 def test_ten_thousand_records_merge_and_canonicalise() -> None:
     # Three regions with overlapping ranges: 10,500 sent, 9,500 after merging duplicates. How fast this runs is
     # measured by `make bench` (merge part, target 50 ms), never asserted in a test.
