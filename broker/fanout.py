@@ -66,8 +66,44 @@ async def ask_region(fetcher: RegionFetcher, query: RegionQuery, deadline: float
         return _failed(fetcher.region, RegionStatus.ERROR, started, f"internal error ({type(exc).__name__})")
 
 
+class SlowestFirst:
+    """The order to ask regions in: slowest first, by each region's recent latency.
+
+    The calls are sent one after another (each a few hundred microseconds of the event loop), and the report
+    waits for the slowest region: asking it first puts its request on the wire earliest, so the report is
+    ready that much sooner. Latencies are smoothed (exponentially weighted), so one slow answer does not
+    reorder the next report; regions not seen yet keep their given order.
+    """
+
+    def __init__(self, weight: float = 0.2) -> None:
+        if not 0 < weight <= 1:
+            raise ValueError("weight: must be in (0, 1]")
+        self._weight = weight
+        self._latency_ms: dict[Region, float] = {}
+
+    def order(self, fetchers: Sequence[RegionFetcher]) -> list[RegionFetcher]:
+        return sorted(fetchers, key=lambda f: -self._latency_ms.get(f.region, 0.0))  # sorted() is stable
+
+    def observe(self, region: Region, latency_ms: float) -> None:
+        previous = self._latency_ms.get(region)
+        self._latency_ms[region] = latency_ms if previous is None else previous + self._weight * (latency_ms - previous)
+
+
 async def fan_out(
-    fetchers: Sequence[RegionFetcher], make_query: Callable[[Region], RegionQuery], deadline: float
+    fetchers: Sequence[RegionFetcher],
+    make_query: Callable[[Region], RegionQuery],
+    deadline: float,
+    *,
+    order: SlowestFirst | None = None,
 ) -> list[RegionAnswer]:
-    """Ask every region concurrently; returns one answer per fetcher, in the fetchers' order."""
-    return list(await asyncio.gather(*(ask_region(f, make_query(f.region), deadline) for f in fetchers)))
+    """Ask every region concurrently; returns one answer per fetcher, in the fetchers' order.
+
+    With ``order``, the calls are started slowest region first (see :class:`SlowestFirst`), which also learns
+    from these answers."""
+    started = order.order(fetchers) if order is not None else list(fetchers)
+    answers = await asyncio.gather(*(ask_region(f, make_query(f.region), deadline) for f in started))
+    by_region = {f.region: answer for f, answer in zip(started, answers, strict=True)}
+    if order is not None:
+        for region, answer in by_region.items():
+            order.observe(region, answer.latency_ms)
+    return [by_region[f.region] for f in fetchers]

@@ -20,7 +20,7 @@ from redis.asyncio.client import Pipeline
 from adapters.client import RegionQuery
 from broker.audit import Action, AuditLog
 from broker.errors import ApiError, CalendarUnavailable
-from broker.fanout import RegionFetcher, fan_out
+from broker.fanout import RegionFetcher, SlowestFirst, fan_out
 from broker.issuance import Issuance, Issuer
 from broker.redis_store import BrokerStore
 from broker.requests import ReportRequestBody
@@ -76,6 +76,7 @@ class ReportService:
         self._store = store
         self._fetchers = tuple(fetchers)
         self._clock = clock
+        self._order = SlowestFirst()
 
     async def issue(self, request: ReportRequestBody, *, request_id: str, authority: QueryAuthority) -> IssuedReport:
         """Issue the report; every request, issued or failed, is appended to the audit log (invariant 6)."""
@@ -119,13 +120,13 @@ class ReportService:
             # window_years was validated with the request; what is left is the calendar (lag over an unknown year).
             raise CalendarUnavailable(str(exc)) from None
 
-        # The store is touched before any region is asked: if it is down, nothing is queried (fail closed).
-        # The number's round trip is started first and the warrants are signed while it is under way.
+        # The consent store was read (report_authority) before any region is asked: if it is down, nothing is
+        # queried (fail closed). The report number's round trip runs while the warrants are signed and the regions
+        # answer: it is needed only by the merge. Should it fail, the report is refused like any store failure.
         numbering = asyncio.ensure_future(self._store.next_report_no(issued_at))
-        # One warrant per region (invariant 3): signed for that region only, so a node cannot replay it elsewhere.
-        # Its iat/exp use the wall clock, not the injected one: the node checks them against its own wall clock.
         try:
-            await asyncio.sleep(0)  # let the numbering send its command before the signing holds the loop
+            # One warrant per region (invariant 3): signed for that region only, so a node cannot replay it
+            # elsewhere. Its iat/exp use the wall clock, not the injected one: the node checks them against its own.
             warrants: dict[Region, SignedWarrant] = {
                 fetcher.region: self._warrants.issue(
                     fetcher.region,
@@ -137,22 +138,22 @@ class ReportService:
                 )
                 for fetcher in self._fetchers
             }
+
+            def make_query(region: Region) -> RegionQuery:
+                return RegionQuery(
+                    subject=subject,
+                    edition=request.edition,
+                    window_from=window_from,
+                    window_to=window_to,
+                    request_id=request_id,
+                    warrant=warrants[region].token,
+                )
+
+            answers = await fan_out(self._fetchers, make_query, deadline, order=self._order)
+            report_no = await numbering
         except BaseException:
             numbering.cancel()
             raise
-        report_no = await numbering
-
-        def make_query(region: Region) -> RegionQuery:
-            return RegionQuery(
-                subject=subject,
-                edition=request.edition,
-                window_from=window_from,
-                window_to=window_to,
-                request_id=request_id,
-                warrant=warrants[region].token,
-            )
-
-        answers = await fan_out(self._fetchers, make_query, deadline)
         query = ReportQuery(
             subject=subject,
             edition=request.edition,
