@@ -25,7 +25,7 @@ from pydantic import BaseModel
 
 from merge.merging import collection_paused
 from merge.records import CoerciveMeasure, DishonestyListEntry, Penalty
-from merge.report import Report, ReportRecord
+from merge.report import MatrixCell, MatrixRow, Report, ReportRecord
 
 DIGEST_PREFIX = "sha256:"
 _FIELDS = attrgetter("__dict__")
@@ -51,13 +51,22 @@ def canonical_json(report: Report) -> bytes:
     (about 10 ms per 1,000 records). A record's fields are plain values orjson writes exactly as pydantic's JSON
     mode does (str and StrEnum as the string, ``date`` as ISO 8601, tuples as arrays, ``None``, bool, int;
     ``Decimal`` as ``str()``, through ``default``), so the record models' own ``__dict__`` is handed to orjson
-    as it is. Only while :func:`_plain_records` holds (no alias, serializer or non-plain field type on a record
-    model); otherwise the general path is taken.
+    as it is. The matrix (45 rows of three cells) is handed over the same way: pydantic's serializer spent most
+    of a small report's canonicalisation there. Only while :func:`_plain_records` holds (no alias, serializer or
+    non-plain field type on a record or matrix model); otherwise the general path is taken.
     """
-    if not report.records or not _plain_records():
+    if not _plain_records():
         return canonical_json_of(report.model_dump(mode="json", by_alias=True))
     with collection_paused():
-        document = report.model_dump(mode="json", by_alias=True, exclude={"records"})
+        document = report.model_dump(mode="json", by_alias=True, exclude={"records", "matrix"})
+        document["matrix"] = [
+            {
+                "domain": row.domain,
+                "domain_name": row.domain_name,
+                "cells": dict(zip(row.cells, map(_FIELDS, row.cells.values()), strict=True)),
+            }
+            for row in report.matrix
+        ]
         # A ReportRecord's __dict__ holds exactly its four fields, and a record model's __dict__ exactly its
         # fields (a test compares the result with model_dump for every record kind). Each item is a copy of the
         # former with the record replaced by the latter, built map by map in C: orjson then calls back only for
@@ -80,11 +89,14 @@ _PLAIN_TYPES = {"str", "int", "bool", "date", "decimal", "enum", "literal", "nul
 
 @cache
 def _plain_records() -> bool:
-    """Whether every record model and ReportRecord dump as their ``__dict__`` (checked once, from the schemas)."""
-    models: tuple[type[BaseModel], ...] = (Penalty, DishonestyListEntry, CoerciveMeasure)
+    """Whether every record model, ReportRecord and the matrix models dump as their ``__dict__`` (checked once,
+    from the schemas)."""
+    models: tuple[type[BaseModel], ...] = (Penalty, DishonestyListEntry, CoerciveMeasure, MatrixCell)
     if set(ReportRecord.model_fields) != {"record", "reported_by", "minor", "repaired"}:
         return False
-    checked: tuple[type[BaseModel], ...] = (*models, ReportRecord)
+    if set(MatrixRow.model_fields) != {"domain", "domain_name", "cells"}:
+        return False
+    checked: tuple[type[BaseModel], ...] = (*models, ReportRecord, MatrixRow)
     for model in checked:
         decorators = model.__pydantic_decorators__
         if decorators.field_serializers or decorators.model_serializers or model.model_computed_fields:

@@ -12,7 +12,8 @@ from merge.domains import DEFAULT_COVERAGE
 from merge.identifiers import parse_subject
 from merge.merging import merge_report
 from merge.records import CoerciveMeasure, DishonestyListEntry, Penalty, RecordKind
-from merge.report import Report, ReportQuery
+from merge.regions import REGION_ORDER
+from merge.report import CellState, Report, ReportQuery
 from merge.window import compute_window
 
 
@@ -73,3 +74,30 @@ def test_decimal_forms_and_optional_dates_are_written_as_pydantic_writes_them() 
     assert canonical_json(patched) == _general(patched)
     assert b'"fine_amount":"1E+3"' in canonical_json(patched)
     assert not [r for r in records if not isinstance(r, Penalty | DishonestyListEntry | CoerciveMeasure)]
+
+
+def test_matrix_of_every_cell_state_and_an_empty_report_equal_the_general_path() -> None:
+    # No records at all, one region not answered and a domain outside the catalogue: every kind of cell.
+    data = subject_data(2, seed=9)
+    today = datetime.now(UTC).date()
+    window_from, window_to = compute_window(today, 3, EDITION, 0)
+    query = ReportQuery(
+        subject=parse_subject(data.identifier), edition=EDITION, purpose=PURPOSE,
+        window_from=window_from, window_to=window_to, application_date=today,
+    )  # fmt: skip
+    records = [r.model_copy(update={"domain": "zz_not_in_catalogue"}) for r in data.records[REGION_ORDER[0]]]
+    answers = [
+        RegionAnswer(region_code=REGION_ORDER[0].code, status=RegionStatus.ANSWERED, latency_ms=1.0,
+                     covered_domains=frozenset(DEFAULT_COVERAGE[REGION_ORDER[0]]), records=tuple(records)),
+        RegionAnswer(region_code=REGION_ORDER[1].code, status=RegionStatus.ANSWERED, latency_ms=2.0,
+                     covered_domains=frozenset(DEFAULT_COVERAGE[REGION_ORDER[1]][:5])),
+        RegionAnswer(region_code=REGION_ORDER[2].code, status=RegionStatus.TIMED_OUT, latency_ms=3.0),
+    ]  # fmt: skip
+    mixed = merge_report(query, answers, report_no="JJJ-T-2", issued_at=datetime(2026, 5, 6, tzinfo=UTC))
+    states = {cell.state for row in mixed.matrix for cell in row.cells.values()}
+    assert states == set(CellState)
+    assert mixed.matrix[-1].domain == "zz_not_in_catalogue"
+    assert canonical_json(mixed) == _general(mixed)
+    empty = merge_report(query, answers[1:], report_no="JJJ-T-3", issued_at=datetime(2026, 5, 6, tzinfo=UTC))
+    assert not empty.records
+    assert canonical_json(empty) == _general(empty)
