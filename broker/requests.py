@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from functools import cached_property
 from typing import Any
 
 from aiohttp import web
@@ -43,8 +44,10 @@ class ReportRequestBody(BaseModel):
     def _purpose(cls, value: str) -> str:
         return validate_purpose(value)
 
-    @property
+    @cached_property
     def parsed_subject(self) -> Subject:
+        # Parsed once per request (the authority, the service and the checks all ask for it): the checksum
+        # validation behind it is not free.
         return parse_subject(self.subject)
 
 
