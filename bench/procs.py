@@ -91,8 +91,13 @@ def _run_pinned(cpus: frozenset[int], entry: Callable[..., None], *args: Any) ->
     entry(*args)
 
 
-def serve_in_child(conn: Connection, start: Callable[[], Awaitable[tuple[Any, Callable[[], Awaitable[None]]]]]) -> None:
-    """Run in a child: ``start()`` returns (ready message, async stop); serve until the parent says stop."""
+def serve_in_child(
+    conn: Connection,
+    start: Callable[[], Awaitable[tuple[Any, Callable[[], Awaitable[None]]]]],
+    loop_factory: Callable[[], asyncio.AbstractEventLoop] | None = None,
+) -> None:
+    """Run in a child: ``start()`` returns (ready message, async stop); serve until the parent says stop.
+    ``loop_factory`` makes the event loop (asyncio's default without one)."""
 
     async def main() -> None:
         try:
@@ -106,7 +111,8 @@ def serve_in_child(conn: Connection, start: Callable[[], Awaitable[tuple[Any, Ca
         finally:
             await stop()
 
-    asyncio.run(main())
+    with asyncio.Runner(loop_factory=loop_factory) as runner:
+        runner.run(main())
 
 
 def _wait(conn: Connection) -> None:

@@ -23,9 +23,10 @@ from typing import Any
 from bench import fanout_bench, large_subject_bench, merge_bench, throughput_bench
 from bench.data import subjects_data
 from bench.machine import describe
-from bench.nodes import prepare
+from bench.nodes import NODE_NICENESS, prepare
 from bench.procs import cpu_split
 from bench.table import render_table
+from broker.event_loop import event_loop_name
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
@@ -121,7 +122,12 @@ def run_all(
         "mode": sizes.name,
         "machine": describe(),
         # The broker (or skeleton) runs on its own core; nodes and load generator share the others.
-        "cpu_layout": {"server": sorted(cpu_split()[0]), "nodes_and_load": sorted(cpu_split()[1])},
+        "cpu_layout": {
+            "server": sorted(cpu_split()[0]),
+            "nodes_and_load": sorted(cpu_split()[1]),
+            "node_niceness": NODE_NICENESS,
+        },
+        "server_event_loop": event_loop_name(),
         "results": results,
     }
     results_dir.mkdir(parents=True, exist_ok=True)

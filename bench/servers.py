@@ -52,19 +52,23 @@ async def _serve(app: web.Application) -> tuple[Any, Callable[[], Awaitable[None
 
 def _broker_entry(conn: Connection, values: dict[str, object]) -> None:
     from broker.app import create_app
+    from broker.event_loop import new_event_loop
     from broker.settings import Settings
 
     async def start() -> tuple[Any, Callable[[], Awaitable[None]]]:
         return await _serve(create_app(Settings.model_validate(values)))
 
-    serve_in_child(conn, start)
+    # The loop `jjj serve` runs on (uvloop when installed): the benchmark measures what is deployed.
+    serve_in_child(conn, start, new_event_loop)
 
 
 def _skeleton_entry(conn: Connection, targets: dict[str, str], keys_dir: str) -> None:
     from bench.skeleton import create_skeleton_app
+    from broker.event_loop import new_event_loop
 
     async def start() -> tuple[Any, Callable[[], Awaitable[None]]]:
         app = create_skeleton_app({Region(k): v for k, v in targets.items()}, Path(keys_dir))
         return await _serve(app)
 
-    serve_in_child(conn, start)
+    # The same loop as the broker's, so that the throughput comparison compares the handlers only.
+    serve_in_child(conn, start, new_event_loop)

@@ -94,7 +94,7 @@ def render_table(document: dict[str, Any]) -> str:
         f"Machine: {machine['cpu_model']}, {machine['cores']} cores, {machine['memory_mb']} MB, "
         f"Python {machine['python']}, commit {str(machine['git_commit'])[:10]}"
         f"{' (dirty)' if machine['git_dirty'] else ''}, load {machine['load_average_at_start']}, "
-        f"mode {document['mode']}",
+        f"broker on {document.get('server_event_loop', 'asyncio')}, mode {document['mode']}",
         "",
         "| Figure | Measured | Target | Met |",
         "|---|---|---|---|",
