@@ -16,7 +16,7 @@ import hashlib
 from collections import deque
 from decimal import Decimal
 from functools import cache
-from itertools import repeat
+from itertools import compress, repeat
 from operator import attrgetter, setitem
 from typing import Any
 
@@ -25,11 +25,11 @@ from pydantic import BaseModel
 
 from merge.merging import collection_paused
 from merge.records import CoerciveMeasure, DishonestyListEntry, Penalty
-from merge.report import MatrixCell, MatrixRow, Report, ReportRecord
+from merge.report import MatrixCell, MatrixRow, Report, ReportRecord, ReportRecords
 
 DIGEST_PREFIX = "sha256:"
 _FIELDS = attrgetter("__dict__")
-_RECORD = attrgetter("record")
+_ITEM_TEMPLATE: dict[str, object] = {"minor": False, "record": None, "repaired": False, "reported_by": ()}
 
 
 def canonical_json_of(document: object) -> bytes:
@@ -67,15 +67,23 @@ def canonical_json(report: Report) -> bytes:
             }
             for row in report.matrix
         ]
-        # A ReportRecord's __dict__ holds exactly its four fields, and a record model's __dict__ exactly its
-        # fields (a test compares the result with model_dump for every record kind). Each item is a copy of the
-        # former with the record replaced by the latter, built map by map in C: orjson then calls back only for
-        # Decimals, where a callback per record cost more than these copies.
-        items = report.records
-        wrappers = list(map(dict.copy, map(_FIELDS, items)))
-        deque(map(setitem, wrappers, repeat("record"), map(_FIELDS, map(_RECORD, items))), 0)
+        # A record model's __dict__ holds exactly its fields (a test compares the result with model_dump for
+        # every record kind). Each item is a copy of one template filled from the report's record columns, map by
+        # map in C: orjson then calls back only for Decimals, where a callback per record cost more.
+        items = report.records if isinstance(report.records, ReportRecords) else ReportRecords.of(report.records)
+        records, reported_by, minor, repaired = items.columns()
+        count = len(records)
+        wrappers = list(map(dict.copy, repeat(_ITEM_TEMPLATE, count)))
+        deque(map(setitem, wrappers, repeat("record"), map(_FIELDS, records)), 0)
+        deque(map(setitem, wrappers, repeat("reported_by"), reported_by), 0)
+        for name, marks in (("minor", minor), ("repaired", repaired)):  # the template says False
+            deque(map(setitem, map(wrappers.__getitem__, compress(range(count), marks)), repeat(name), repeat(True)), 0)
         document["records"] = wrappers
-        return orjson.dumps(document, option=orjson.OPT_SORT_KEYS, default=_decimal)
+        del items, records, reported_by, minor, repaired
+        body = orjson.dumps(document, option=orjson.OPT_SORT_KEYS, default=_decimal)
+        # Freed before the collector is back on, they are not counted towards (and do not trigger) a collection.
+        del document, wrappers
+        return body
 
 
 def _decimal(value: object) -> object:

@@ -56,7 +56,7 @@ from merge.report import (
     RegionSummary,
     Report,
     ReportQuery,
-    ReportRecord,
+    ReportRecords,
     ReportSubject,
     ReportSummary,
     ReportWindow,
@@ -310,7 +310,7 @@ def _sort_order(columns: _Columns, keys: list[tuple[str, ...]], domains: list[st
 
 @dataclass(frozen=True, slots=True)
 class _Merged:
-    records: list[ReportRecord]
+    records: ReportRecords
     #: Sent records merged away as copies of another.
     duplicates: int
     by_kind: dict[RecordKind, int]
@@ -364,11 +364,11 @@ def _merge_records(answered: list[RegionAnswer]) -> _Merged:
     minor, repaired = columns.marks()
     records = _all_masked(records, columns)
     order = _sort_order(columns, keys, domains, ranks)
-    merged = ReportRecord.trusted_many(
-        list(map(records.__getitem__, order)),
-        list(map(reported.__getitem__, order)),
-        list(map(minor.__getitem__, order)),
-        list(map(repaired.__getitem__, order)),
+    merged = ReportRecords(
+        map(records.__getitem__, order),
+        map(reported.__getitem__, order),
+        map(minor.__getitem__, order),
+        map(repaired.__getitem__, order),
     )
     return _Merged(merged, sent - len(merged), {_KIND_OF[cls]: count for cls, count in runs}, sent_by_domain)
 
@@ -473,7 +473,7 @@ def _merge_report(
         by_region={code: len(a.records) if a.answered else 0 for code, a in by_region.items()},
         duplicates_merged=merged.duplicates,
     )
-    report = Report(
+    return Report(
         schema=SCHEMA,
         report_no=report_no,
         issued_at=issued_at,
@@ -484,7 +484,7 @@ def _merge_report(
         subject=ReportSubject(
             kind=subject.kind,
             identifier=subject.masked,
-            name=records[0].record.subject_name if records else "",
+            name=records.columns()[0][0].subject_name if records else "",
         ),
         window=ReportWindow.model_validate({"from": query.window_from, "to": query.window_to}),
         application_date=query.application_date,
@@ -493,9 +493,6 @@ def _merge_report(
         notice=_notice(by_region),
         regions=tuple(_region_summary(a) for a in by_region.values()),
         matrix=_matrix(by_region, merged.sent_by_domain),
-        records=(),
+        records=records,  # taken as it is: built above from validated records
         summary=summary,
     )
-    # The records are added without validation: they are built above from validated records by the trusted
-    # constructor, and checking 10,000 of them again (one isinstance each) would only cost time.
-    return report.model_copy(update={"records": tuple(records)})

@@ -11,19 +11,13 @@ are already validated, for speed); building them by hand validates as usual.
 
 from __future__ import annotations
 
-from collections import deque
-from collections.abc import Callable, Sequence
 from datetime import date
 from enum import StrEnum
-from functools import cache, partial
-from itertools import compress, repeat
-from operator import setitem
 from typing import Annotated, Literal, Self
 
 from pydantic import (
     AwareDatetime,
     BaseModel,
-    ConfigDict,
     Field,
     PlainSerializer,
     PlainValidator,
@@ -33,15 +27,28 @@ from pydantic import (
 )
 
 from merge.answers import RegionStatus
-from merge.edition_rules import RULES, AnyRecord
+from merge.edition_rules import RULES
 from merge.editions import PURPOSE_BY_CODE, Edition
 from merge.identifiers import Subject, SubjectKind, validate_resident_id, validate_uscc
-from merge.records import Record, RecordKind
+from merge.records import RecordKind
+from merge.report_records import REPORT_MODEL_CONFIG, ReportRecord, ReportRecords
+
+__all__ = [
+    "SCHEMA",
+    "CellState",
+    "MatrixCell",
+    "MatrixRow",
+    "RegionSummary",
+    "Report",
+    "ReportQuery",
+    "ReportRecord",
+    "ReportRecords",
+    "ReportSubject",
+    "ReportSummary",
+    "ReportWindow",
+]
 
 _set = object.__setattr__
-_RECORD_FIELDS = frozenset({"record", "reported_by", "minor", "repaired"})
-# Field order as in the class (model_construct's order): the __dict__ of every ReportRecord is a copy of this.
-_RECORD_TEMPLATE: dict[str, object] = {"record": None, "reported_by": (), "minor": False, "repaired": False}
 _CELL_FIELDS = frozenset({"state", "count"})
 _ROW_FIELDS = frozenset({"domain", "domain_name", "cells"})
 
@@ -58,35 +65,9 @@ def _trusted(cls: type[BaseModel], values: dict[str, object], fields: frozenset[
     return item
 
 
-_SlotSetter = Callable[[object, object], None]
-
-
-@cache
-def _slot_setters(cls: type[BaseModel]) -> tuple[_SlotSetter, _SlotSetter, _SlotSetter, _SlotSetter]:
-    """The ``__set__`` of the descriptors behind a model instance's four slots (``__dict__`` and pydantic's
-    three): what ``object.__setattr__`` ends up calling for them, without the attribute lookup."""
-
-    def setter(name: str) -> _SlotSetter:
-        for klass in cls.__mro__:
-            descriptor = vars(klass).get(name)
-            if descriptor is not None and hasattr(descriptor, "__set__"):
-                found: _SlotSetter = descriptor.__set__
-                return found
-        return partial(_set_named, name)
-
-    names = ("__dict__", "__pydantic_fields_set__", "__pydantic_extra__", "__pydantic_private__")
-    dict_, fields, extra, private = map(setter, names)
-    return dict_, fields, extra, private
-
-
-def _set_named(name: str, item: object, value: object) -> None:
-    _set(item, name, value)
-
-
 SCHEMA: Literal["jjj.report/1"] = "jjj.report/1"
 
-# hide_input_in_errors: a validation error must never echo a full resident ID (invariant 5).
-_CONFIG = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True, populate_by_name=True)
+_CONFIG = REPORT_MODEL_CONFIG
 
 
 def _subject_from_input(value: object) -> Subject:
@@ -202,65 +183,6 @@ class RegionSummary(BaseModel):
     error: str | None
 
 
-class ReportRecord(BaseModel):
-    """A merged record: one copy of the decision, the regions that reported it, and edition marks."""
-
-    model_config = _CONFIG
-
-    record: Record
-    reported_by: tuple[str, ...] = Field(min_length=1)
-    #: Only 警告 / 通报批评 (the administrative edition marks these).
-    minor: bool
-    #: Credit repair completed (the administrative edition marks these).
-    repaired: bool
-
-    @classmethod
-    def trusted(cls, record: AnyRecord, reported_by: tuple[str, ...], minor: bool, repaired: bool) -> Self:
-        """``model_construct(...)`` from already validated parts, in a third of its time.
-
-        The merge builds one per record and this dominated it. It sets exactly what ``model_construct`` sets
-        for a model without defaults, extras or private attributes; a test checks that the two stay equal.
-        """
-        item = cls.__new__(cls)
-        _set(item, "__dict__", {"record": record, "reported_by": reported_by, "minor": minor, "repaired": repaired})
-        _set(item, "__pydantic_fields_set__", {"record", "reported_by", "minor", "repaired"})
-        _set(item, "__pydantic_extra__", None)
-        _set(item, "__pydantic_private__", None)
-        return item
-
-    @classmethod
-    def trusted_many(
-        cls,
-        records: Sequence[AnyRecord],
-        reported_by: Sequence[tuple[str, ...]],
-        minor: Sequence[bool],
-        repaired: Sequence[bool],
-    ) -> list[Self]:
-        """:meth:`trusted` for each item of the four equally long sequences, attribute by attribute.
-
-        Every ``__dict__`` is a copy of one template filled field by field, and every attribute of all items is
-        set in one ``map``: the loop stays in C, about a third of the time of calling :meth:`trusted` 10,000 times.
-        """
-        count = len(records)
-        if not count == len(reported_by) == len(minor) == len(repaired):
-            raise ValueError("trusted_many: records, reported_by, minor and repaired differ in length")
-        # operator.setitem and the slots' own descriptors are called without an argument tuple, unlike
-        # dict.__setitem__ and object.__setattr__: a third of the time for 10,000 items.
-        dicts = list(map(dict.copy, repeat(_RECORD_TEMPLATE, count)))
-        deque(map(setitem, dicts, repeat("record"), records), 0)
-        deque(map(setitem, dicts, repeat("reported_by"), reported_by), 0)
-        # The template says False: only the (few) marked items are written.
-        for name, marks in (("minor", minor), ("repaired", repaired)):
-            deque(map(setitem, map(dicts.__getitem__, compress(range(count), marks)), repeat(name), repeat(True)), 0)
-        items = list(map(cls.__new__, repeat(cls, count)))
-        set_dict, set_fields, set_extra, set_private = _slot_setters(cls)
-        deque(map(set_dict, items, dicts), 0)
-        deque(map(set_fields, items, map(set, repeat(_RECORD_FIELDS, count))), 0)
-        deque(map(set_extra, items, repeat(None)), 0)
-        deque(map(set_private, items, repeat(None)), 0)
-        return items
-
-
 class ReportSubject(BaseModel):
     """The subject as printed: a person's resident ID is masked here, always."""
 
@@ -313,7 +235,8 @@ class Report(BaseModel):
     notice: str
     regions: tuple[RegionSummary, ...]
     matrix: tuple[MatrixRow, ...]
-    records: tuple[ReportRecord, ...]
+    #: Held column by column (merge.report_records); reads and validates as a tuple of ReportRecord.
+    records: ReportRecords
     summary: ReportSummary
 
     @model_validator(mode="after")
