@@ -3,29 +3,22 @@
 One long-lived ``grpc.aio`` channel per region for the process lifetime (DESIGN.md, gRPC conventions), a
 ``timeout=`` on every call, and gRPC errors translated at this boundary into :mod:`adapters.errors`.
 
-The client never trusts the stream (invariant 1: a region that sent garbage is never reported clean): it
-accepts an answer only if it is pages numbered from 1 followed by exactly one summary, the summary names
-the expected region, its total and per-domain counts equal what arrived, every record converts and lies in a
-domain the region says it covers. Anything else raises :class:`~adapters.errors.RegionError`.
+The client never trusts the stream (invariant 1: a region that sent garbage is never reported clean): the
+stream is read by :class:`adapters.answer_reader.AnswerReader`, and any violation of the protocol it finds
+becomes a :class:`~adapters.errors.RegionError`.
 """
 
 from __future__ import annotations
 
 import time
-from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
 import grpc
 from grpc_health.v1 import health_pb2
 
-from adapters.convert import (
-    EDITION_TO_PROTO,
-    SERVICE_NAME,
-    SUBJECT_KIND_TO_PROTO,
-    datetime_from_timestamp,
-    record_from_proto,
-)
+from adapters.answer_reader import AnswerReader, StreamViolation
+from adapters.convert import EDITION_TO_PROTO, SERVICE_NAME, SUBJECT_KIND_TO_PROTO
 from adapters.errors import (
     RegionError,
     RegionFailure,
@@ -33,9 +26,7 @@ from adapters.errors import (
     RegionTimeout,
     RegionUnavailable,
 )
-from merge.answers import RegionAnswer, RegionStatus
-from merge.domains import DOMAIN_BY_CODE
-from merge.edition_rules import AnyRecord
+from merge.answers import RegionAnswer
 from merge.editions import Edition
 from merge.identifiers import Subject
 from merge.regions import Region
@@ -75,10 +66,6 @@ def _translate(region: Region, exc: grpc.aio.AioRpcError, latency_ms: float) -> 
     if code in (grpc.StatusCode.PERMISSION_DENIED, grpc.StatusCode.UNAUTHENTICATED):
         return RegionRefused(region, reason, latency_ms=latency_ms)
     return RegionError(region, reason, latency_ms=latency_ms)
-
-
-class _Violation(Exception):
-    """The stream broke the protocol; becomes a RegionError with the elapsed latency."""
 
 
 class AdapterClient:
@@ -127,74 +114,23 @@ class AdapterClient:
         )
         started = time.perf_counter()
         try:
-            records, summary = await self._receive(request, timeout)
-            answer = self._check(records, summary)
+            answer = await self._receive(request, timeout)
         except grpc.aio.AioRpcError as exc:
             raise _translate(self.region, exc, _elapsed_ms(started)) from None
-        except _Violation as exc:
+        except StreamViolation as exc:
             raise RegionError(self.region, str(exc), latency_ms=_elapsed_ms(started)) from None
         return answer.model_copy(update={"latency_ms": _elapsed_ms(started)})
 
-    async def _receive(
-        self, request: adapter_pb2.QueryRecordsRequest, deadline_s: float
-    ) -> tuple[list[AnyRecord], adapter_pb2.QuerySummary]:
-        records: list[AnyRecord] = []
-        summary: adapter_pb2.QuerySummary | None = None
-        expected_page = 1
+    async def _receive(self, request: adapter_pb2.QueryRecordsRequest, deadline_s: float) -> RegionAnswer:
+        reader = AnswerReader(self.region)
         call = self._query(request, timeout=deadline_s)
-        # Pages are converted as they arrive, so at most one page of messages is held at a time.
-        async for response in call:
-            item = response.WhichOneof("item")
-            if summary is not None:
-                call.cancel()
-                raise _Violation("message after the summary")
-            if item == "summary":
-                summary = response.summary
-            elif item == "page":
-                if response.page.page_no != expected_page:
-                    call.cancel()
-                    raise _Violation(f"page {response.page.page_no} where page {expected_page} was expected")
-                expected_page += 1
-                for index, message in enumerate(response.page.records):
-                    try:
-                        records.append(record_from_proto(message, self.region.code))
-                    except ValueError as exc:
-                        call.cancel()
-                        raise _Violation(f"page {response.page.page_no} record {index}: {exc}") from None
-            else:
-                call.cancel()
-                raise _Violation("empty stream message")
-        if summary is None:
-            raise _Violation("stream ended without a summary")
-        return records, summary
-
-    def _check(self, records: list[AnyRecord], summary: adapter_pb2.QuerySummary) -> RegionAnswer:
-        if summary.region_code != self.region.code:
-            raise _Violation(f"summary region_code {summary.region_code!r}, expected {self.region.code}")
-        if summary.total != len(records):
-            raise _Violation(f"summary total {summary.total}, received {len(records)} records")
-        received = Counter(r.domain for r in records)
-        declared = {code: n for code, n in summary.count_by_domain.items() if n}
-        if dict(received) != declared:
-            raise _Violation("summary count_by_domain does not match the records received")
-        covered = frozenset(summary.covered_domains)
-        unknown = covered - DOMAIN_BY_CODE.keys()
-        if unknown:
-            raise _Violation(f"covered_domains has {len(unknown)} codes outside the shared catalogue")
-        if not received.keys() <= covered:
-            raise _Violation("records in domains the region does not cover")
-        if len({r.record_id for r in records}) != len(records):
-            raise _Violation("duplicate record_id in the answer")
-        if not summary.HasField("data_as_of"):
-            raise _Violation("summary without data_as_of")
-        return RegionAnswer(
-            region_code=self.region.code,
-            status=RegionStatus.ANSWERED,
-            latency_ms=0.0,
-            data_as_of=datetime_from_timestamp(summary.data_as_of),
-            covered_domains=covered,
-            records=tuple(records),
-        )
+        try:
+            async for response in call:
+                reader.add(response)
+        except StreamViolation:
+            call.cancel()
+            raise
+        return reader.answer()
 
     async def describe(self, *, timeout: float) -> adapter_pb2.DescribeResponse:
         """The node's self-description; raises a RegionFailure subclass when it cannot be had."""
