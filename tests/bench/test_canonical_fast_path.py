@@ -17,14 +17,18 @@ from merge.report import CellState, Report, ReportQuery
 from merge.window import compute_window
 
 
-def _report(per_region: int, seed: int) -> Report:
-    data = subject_data(per_region, seed=seed)
+def _query(identifier: str) -> ReportQuery:
     today = datetime.now(UTC).date()
     window_from, window_to = compute_window(today, 3, EDITION, 0)
-    query = ReportQuery(
-        subject=parse_subject(data.identifier), edition=EDITION, purpose=PURPOSE,
+    return ReportQuery(
+        subject=parse_subject(identifier), edition=EDITION, purpose=PURPOSE,
         window_from=window_from, window_to=window_to, application_date=today,
     )  # fmt: skip
+
+
+def _report(per_region: int, seed: int) -> Report:
+    data = subject_data(per_region, seed=seed)
+    query = _query(data.identifier)
     answers = [
         RegionAnswer(
             region_code=region.code,
@@ -79,12 +83,7 @@ def test_decimal_forms_and_optional_dates_are_written_as_pydantic_writes_them() 
 def test_matrix_of_every_cell_state_and_an_empty_report_equal_the_general_path() -> None:
     # No records at all, one region not answered and a domain outside the catalogue: every kind of cell.
     data = subject_data(2, seed=9)
-    today = datetime.now(UTC).date()
-    window_from, window_to = compute_window(today, 3, EDITION, 0)
-    query = ReportQuery(
-        subject=parse_subject(data.identifier), edition=EDITION, purpose=PURPOSE,
-        window_from=window_from, window_to=window_to, application_date=today,
-    )  # fmt: skip
+    query = _query(data.identifier)
     records = [r.model_copy(update={"domain": "zz_not_in_catalogue"}) for r in data.records[REGION_ORDER[0]]]
     answers = [
         RegionAnswer(region_code=REGION_ORDER[0].code, status=RegionStatus.ANSWERED, latency_ms=1.0,
