@@ -22,6 +22,8 @@ compressed: ``uncompressed_pdf`` saved only ~10 % of a 2-page render for a file 
 
 from __future__ import annotations
 
+import atexit
+import gc
 import io
 from dataclasses import dataclass
 from datetime import UTC
@@ -87,7 +89,19 @@ def _engine() -> _Engine:
         color_profiles=profiles,
     )
     style = CSS(filename=str(directory / "report.css"), font_config=font_config)
+    atexit.register(_release_engine)
     return _Engine(env.get_template("report.html.j2"), font_config, profiles, [faces, style])
+
+
+def _release_engine() -> None:
+    """Drop this process's engine while the interpreter is still whole (registered with atexit).
+
+    weasyprint's FontConfiguration removes its temporary font folder in ``__del__``; left to interpreter
+    shutdown, that runs after the module globals it needs are gone, prints a traceback and leaves the folder
+    behind in the temporary directory — once per process that rendered a PDF.
+    """
+    _engine.cache_clear()
+    gc.collect()
 
 
 def warm_up() -> None:

@@ -77,6 +77,25 @@ async def test_worker_replaced_after_max_tasks() -> None:
         renderer.close()
 
 
+async def test_workers_leave_no_font_folder_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # weasyprint keeps a configuration's fonts (19 MB here) in a temporary folder that it removes in __del__;
+    # a worker process never ran that, so every worker that ever lived left one behind. Workers are spawned,
+    # so they make their temporary folders under the TMPDIR they inherit.
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    renderer = PdfRenderer(workers=1, max_tasks_per_child=1)
+    try:
+        await render(renderer, complete_report())
+        await asyncio.sleep(0.2)  # the retired worker exits; the next render gets a new one
+        await render(renderer, incomplete_report())
+    finally:
+        renderer.close()
+    assert not _font_folders(tmp_path)
+
+
+def _font_folders(directory: Path) -> list[str]:
+    return [p.name for p in directory.iterdir() if p.name.startswith("weasyprint-")]
+
+
 @pytest.mark.parametrize(("kwargs", "field"), [({"workers": 0}, "workers"), ({"max_tasks_per_child": 0}, "max_tasks")])
 def test_bad_settings_name_the_field(kwargs: dict[str, int], field: str) -> None:
     with pytest.raises(ValueError, match=field):
