@@ -13,11 +13,9 @@ or short decimals, where the two agree.)
 from __future__ import annotations
 
 import hashlib
-from collections import deque
 from decimal import Decimal
 from functools import cache
-from itertools import compress, repeat
-from operator import attrgetter, setitem
+from operator import attrgetter
 from typing import Any
 
 import orjson
@@ -26,10 +24,10 @@ from pydantic import BaseModel
 from merge.merging import collection_paused
 from merge.records import CoerciveMeasure, DishonestyListEntry, Penalty
 from merge.report import MatrixCell, MatrixRow, Report, ReportRecord, ReportRecords
+from merge.report_records import item_dicts
 
 DIGEST_PREFIX = "sha256:"
 _FIELDS = attrgetter("__dict__")
-_ITEM_TEMPLATE: dict[str, object] = {"minor": False, "record": None, "repaired": False, "reported_by": ()}
 
 
 def canonical_json_of(document: object) -> bytes:
@@ -68,16 +66,11 @@ def canonical_json(report: Report) -> bytes:
             for row in report.matrix
         ]
         # A record model's __dict__ holds exactly its fields (a test compares the result with model_dump for
-        # every record kind). Each item is a copy of one template filled from the report's record columns, map by
-        # map in C: orjson then calls back only for Decimals, where a callback per record cost more.
+        # every record kind). Each item is built from the report's record columns, map by map in C: orjson then
+        # calls back only for Decimals, where a callback per record cost more.
         items = report.records if isinstance(report.records, ReportRecords) else ReportRecords.of(report.records)
         records, reported_by, minor, repaired = items.columns()
-        count = len(records)
-        wrappers = list(map(dict.copy, repeat(_ITEM_TEMPLATE, count)))
-        deque(map(setitem, wrappers, repeat("record"), map(_FIELDS, records)), 0)
-        deque(map(setitem, wrappers, repeat("reported_by"), reported_by), 0)
-        for name, marks in (("minor", minor), ("repaired", repaired)):  # the template says False
-            deque(map(setitem, map(wrappers.__getitem__, compress(range(count), marks)), repeat(name), repeat(True)), 0)
+        wrappers = item_dicts(list(map(_FIELDS, records)), reported_by, minor, repaired)
         document["records"] = wrappers
         del items, records, reported_by, minor, repaired
         body = orjson.dumps(document, option=orjson.OPT_SORT_KEYS, default=_decimal)
