@@ -2,15 +2,16 @@
 
 The load is the subject asking for its own report: a signed-in session (cookie + CSRF header), made directly in
 the broker's Redis with the consent package's own stores, exactly what ``POST /signin`` would leave there
-(without paying scrypt per run more than once). ``broker.auth.report_authority`` accepts it as a self-grant.
+(without paying scrypt per run more than once). ``broker.reports.authority.report_authority`` accepts it as a
+self-grant.
 """
 
 from __future__ import annotations
 
 import redis.asyncio as aioredis
 
-from broker.auth import CSRF_HEADER, SESSION_COOKIE
 from broker.settings import Settings
+from broker.web.sessions import CSRF_HEADER, SESSION_COOKIE
 from consent.accounts import AccountStore
 from consent.sessions import SessionStore
 from merge.identifiers import parse_subject

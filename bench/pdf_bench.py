@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from broker.keys import init_keys
-from broker.pdf.context import sample_report
 from broker.pdf.pool import PdfRenderer
+from broker.pdf.sample import sample_report
 from broker.pdf.sign import load_signer, sign_with
 from merge.canonical import canonical_json
 from merge.report import Report

@@ -26,7 +26,7 @@ from bench.machine import describe
 from bench.nodes import NODE_NICENESS, prepare
 from bench.procs import cpu_split
 from bench.table import render_table
-from broker.event_loop import event_loop_name
+from broker.web.event_loop import event_loop_name
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 

@@ -23,7 +23,7 @@ from aiohttp import web
 
 from adapters.client import AdapterClient, RegionQuery
 from broker.keys import load_keyring
-from broker.warrant_issuer import WarrantIssuer
+from broker.reports.warrants import WarrantIssuer
 from consent.authority import SELF_GRANT, QueryAuthority
 from merge.answers import RegionAnswer
 from merge.editions import Edition

@@ -1,6 +1,7 @@
-"""Domain errors that know their HTTP status and error code; one middleware renders them as JSON.
+"""API errors that know their HTTP status and error code; one middleware renders them as JSON.
 
-Errors are translated at the boundary: the report service raises these, never ``web.HTTPException``.
+Errors are translated at the boundary: services raise these (or the consent layer's own errors, which the
+middleware maps through its table), never ``web.HTTPException``.
 """
 
 from __future__ import annotations
@@ -18,10 +19,15 @@ class ApiError(Exception):
         self.field = field
 
     def to_json(self) -> dict[str, object]:
-        body: dict[str, object] = {"code": self.code, "message": self.message}
-        if self.field is not None:
-            body["field"] = self.field
-        return {"error": body}
+        return error_body(self.code, self.message, self.field)
+
+
+def error_body(code: str, message: str, field: str | None = None) -> dict[str, object]:
+    """``{"error": {"code", "message"[, "field"]}}``: the one shape of every JSON error the broker sends."""
+    body: dict[str, object] = {"code": code, "message": message}
+    if field is not None:
+        body["field"] = field
+    return {"error": body}
 
 
 class InvalidRequest(ApiError):
@@ -39,16 +45,19 @@ class BodyTooLarge(ApiError):
     code = "body_too_large"
 
 
+class Unauthenticated(ApiError):
+    status = 401
+    code = "unauthenticated"
+
+
 class ConsentRequired(ApiError):
     status = 403
     code = "consent_required"
 
 
-class ConsentStoreUnavailable(ApiError):
-    """Redis could not be reached: invariant 3 says refuse, never answer without the consent store."""
-
-    status = 503
-    code = "consent_store_unavailable"
+class CsrfFailed(ApiError):
+    status = 403
+    code = "csrf_failed"
 
 
 class NotFound(ApiError):
@@ -61,8 +70,11 @@ class MethodNotAllowed(ApiError):
     code = "method_not_allowed"
 
 
-class CalendarUnavailable(ApiError):
-    """The working-day calendar does not cover the application date, so the window cannot be computed."""
+class Conflict(ApiError):
+    status = 409
+    code = "conflict"
 
-    status = 503
-    code = "calendar_unavailable"
+
+class TooManyAttempts(ApiError):
+    status = 429
+    code = "too_many_attempts"

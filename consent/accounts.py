@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import redis.asyncio as aioredis
 
-from consent.grant_store import store_errors
+from consent.errors import store_errors
 from merge.identifiers import Subject, SubjectKind
 
 #: scrypt cost: N=2**15, r=8, p=1 needs 32 MiB per hash (OWASP's 2024 minimum is N=2**17 at 128 MiB; we keep

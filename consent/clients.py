@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 import redis.asyncio as aioredis
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from consent.grant_store import store_errors
+from consent.errors import store_errors
 from merge.editions import Edition
 
 #: OAuth scope → report edition. A scope names exactly one edition.

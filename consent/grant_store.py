@@ -6,8 +6,8 @@ count, then count the use), so two concurrent uses can never overspend it. Creat
 checks every key it will write before writing any (Redis does not roll back a script or a MULTI/EXEC that fails
 half-way), so a failure leaves nothing half-written; an OAuth approval writes its authorization code in the
 same script (:class:`ExtraWrite`), so a grant never exists without its code or a code without its grant.
-Every ``redis.RedisError`` becomes :class:`ConsentStoreUnavailable`: without its consent store the broker refuses
-(fail closed).
+Every ``redis.RedisError`` becomes :class:`~consent.errors.ConsentStoreUnavailable`: without its consent store
+the broker refuses (fail closed).
 
 Keys: ``{prefix}grant:{id}`` (hash: ``artefact`` JSON, ``jws``, ``status``, ``uses``, ``changed_at`` and copies
 of ``max_uses``/``valid_from``/``valid_until`` as epoch seconds for the script), ``{prefix}grants:{subject_ref}``
@@ -16,34 +16,18 @@ of ``max_uses``/``valid_from``/``valid_until`` as epoch seconds for the script),
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
 
 import redis.asyncio as aioredis
-from redis.exceptions import RedisError
 
+from consent.errors import GrantConflict, GrantNotFound, GrantNotStored, store_errors
 from consent.grants import GrantArtefact, GrantStatus, effective_status
 
 #: Grants are kept this long after they end, so "who queried me" can still name them.
 KEEP_AFTER_END = timedelta(days=400)
-
-
-class ConsentStoreUnavailable(Exception):
-    """Redis could not be reached or failed; the caller must refuse (invariant 3)."""
-
-
-@asynccontextmanager
-async def store_errors(action: str) -> AsyncIterator[None]:
-    try:
-        yield
-    except RedisError as exc:
-        raise ConsentStoreUnavailable(
-            f"the consent store is unreachable ({type(exc).__name__}); {action} refused"
-        ) from None
 
 
 class UseOutcome(StrEnum):
@@ -144,18 +128,6 @@ return 'ok'
 """
 
 
-class GrantNotStored(Exception):
-    """Creating the grant was refused before anything was written (a key collision or a key of the wrong type)."""
-
-
-class GrantNotFound(LookupError):
-    """No such grant for this subject (another subject's grant is reported the same way)."""
-
-
-class GrantConflict(ValueError):
-    """The change does not apply to the grant's current status (e.g. resuming a revoked grant)."""
-
-
 class RedisConsentStore:
     def __init__(self, redis: aioredis.Redis, prefix: str) -> None:
         self._redis = redis
@@ -212,9 +184,9 @@ class RedisConsentStore:
             result = await self._redis.eval(_CHANGE, 1, self._key(grant_id), action.value, subject_ref, now.isoformat())
         word = result.decode() if isinstance(result, bytes) else str(result)
         if word == "missing":
-            raise GrantNotFound(f"grant: no grant {grant_id!r} of yours")
+            raise GrantNotFound(f"grant: no grant {grant_id!r} of yours", field="grant")
         if word.startswith("conflict:"):
-            raise GrantConflict(f"grant: cannot {action.value} a grant that is {word.split(':', 1)[1]}")
+            raise GrantConflict(f"grant: cannot {action.value} a grant that is {word.split(':', 1)[1]}", field="grant")
         return GrantStatus(word)
 
     async def use(self, grant_id: str, now: datetime) -> tuple[UseOutcome, int]:

@@ -21,6 +21,7 @@ from joserfc import jws
 from joserfc.jwk import KeySet, OKPKey
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from consent.errors import GrantMismatch
 from consent.warrants import eddsa_registry
 from merge.editions import Edition, validate_purpose, validate_window_years
 from merge.identifiers import SubjectKind
@@ -132,26 +133,21 @@ def effective_status(artefact: GrantArtefact, stored: GrantStatus, uses: int, no
     return GrantStatus.ACTIVE
 
 
-class GrantMismatch(Exception):
-    """A report request falls outside its grant; ``field`` names the request field."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
-
-
 def check_covers(artefact: GrantArtefact, *, subject_ref: str, edition: Edition, window_years: int) -> None:
     """Raise :class:`GrantMismatch` unless the grant covers this subject, edition, window and all regions.
 
     A report always asks every region (REGION_ORDER), so a grant must name them all.
     """
     if subject_ref != artefact.subject_ref:
-        raise GrantMismatch("subject", "subject: the grant was given by another subject")
+        raise GrantMismatch("subject: the grant was given by another subject", field="subject")
     if edition not in artefact.editions:
-        raise GrantMismatch("edition", f"edition: the grant covers {', '.join(e.value for e in artefact.editions)}")
+        raise GrantMismatch(
+            f"edition: the grant covers {', '.join(e.value for e in artefact.editions)}", field="edition"
+        )
     if window_years > artefact.window_years:
-        raise GrantMismatch("window_years", f"window_years: the grant covers at most {artefact.window_years} years")
+        raise GrantMismatch(
+            f"window_years: the grant covers at most {artefact.window_years} years", field="window_years"
+        )
     missing = [r.code for r in REGION_ORDER if r.code not in artefact.regions]
     if missing:
-        raise GrantMismatch("regions", f"regions: the grant does not cover {', '.join(missing)}")
+        raise GrantMismatch(f"regions: the grant does not cover {', '.join(missing)}", field="regions")

@@ -27,7 +27,7 @@ from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 from joserfc.jws import extract_compact
 
-from consent.grant_store import store_errors
+from consent.errors import store_errors
 from consent.oidc import OidcConfig, OidcError, subject_of, validate_id_token
 from merge.identifiers import Subject
 

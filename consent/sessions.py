@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import redis.asyncio as aioredis
 
 from consent.accounts import Account
-from consent.grant_store import store_errors
+from consent.errors import store_errors
 from merge.identifiers import SubjectKind
 
 

@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
 if TYPE_CHECKING:
     from fontTools.ttLib import TTFont
 
@@ -59,12 +61,21 @@ class FontFiles:
     regular_full: Path
 
 
+class FontSettings(BaseSettings):
+    """Where the prepared faces are kept: ``JJJ_FONT_CACHE``, else ``$XDG_CACHE_HOME/jjj/fonts``, else
+    ``~/.cache/jjj/fonts`` (built once per machine; the PDF workers read it, so it is not per process)."""
+
+    model_config = SettingsConfigDict(frozen=True, extra="ignore", env_ignore_empty=True)
+
+    jjj_font_cache: Path | None = None
+    xdg_cache_home: Path | None = None
+
+
 def cache_dir() -> Path:
-    configured = os.environ.get("JJJ_FONT_CACHE")
-    if configured:
-        return Path(configured)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "jjj" / "fonts"
+    settings = FontSettings()
+    if settings.jjj_font_cache is not None:
+        return settings.jjj_font_cache
+    return (settings.xdg_cache_home or Path.home() / ".cache") / "jjj" / "fonts"
 
 
 def source_font() -> Path:

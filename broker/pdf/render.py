@@ -35,7 +35,8 @@ from typing import Any
 import jinja2
 
 from broker.pdf import fonts
-from broker.pdf.context import report_context, sample_report
+from broker.pdf.context import report_context
+from broker.pdf.sample import sample_report
 from merge.report import Report
 
 PDF_VARIANT = "pdf/a-3b"
@@ -45,8 +46,8 @@ ATTACHMENT_RELATIONSHIP = "Source"
 
 
 def templates_dir() -> Path:
-    """The top-level ``templates/`` directory of the checkout (the package is installed editable)."""
-    directory = Path(__file__).resolve().parents[2] / "templates"
+    """The PDF's template and stylesheet: package data of :mod:`broker.pdf` (weasyprint reads files by path)."""
+    directory = Path(str(resources.files("broker.pdf") / "templates"))
     if not (directory / "report.html.j2").is_file():
         raise FileNotFoundError(f"report template not found in {directory}")
     return directory

@@ -21,7 +21,8 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet, OKPKey
 
-from consent.grant_store import ExtraWrite, store_errors
+from consent.errors import store_errors
+from consent.grant_store import ExtraWrite
 from consent.oauth.models import CODE_TTL_S, AuthCode
 from consent.warrants import eddsa_registry
 

@@ -173,7 +173,7 @@ _CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 async def sign_in(client: TestClient, subject: str = ENTERPRISE, name: str = "示例主体") -> str:  # type: ignore[type-arg]
     """Create ``subject``'s built-in account and sign in through the form, as a browser would; returns the
     session's CSRF token (send it as ``X-CSRF-Token`` with cookie-authenticated state changes)."""
-    from broker.appkeys import ACCOUNTS
+    from broker.web.appkeys import ACCOUNTS
     from merge.identifiers import parse_subject
 
     await client.app[ACCOUNTS].add(parse_subject(subject), name, PASSWORD)

@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from aiohttp.test_utils import TestClient
 
-from broker.appkeys import CLIENTS
+from broker.web.appkeys import CLIENTS
 
 REDIRECT = "http://127.0.0.1:9/callback"
 _HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)">')

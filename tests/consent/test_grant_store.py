@@ -9,14 +9,8 @@ import pytest
 import redis.asyncio as aioredis
 from pydantic import ValidationError
 
-from consent.grant_store import (
-    ConsentStoreUnavailable,
-    GrantAction,
-    GrantConflict,
-    GrantNotFound,
-    RedisConsentStore,
-    UseOutcome,
-)
+from consent.errors import ConsentStoreUnavailable, GrantConflict, GrantNotFound
+from consent.grant_store import GrantAction, RedisConsentStore, UseOutcome
 from consent.grants import GrantArtefact, GrantStatus, new_grant_id
 from merge.editions import Edition
 from merge.identifiers import SubjectKind

@@ -48,7 +48,7 @@ def _children(pid: int) -> dict[str, int]:
         child_pid, args = line.strip().split(maxsplit=1)
         if "adapters serve" in args:
             found["node-" + args.split("--region ")[1].split()[0]] = int(child_pid)
-        elif "broker.demo_bank" in args:
+        elif "broker.demo.bank" in args:
             found["bank"] = int(child_pid)
         elif "broker serve" in args:
             found["broker"] = int(child_pid)

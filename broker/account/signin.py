@@ -1,0 +1,116 @@
+"""Sign-in once (built-in accounts), sign-out, and the account page (grants, "who queried me").
+
+Forms carry CSRF tokens: the sign-in form a double-submit cookie (no session yet), every later form the
+session's own token. Sign-in attempts are rate-limited per account and per address (429 beyond).
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from broker.account.me import query_history
+from broker.account.own_report import form_context
+from broker.errors import CsrfFailed, TooManyAttempts
+from broker.web.appkeys import ACCOUNTS, CLOCK, GRANTS, SESSIONS, SETTINGS, SIGNIN_LIMITER
+from broker.web.bodies import form_value
+from broker.web.sessions import (
+    CSRF_FIELD,
+    SESSION_COOKIE,
+    SIGNIN_CSRF_COOKIE,
+    check_signin_csrf,
+    current_session,
+    new_signin_csrf,
+    set_cookie,
+)
+from broker.web.templates import render
+from consent.grants import STATUS_NAMES
+from merge.identifiers import InvalidIdentifier, parse_subject
+
+_SIGNIN_FORM_TTL_S = 3600
+
+
+def safe_next(value: str | None) -> str:
+    """Only a local path: never an open redirect to another site."""
+    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
+        return value
+    return "/account"
+
+
+def _signin_page(
+    request: web.Request, *, status: int = 200, error: str | None = None, subject: str = ""
+) -> web.Response:
+    csrf = new_signin_csrf()
+    response = render(
+        request,
+        "signin.html.j2",
+        status=status,
+        csrf_token=csrf,
+        next=safe_next(request.query.get("next") or None),
+        error=error,
+        subject=subject,
+        oidc=request.app[SETTINGS].oidc_issuer is not None,
+    )
+    set_cookie(response, request, SIGNIN_CSRF_COOKIE, csrf, _SIGNIN_FORM_TTL_S)
+    return response
+
+
+async def signin_page(request: web.Request) -> web.Response:
+    return _signin_page(request)
+
+
+async def signin(request: web.Request) -> web.Response:
+    form = await request.post()
+    check_signin_csrf(request, form_value(form, CSRF_FIELD))
+    raw_subject = (form_value(form, "subject") or "").strip()
+    password = form_value(form, "password") or ""
+    target = safe_next(form_value(form, "next"))
+    try:
+        subject = parse_subject(raw_subject)
+    except InvalidIdentifier as exc:
+        return _signin_page(request, status=422, error=f"账号：{exc}")
+    accounts = request.app[ACCOUNTS]
+    if not await request.app[SIGNIN_LIMITER].allow(accounts.ref(subject), request.remote or "unknown"):
+        raise TooManyAttempts("too many sign-in attempts; wait a few minutes and try again")
+    account = await accounts.authenticate(subject, password)
+    if account is None:
+        # Never echo a full resident ID back, even to the person typing it.
+        return _signin_page(request, status=401, error="账号或密码不正确", subject=subject.masked)
+    session_id, _ = await request.app[SESSIONS].create(account)
+    response = web.HTTPSeeOther(target)
+    set_cookie(response, request, SESSION_COOKIE, session_id, request.app[SETTINGS].session_ttl_s)
+    response.del_cookie(SIGNIN_CSRF_COOKIE, path="/")
+    raise response
+
+
+async def signout(request: web.Request) -> web.Response:
+    form = await request.post()
+    session = await current_session(request)
+    if session is not None:
+        if not session.csrf_ok(form_value(form, CSRF_FIELD)):
+            raise CsrfFailed("the form's CSRF token is missing or does not match")
+        await request.app[SESSIONS].delete(request.cookies[SESSION_COOKIE])
+    response = web.HTTPSeeOther("/signin")
+    response.del_cookie(SESSION_COOKIE, path="/")
+    raise response
+
+
+async def account_page(request: web.Request) -> web.Response:
+    session = await current_session(request)
+    if session is None:
+        raise web.HTTPSeeOther("/signin?next=/account")
+    grants = await request.app[GRANTS].for_subject(session.account.ref)
+    history = await query_history(request, session.account.ref)
+    now = request.app[CLOCK].now()
+    rows = [
+        {"grant": g.artefact, "status": g.status(now).value, "status_name": STATUS_NAMES[g.status(now)], "uses": g.uses}
+        for g in grants
+    ]
+    return render(
+        request,
+        "account.html.j2",
+        account=session.account,
+        csrf_token=session.csrf_token,
+        grants=rows,
+        history=history,
+        report_form=form_context(session.account.kind, session.account.masked),
+    )

@@ -1,0 +1,75 @@
+"""The OAuth 2.0 endpoints a third party's system calls: token, introspection, revocation, RFC 8414 metadata.
+
+Everything OAuth itself decides is authlib's, through :mod:`consent.oauth.integration`; token issue and revocation
+are appended to the audit log.
+"""
+
+from __future__ import annotations
+
+import json
+
+from aiohttp import web
+from joserfc import jws
+
+from broker.audit.appkeys import AUDIT
+from broker.audit.entries import Action
+from broker.web.appkeys import OAUTH
+from broker.web.middleware import REQUEST_ID
+from consent.oauth.integration import InsecureTransport, base_url, to_web_response
+from consent.oauth.server import metadata
+
+
+def insecure() -> web.Response:
+    body = {"error": "invalid_request", "error_description": "OAuth requires HTTPS"}
+    return web.json_response(body, status=400)
+
+
+async def authorization_server_metadata(request: web.Request) -> web.Response:
+    oauth = request.app[OAUTH]
+    origin = base_url(request)
+    return web.json_response(metadata(oauth.issuer(request), lambda path: origin + path))
+
+
+async def token(request: web.Request) -> web.Response:
+    try:
+        response = await request.app[OAUTH].token(request)
+        if response.status == 200 and isinstance(response.body, dict) and "access_token" in response.body:
+            # Our own token, just signed: its claims name the subject (HMAC), grant and client.
+            claims = json.loads(jws.extract_compact(response.body["access_token"].encode()).payload)
+            await request.app[AUDIT].append(
+                action=Action.TOKEN_ISSUE,
+                actor=f"client:{claims['client_id']}",
+                outcome="issued",
+                subject_key=claims["sub"],
+                grant=claims["grant_id"],
+                grantee=claims["client_id"],
+                request_id=request[REQUEST_ID],
+            )
+        return to_web_response(response)
+    except InsecureTransport:
+        return insecure()
+
+
+async def introspect(request: web.Request) -> web.Response:
+    try:
+        return to_web_response(await request.app[OAUTH].introspect(request))
+    except InsecureTransport:
+        return insecure()
+
+
+async def revoke(request: web.Request) -> web.Response:
+    try:
+        response, revoked = await request.app[OAUTH].revoke(request)
+        for claims in revoked:
+            await request.app[AUDIT].append(
+                action=Action.TOKEN_REVOKE,
+                actor=f"client:{claims['client_id']}",
+                outcome="revoked",
+                subject_key=str(claims["sub"]),
+                grant=str(claims["grant_id"]),
+                grantee=str(claims["client_id"]),
+                request_id=request[REQUEST_ID],
+            )
+        return to_web_response(response)
+    except InsecureTransport:
+        return insecure()

@@ -1,0 +1,25 @@
+"""Routes for operators and integrators: health, and the API's own description."""
+
+from __future__ import annotations
+
+from broker.ops.health import healthz
+from broker.web.openapi import openapi
+from broker.web.routing import Route
+
+ROUTES = (
+    Route(
+        "GET",
+        "/healthz",
+        healthz,
+        {
+            "summary": "Broker, store and per-region health",
+            "responses": {"200": {"description": "status ok or degraded, with each region's gRPC health"}},
+        },
+    ),
+    Route(
+        "GET",
+        "/openapi.json",
+        openapi,
+        {"summary": "This document", "responses": {"200": {"description": "OpenAPI 3.1"}}},
+    ),
+)

@@ -1,0 +1,152 @@
+"""Issue one report: number it, ask the three regions under one deadline, merge, sign, store.
+
+The body returned is the report's canonical JSON, so its SHA-256 (the ``X-Report-Digest`` header) is exactly
+the digest a verifier recomputes. The write path is one call: :meth:`ReportStore.record_issued` stores the
+snapshot and the audit entry together; every request that fails is recorded by :meth:`ReportStore.record_failed`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+from collections.abc import Sequence
+from datetime import date
+
+from adapters.client import RegionQuery
+from broker.clock import CST, Clock
+from broker.errors import ApiError
+from broker.reports.errors import CalendarUnavailable
+from broker.reports.fanout import SlowestFirst, fan_out
+from broker.reports.interfaces import RegionFetcher, ReportStore
+from broker.reports.issuance import Issuer
+from broker.reports.models import IssuedReport, ReportEvent, ReportRequestBody
+from broker.reports.warrants import SignedWarrant, WarrantIssuer
+from consent.authority import QueryAuthority
+from consent.errors import ConsentError
+from merge.answers import RegionAnswer
+from merge.canonical import canonical_json
+from merge.merging import merge_report
+from merge.regions import Region
+from merge.report import ReportQuery
+from merge.window import compute_window
+
+log = logging.getLogger("jjj.broker.reports")
+
+
+class ReportService:
+    def __init__(
+        self,
+        store: ReportStore,
+        fetchers: Sequence[RegionFetcher],
+        clock: Clock,
+        *,
+        issuer: Issuer,
+        warrants: WarrantIssuer,
+        deadline_s: float,
+        window_lag_working_days: int,
+    ) -> None:
+        self._store = store
+        self._fetchers = tuple(fetchers)
+        self._clock = clock
+        self._issuer = issuer
+        self._warrants = warrants
+        self._deadline_s = deadline_s
+        self._lag = window_lag_working_days
+        self._order = SlowestFirst()
+
+    async def issue(self, request: ReportRequestBody, *, request_id: str, authority: QueryAuthority) -> IssuedReport:
+        """Issue the report; every request, issued or failed, is appended to the audit log (invariant 5)."""
+        try:
+            return await self._issue(request, request_id=request_id, authority=authority)
+        except Exception as exc:
+            code = exc.code if isinstance(exc, ApiError | ConsentError) else type(exc).__name__
+            event = ReportEvent(authority, request.edition, request.purpose, request_id, f"failed:{code}", {})
+            # If the audit store is down too, the original error is what the caller must see.
+            with contextlib.suppress(ApiError, ConsentError):
+                await self._store.record_failed(event)
+            raise
+
+    def _window(self, request: ReportRequestBody, application_date: date) -> tuple[date, date]:
+        try:
+            return compute_window(application_date, request.window_years, request.edition, self._lag)
+        except ValueError as exc:
+            # window_years was validated with the request; what is left is the calendar (lag over an unknown year).
+            raise CalendarUnavailable(str(exc)) from None
+
+    async def _issue(self, request: ReportRequestBody, *, request_id: str, authority: QueryAuthority) -> IssuedReport:
+        deadline = asyncio.get_running_loop().time() + self._deadline_s
+        issued_at = self._clock.now()
+        application_date = issued_at.astimezone(CST).date()
+        window_from, window_to = self._window(request, application_date)
+        query = ReportQuery(
+            subject=request.parsed_subject,
+            edition=request.edition,
+            purpose=request.purpose,
+            window_from=window_from,
+            window_to=window_to,
+            application_date=application_date,
+        )
+        # The consent store was read (report_authority) before any region is asked: if it is down, nothing is
+        # queried (fail closed). The report number's round trip runs while the warrants are signed and the regions
+        # answer: it is needed only by the merge. Should it fail, the report is refused like any store failure.
+        numbering = asyncio.ensure_future(self._store.next_report_no(issued_at))
+        try:
+            warrants = self._sign_warrants(authority, query)
+            answers = await self._ask_regions(query, request_id, warrants, deadline)
+            report_no = await numbering
+        except BaseException:
+            numbering.cancel()
+            raise
+        report = merge_report(query, answers, report_no=report_no, issued_at=issued_at)
+        body = canonical_json(report)
+        digest = "sha256:" + hashlib.sha256(body).hexdigest()
+        # Every report, complete or not, gets its code, JWS and encrypted snapshot before it is returned.
+        prepared = self._issuer.prepare(report, body, digest)
+        regions = ",".join(f"{a.region_code}:{a.status.value}" for a in answers)
+        detail = {
+            "report_no": report_no,
+            "regions": regions,
+            "warrants": ",".join(f"{r.code}:{w.jti}" for r, w in warrants.items()),
+        }
+        outcome = "issued" if report.complete else "issued_incomplete"
+        await self._store.record_issued(
+            ReportEvent(authority, request.edition, request.purpose, request_id, outcome, detail), prepared
+        )
+        log.info(
+            "report %s subject=%s edition=%s complete=%s regions=%s records=%d request=%s",
+            report_no, query.subject.masked, request.edition.value, report.complete, regions,
+            report.summary.total_records, request_id,
+        )  # fmt: skip
+        return IssuedReport(report=report, body=body, digest=digest, issuance=prepared.issuance)
+
+    def _sign_warrants(self, authority: QueryAuthority, query: ReportQuery) -> dict[Region, SignedWarrant]:
+        # One warrant per region (invariant 3): signed for that region only, so a node cannot replay it elsewhere.
+        now = self._clock.now()
+        return {
+            fetcher.region: self._warrants.issue(
+                fetcher.region,
+                authority,
+                edition=query.edition,
+                window_from=query.window_from,
+                window_to=query.window_to,
+                now=now,
+            )
+            for fetcher in self._fetchers
+        }
+
+    async def _ask_regions(
+        self, query: ReportQuery, request_id: str, warrants: dict[Region, SignedWarrant], deadline: float
+    ) -> list[RegionAnswer]:
+        def make_query(region: Region) -> RegionQuery:
+            return RegionQuery(
+                subject=query.subject,
+                edition=query.edition,
+                window_from=query.window_from,
+                window_to=query.window_to,
+                request_id=request_id,
+                warrant=warrants[region].token,
+            )
+
+        return await fan_out(self._fetchers, make_query, deadline, order=self._order)

@@ -1,0 +1,99 @@
+"""Where the broker keeps what it issued: report numbers, encrypted snapshots, and the audit entry of each request.
+
+:class:`RedisReportStore` is the :class:`~broker.reports.interfaces.ReportStore`. An issued report is one write:
+its snapshot (:class:`~broker.reports.snapshots.SnapshotStore` describes the writes) and its audit entry reach
+Redis in one MULTI/EXEC, all applied or none — the report service hands over plain values and never sees Redis.
+No record content is kept in clear (invariant 2): the snapshot is sealed under the verification code, and the
+audit entry names the subject only masked and by ``subject_key`` (an HMAC, :func:`consent.accounts.subject_ref`).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import redis.asyncio as aioredis
+
+from broker.audit.entries import Action
+from broker.audit.log import AuditLog
+from broker.audit.writes import Write
+from broker.reports.issuance import PreparedIssuance
+from broker.reports.models import ReportEvent
+from broker.reports.snapshots import SnapshotStore
+from consent.accounts import subject_ref
+from consent.errors import store_errors
+from merge.identifiers import Subject
+
+#: "Who queried me" lists this many of a subject's newest requests.
+HISTORY = 100
+
+
+class RedisReportStore:
+    def __init__(
+        self, redis: aioredis.Redis, prefix: str, subject_secret: bytes, snapshots: SnapshotStore, audit: AuditLog
+    ) -> None:
+        self._redis = redis
+        self._prefix = prefix
+        self._secret = subject_secret
+        self.snapshots = snapshots
+        self._audit = audit
+
+    def subject_key(self, subject: Subject) -> str:
+        """HMAC of the identifier: the key of everything about a subject (accounts, grants, the audit index)."""
+        return subject_ref(self._secret, subject)
+
+    async def ping(self) -> None:
+        async with store_errors("health check"):
+            await self._redis.ping()
+
+    async def next_report_no(self, issued_at: datetime) -> str:
+        """``JJJ-YYYYMMDD-NNNNNN``: a per-day sequence, unique across broker replicas sharing the Redis."""
+        day = issued_at.strftime("%Y%m%d")
+        key = f"{self._prefix}report_seq:{day}"
+        async with store_errors("report"), self._redis.pipeline(transaction=True) as pipe:
+            pipe.incr(key)
+            pipe.expire(key, 3 * 86400)
+            seq, _ = await pipe.execute()
+        return f"JJJ-{day}-{int(seq):06d}"
+
+    async def record_issued(self, event: ReportEvent, issuance: PreparedIssuance) -> None:
+        writes = self.snapshots.writes(issuance.issuance.verification_code, issuance.meta, issuance.canonical)
+        await self._append(event, writes)
+
+    async def record_failed(self, event: ReportEvent) -> None:
+        await self._append(event, ())
+
+    async def _append(self, event: ReportEvent, writes: tuple[Write, ...] | list[Write]) -> None:
+        authority = event.authority
+        await self._audit.append(
+            action=Action.REPORT_ISSUE,
+            actor="subject" if authority.is_self else f"client:{authority.grantee_id}",
+            outcome=event.outcome,
+            subject=authority.subject,
+            subject_key=self.subject_key(authority.subject),
+            grant=authority.grant_id,
+            grantee=authority.grantee_name,
+            purpose=event.purpose,
+            request_id=event.request_id,
+            detail={"edition": event.edition.value, **event.detail},
+            with_writes=writes,
+        )
+
+    async def query_history(self, subject: Subject, count: int = HISTORY) -> list[dict[str, str]]:
+        """The subject's newest report requests, newest first: time, report number, who asked, for what.
+
+        Read from the audit log's index of the subject, the one record of every query (invariant 5)."""
+        entries = await self._audit.entries_for_subject(self.subject_key(subject), count=count)
+        return [
+            {
+                "time": e.time,
+                "report_no": e.detail.get("report_no", ""),
+                "grant": e.grant,
+                "grantee": e.grantee,
+                "purpose": e.purpose,
+                "edition": e.detail.get("edition", ""),
+                "outcome": e.outcome,
+                "request_id": e.request_id,
+            }
+            for e in entries
+            if e.action == Action.REPORT_ISSUE
+        ]

@@ -1,0 +1,151 @@
+"""The broker's services, wired once: what ``jjj serve`` (through :mod:`broker.app`) and the CLI both run on.
+
+:func:`open_services` opens every long-lived resource — the key ring, the Redis pool, one gRPC channel per
+region, the PDF worker pool — builds the services over them, and closes them again. Nothing happens at import.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+
+import redis.asyncio as aioredis
+
+from adapters.client import AdapterClient
+from broker.audit.log import AuditLog
+from broker.clock import Clock
+from broker.keys import KeyRing, load_keyring
+from broker.pdf.pool import PdfRenderer
+from broker.redis_client import open_redis
+from broker.reports.interfaces import RegionFetcher
+from broker.reports.issuance import Issuer
+from broker.reports.service import ReportService
+from broker.reports.snapshots import SnapshotStore
+from broker.reports.store import RedisReportStore
+from broker.reports.warrants import WarrantIssuer
+from broker.settings import Settings
+from broker.verify.ratelimit import Limit, RateLimiter
+from consent.accounts import AccountStore
+from consent.clients import ClientRegistry
+from consent.grant_store import RedisConsentStore
+from consent.oauth.integration import OAuthConfig, OAuthIntegration
+from consent.oauth.tokens import OAuthStore
+from consent.sessions import RateLimit, SessionStore, SignInLimiter
+from merge.regions import REGION_ORDER
+
+#: Wraps each region's client (``jjj report`` prints a line per region as it answers).
+FetcherWrapper = Callable[[RegionFetcher], RegionFetcher]
+
+
+@dataclass(frozen=True, slots=True)
+class ConsentServices:
+    accounts: AccountStore
+    sessions: SessionStore
+    signin_limiter: SignInLimiter
+    grants: RedisConsentStore
+    clients: ClientRegistry
+    oauth: OAuthIntegration
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    redis: aioredis.Redis
+    keyring: KeyRing
+    consent: ConsentServices
+    audit: AuditLog
+    snapshots: SnapshotStore
+    report_store: RedisReportStore
+    fetchers: Sequence[RegionFetcher]
+    reports: ReportService
+    rate_limiter: RateLimiter
+    pdf: PdfRenderer
+
+
+def consent_services(settings: Settings, redis: aioredis.Redis, ring: KeyRing) -> ConsentServices:
+    prefix, secret = settings.redis_prefix, settings.subject_key_secret.get_secret_value().encode()
+    clients = ClientRegistry(redis, prefix)
+    config = OAuthConfig(
+        issuer=settings.oauth_issuer,
+        token_lifetime_s=settings.access_token_lifetime_s,
+        signing_key=lambda: ring.active,
+        verification_keys=ring.verification_keys,
+    )
+    limit = RateLimit(
+        settings.signin_attempts_per_account, settings.signin_attempts_per_address, settings.signin_window_s
+    )
+    return ConsentServices(
+        accounts=AccountStore(redis, prefix, secret),
+        sessions=SessionStore(redis, prefix, settings.session_ttl_s),
+        signin_limiter=SignInLimiter(redis, prefix, limit),
+        grants=RedisConsentStore(redis, prefix),
+        clients=clients,
+        oauth=OAuthIntegration(config, clients, OAuthStore(redis, prefix)),
+    )
+
+
+def _report_service(
+    settings: Settings, clock: Clock, ring: KeyRing, store: RedisReportStore, fetchers: Sequence[RegionFetcher]
+) -> ReportService:
+    validity = timedelta(days=settings.report_validity_days)
+    return ReportService(
+        store,
+        fetchers,
+        clock,
+        issuer=Issuer(ring, validity=validity, public_base_url=settings.public_base_url),
+        # One warrant per regional call, signed with the key ring's active key (invariant 3).
+        warrants=WarrantIssuer(ring, issuer=settings.public_base_url, lifetime_s=settings.warrant_lifetime_s),
+        deadline_s=settings.request_deadline_s,
+        window_lag_working_days=settings.window_lag_working_days,
+    )
+
+
+@asynccontextmanager
+async def open_services(
+    settings: Settings, clock: Clock, *, wrap: FetcherWrapper | None = None
+) -> AsyncIterator[Services]:
+    """Every service over freshly opened resources; all of them are closed when the block ends."""
+    # Without signing keys no report can be issued: refuse to start (KeysMissing says to run `jjj keys init`).
+    ring = load_keyring(settings.keys_dir)
+    async with AsyncExitStack() as stack:
+        redis = open_redis(settings)
+        stack.push_async_callback(redis.aclose)
+        prefix, secret = settings.redis_prefix, settings.subject_key_secret.get_secret_value().encode()
+        # One long-lived channel per region for the process lifetime (gRPC's own advice: channels are expensive).
+        clients = [AdapterClient(r, settings.node_target(r), page_size=settings.page_size) for r in REGION_ORDER]
+        for client in clients:
+            stack.push_async_callback(client.close)
+        fetchers: list[RegionFetcher] = [wrap(c) if wrap else c for c in clients]
+        audit = AuditLog(redis, prefix, ring, checkpoint_every=settings.audit_checkpoint_every, clock=clock)
+        snapshots = SnapshotStore(
+            redis,
+            prefix,
+            validity=timedelta(days=settings.report_validity_days),
+            retention=timedelta(days=settings.report_metadata_retention_days),
+        )
+        report_store = RedisReportStore(redis, prefix, secret, snapshots, audit)
+        # Worker processes start on the first PDF (or now, with pdf_prewarm), never at import or per request.
+        pdf = PdfRenderer(workers=settings.pdf_workers, keyring=ring)
+        stack.push_async_callback(asyncio.to_thread, pdf.close)
+        if settings.pdf_prewarm:
+            warm = asyncio.create_task(pdf.start())
+            stack.callback(warm.cancel)
+        yield Services(
+            redis=redis,
+            keyring=ring,
+            consent=consent_services(settings, redis, ring),
+            audit=audit,
+            snapshots=snapshots,
+            report_store=report_store,
+            fetchers=fetchers,
+            reports=_report_service(settings, clock, ring, report_store, fetchers),
+            rate_limiter=RateLimiter(
+                redis,
+                prefix,
+                per_client=Limit(settings.verify_attempts_per_client, settings.verify_window_s),
+                per_report=Limit(settings.verify_attempts_per_report, settings.verify_window_s),
+            ),
+            pdf=pdf,
+        )

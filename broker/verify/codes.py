@@ -1,0 +1,64 @@
+"""A verification code's way in: checked for typos first, counted against the limits, then looked up.
+
+A malformed code is refused (422, field ``code``) before any lookup or counter; every well-formed attempt is
+rate-limited (429 with ``Retry-After``); a store outage refuses (503).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from broker.errors import InvalidRequest
+from broker.reports.appkeys import SNAPSHOTS
+from broker.reports.snapshots import Verification
+from broker.verify.appkeys import RATE_LIMITER
+from broker.verify.ratelimit import RateLimited
+from broker.web.appkeys import CLOCK
+from merge.verification_code import is_well_formed, normalise
+
+
+def require_code(value: str | None) -> str:
+    """The normalised code, or 422 naming ``code``: a typo is caught here, before any lookup."""
+    if value is None or not value.strip():
+        raise InvalidRequest("code: a verification code is required", field="code")
+    if not is_well_formed(value):
+        raise InvalidRequest(
+            "code: not a valid verification code (a character is mistyped, swapped or missing); "
+            "codes look like XXXX-XXXX-XXXX-XXXX-X",
+            field="code",
+        )
+    return normalise(value)
+
+
+def client_of(request: web.Request) -> str:
+    return request.remote or "unknown"
+
+
+def retry_after_headers(exc: RateLimited) -> dict[str, str]:
+    return {"Retry-After": str(exc.retry_after)}
+
+
+async def check_code(request: web.Request, raw: str | None, *, report_no: str | None = None) -> Verification:
+    """Validate, count the attempt, then look the code up (in that order)."""
+    code = require_code(raw)
+    await request.app[RATE_LIMITER].hit(client=client_of(request), report_no=report_no)
+    return await request.app[SNAPSHOTS].verify(code, request.app[CLOCK].now())
+
+
+def verification_json(result: Verification) -> dict[str, Any]:
+    meta = result.meta
+    return {
+        "status": result.status.value,
+        "certificate_usable": result.certificate_usable,
+        "complete": meta.complete if meta else None,
+        "report_no": meta.report_no if meta else None,
+        "issued_at": meta.issued_at if meta else None,
+        "expires_at": meta.expires_at if meta else None,
+        "edition": meta.edition if meta else None,
+        "subject": meta.subject if meta else None,
+        "digest": meta.digest if meta else None,
+        "pdf_digest": meta.pdf_digest if meta else None,
+        "kid": meta.kid if meta else None,
+    }

@@ -1,0 +1,89 @@
+"""Rate limits on verification-code attempts: per client and per report, counted atomically in Redis.
+
+A code has 80 random bits, so guessing is hopeless anyway; the limits keep it so and keep a leaked code from
+being hammered. Fixed windows: one Lua script increments every counter the request touches and gives each a
+TTL in the same step, so no counter ever lives without one (a crash between INCR and EXPIRE cannot happen
+inside a script). Over any limit → 429 with ``Retry-After``; Redis down → 503 (fail closed, via
+:func:`consent.errors.store_errors`).
+
+Counters are keyed by a hash of the client address (no IP addresses in clear at rest) and by report number.
+The client address is the peer address: behind a reverse proxy, that proxy must pass the real address on
+(e.g. by running the broker with aiohttp's ``--forwarded`` handling) or all clients share one counter.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import ClassVar
+
+import redis.asyncio as aioredis
+
+from broker.errors import ApiError
+from consent.errors import store_errors
+
+# KEYS: the counters; ARGV: their windows in seconds, in the same order. Returns count, ttl for each.
+_HIT = """
+local result = {}
+for i, key in ipairs(KEYS) do
+  local count = redis.call('INCR', key)
+  local ttl = redis.call('TTL', key)
+  if ttl < 0 then
+    ttl = tonumber(ARGV[i])
+    redis.call('EXPIRE', key, ttl)
+  end
+  result[#result + 1] = count
+  result[#result + 1] = ttl
+end
+return result
+"""
+
+
+class RateLimited(ApiError):
+    """Too many attempts; ``retry_after`` seconds until the window resets (the ``Retry-After`` header)."""
+
+    status: ClassVar[int] = 429
+    code: ClassVar[str] = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: int, field: str | None = None) -> None:
+        super().__init__(message, field=field)
+        self.retry_after = max(1, retry_after)
+
+
+@dataclass(frozen=True, slots=True)
+class Limit:
+    """At most ``attempts`` per ``window_s`` seconds."""
+
+    attempts: int
+    window_s: int
+
+
+class RateLimiter:
+    def __init__(self, redis: aioredis.Redis, prefix: str, *, per_client: Limit, per_report: Limit) -> None:
+        self._prefix = prefix
+        self._per_client = per_client
+        self._per_report = per_report
+        self._hit = redis.register_script(_HIT)
+
+    def _client_key(self, client: str) -> str:
+        return f"{self._prefix}rl:client:{hashlib.sha256(client.encode()).hexdigest()[:24]}"
+
+    def _report_key(self, report_no: str) -> str:
+        return f"{self._prefix}rl:report:{report_no}"
+
+    async def hit(self, *, client: str, report_no: str | None = None) -> None:
+        """Count one code attempt from ``client`` (about ``report_no`` when the request names one).
+
+        Raises :class:`RateLimited` when any counter is over its limit.
+        """
+        counters = [(self._client_key(client), self._per_client, "this client")]
+        if report_no is not None:
+            counters.append((self._report_key(report_no), self._per_report, "this report"))
+        async with store_errors("verification"):
+            raw = await self._hit(keys=[k for k, _, _ in counters], args=[limit.window_s for _, limit, _ in counters])
+        for index, (_, limit, who) in enumerate(counters):
+            count, ttl = int(raw[2 * index]), int(raw[2 * index + 1])
+            if count > limit.attempts:
+                raise RateLimited(
+                    f"too many verification attempts for {who}; try again in {max(1, ttl)} s", retry_after=ttl
+                )

@@ -1,0 +1,112 @@
+"""Verification: ``POST /v1/verify`` (API), ``GET``/``POST /verify`` (page, in Chinese), and the JWKS.
+
+Anyone holding a report's code may ask whether it is genuine and current, and whether a file is exactly what
+was issued.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from aiohttp import web
+
+from broker.errors import BodyTooLarge, InvalidRequest, MalformedBody
+from broker.verify.codes import check_code, retry_after_headers, verification_json
+from broker.verify.ratelimit import RateLimited
+from broker.verify.uploads import compare_upload, read_upload
+from broker.web.appkeys import KEYRING, SETTINGS
+from broker.web.templates import render
+from merge.editions import Edition
+from merge.verification_code import normalise
+
+
+async def verify_api(request: web.Request) -> web.Response:
+    """``POST /v1/verify``: ``{"code": …}`` as JSON, or multipart ``code`` + ``file`` to compare a file."""
+    try:
+        if request.content_type == "multipart/form-data":
+            raw_code, data = await read_upload(request)
+            if data is None:
+                raise InvalidRequest("file: a file to compare is required in a multipart request", field="file")
+        else:
+            payload = await request.json() if request.can_read_body else None
+            if not isinstance(payload, dict):
+                raise MalformedBody('the body must be a JSON object {"code": "…"} or multipart form data')
+            raw_code, data = payload.get("code"), None
+            if raw_code is not None and not isinstance(raw_code, str):
+                raise InvalidRequest("code: must be a string", field="code")
+        result = await check_code(request, raw_code)
+    except RateLimited as exc:
+        return web.json_response(exc.to_json(), status=exc.status, headers=retry_after_headers(exc))
+    except json.JSONDecodeError:
+        raise MalformedBody("the body is not valid JSON") from None
+    body = verification_json(result)
+    if data is not None:
+        check = compare_upload(data, result.meta)
+        body["match"] = check.match
+        body["upload"] = check.to_json()
+    return web.json_response(body, headers={"Cache-Control": "no-store"})
+
+
+def _edition_name(code: str | None) -> str | None:
+    try:
+        return Edition(code).display_name if code else None
+    except ValueError:
+        return code
+
+
+def _render(
+    request: web.Request, *, status: int = 200, headers: dict[str, str] | None = None, **values: Any
+) -> web.Response:
+    context: dict[str, Any] = {"code": "", "result": None, "error": None, "upload": None, "edition_name": None}
+    context.update(values)
+    result: dict[str, Any] | None = context["result"]
+    if result is not None:
+        context["edition_name"] = _edition_name(result["edition"])
+        issued = result["issued_at"]
+        context["issued_local"] = datetime.fromisoformat(issued).strftime("%Y-%m-%d %H:%M:%S %z") if issued else None
+    all_headers = {"Referrer-Policy": "no-referrer"} | (headers or {})
+    return render(request, "verify.html.j2", status, headers=all_headers, **context)
+
+
+async def _page(request: web.Request, raw_code: str | None, data: bytes | None) -> web.Response:
+    if raw_code is None or not raw_code.strip():
+        return _render(request)
+    try:
+        result = await check_code(request, raw_code)
+    except InvalidRequest as exc:
+        return _render(
+            request,
+            status=exc.status,
+            code=raw_code,
+            error="核验码格式不正确：可能有字符输错、颠倒或遗漏，请核对后重新输入。",
+        )
+    except RateLimited as exc:
+        message = f"核验尝试过于频繁，请 {exc.retry_after} 秒后再试。"
+        return _render(request, status=exc.status, headers=retry_after_headers(exc), code=raw_code, error=message)
+    code = normalise(raw_code)
+    upload = compare_upload(data, result.meta).to_json() if data is not None else None
+    shown = verification_json(result)
+    return _render(request, code=code, result=shown, upload=upload)
+
+
+async def verify_page(request: web.Request) -> web.Response:
+    """``GET /verify?code=…``: the page the QR code opens."""
+    return await _page(request, request.query.get("code"), None)
+
+
+async def verify_page_upload(request: web.Request) -> web.Response:
+    """``POST /verify``: the page's upload form (multipart ``code`` + ``file``)."""
+    try:
+        raw_code, data = await read_upload(request)
+    except BodyTooLarge as exc:
+        return _render(
+            request, status=exc.status, error=f"文件过大（上限 {request.app[SETTINGS].verify_upload_max_bytes} 字节）。"
+        )
+    return await _page(request, raw_code, data)
+
+
+async def jwks(request: web.Request) -> web.Response:
+    """``GET /.well-known/jwks.json``: every public key that ever signed a report (RFC 7517)."""
+    return web.json_response(request.app[KEYRING].public_jwks(), headers={"Cache-Control": "public, max-age=300"})

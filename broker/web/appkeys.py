@@ -1,0 +1,33 @@
+"""Typed application keys of the web layer: settings, clock, templates, and the consent services every page uses.
+
+Each bounded context keeps the keys of its own services beside them (``broker/reports/appkeys.py`` …); the
+composition root (:mod:`broker.app`) fills them all.
+"""
+
+from __future__ import annotations
+
+import jinja2
+import redis.asyncio as aioredis
+from aiohttp import web
+
+from broker.clock import Clock
+from broker.keys import KeyRing
+from broker.settings import Settings
+from consent.accounts import AccountStore
+from consent.clients import ClientRegistry
+from consent.grant_store import ConsentStore
+from consent.oauth.integration import OAuthIntegration
+from consent.sessions import SessionStore, SignInLimiter
+
+SETTINGS = web.AppKey("settings", Settings)
+CLOCK = web.AppKey("clock", Clock)
+TEMPLATES = web.AppKey("templates", jinja2.Environment)
+REDIS = web.AppKey("redis", aioredis.Redis)
+KEYRING = web.AppKey("keyring", KeyRing)
+# Consent: accounts, sessions, sign-in limit, grants, OAuth clients and the authorization server.
+ACCOUNTS = web.AppKey("accounts", AccountStore)
+SESSIONS = web.AppKey("sessions", SessionStore)
+SIGNIN_LIMITER = web.AppKey("signin_limiter", SignInLimiter)
+GRANTS = web.AppKey("grants", ConsentStore)
+CLIENTS = web.AppKey("clients", ClientRegistry)
+OAUTH = web.AppKey("oauth", OAuthIntegration)

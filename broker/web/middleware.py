@@ -1,0 +1,87 @@
+"""Middlewares: request ids, and rendering every error as JSON with a code and a message.
+
+Errors are translated here, once: API errors carry their own status; the consent layer's errors (which know no
+HTTP) are mapped through :data:`CONSENT_STATUS`, so no handler wraps its calls to translate them.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+
+from broker.errors import ApiError, MethodNotAllowed, NotFound, error_body
+from consent.errors import (
+    ConsentError,
+    ConsentStoreUnavailable,
+    GrantConflict,
+    GrantMismatch,
+    GrantNotFound,
+    GrantNotStored,
+)
+
+log = logging.getLogger("jjj.broker")
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+REQUEST_ID = web.RequestKey("request_id", str)
+REQUEST_ID_HEADER = "X-Request-Id"
+
+#: HTTP status of each consent-layer error; a subclass not listed takes its nearest listed base's.
+CONSENT_STATUS: dict[type[ConsentError], int] = {
+    ConsentStoreUnavailable: 503,  # fail closed: nothing was queried or changed
+    GrantNotFound: 404,
+    GrantConflict: 409,
+    GrantNotStored: 409,
+    GrantMismatch: 403,
+    ConsentError: 400,
+}
+
+
+def consent_status(exc: ConsentError) -> int:
+    return next(CONSENT_STATUS[cls] for cls in type(exc).__mro__ if cls in CONSENT_STATUS)
+
+
+def http_error(exc: ApiError | ConsentError) -> tuple[int, dict[str, object]]:
+    """The status and JSON body an error is answered with."""
+    if isinstance(exc, ApiError):
+        return exc.status, exc.to_json()
+    return consent_status(exc), error_body(exc.code, exc.message, exc.field)
+
+
+def _clean_request_id(value: str | None) -> str:
+    # A caller's id is echoed into logs and to the nodes, so only short, plain ids are kept.
+    if value and len(value) <= 64 and all(c.isalnum() or c in "-_." for c in value):
+        return value
+    return secrets.token_hex(12)
+
+
+def error_response(error: ApiError | ConsentError, request_id: str) -> web.Response:
+    status, body = http_error(error)
+    response = web.json_response(body, status=status)
+    response.headers[REQUEST_ID_HEADER] = request_id
+    return response
+
+
+@web.middleware
+async def errors_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    request_id = _clean_request_id(request.headers.get(REQUEST_ID_HEADER))
+    request[REQUEST_ID] = request_id
+    try:
+        response = await handler(request)
+    except (ApiError, ConsentError) as exc:
+        return error_response(exc, request_id)
+    except web.HTTPNotFound:
+        return error_response(NotFound(f"no such endpoint: {request.path}"), request_id)
+    except web.HTTPMethodNotAllowed:
+        return error_response(MethodNotAllowed(f"{request.method} is not allowed on {request.path}"), request_id)
+    except web.HTTPException:
+        raise
+    except Exception:
+        # The exception's text may quote data; log the traceback for operators, answer with nothing specific.
+        log.exception("unhandled error (request %s)", request_id)
+        return error_response(ApiError("internal error; quote the request id when reporting it"), request_id)
+    response.headers[REQUEST_ID_HEADER] = request_id
+    return response
