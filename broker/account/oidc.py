@@ -19,7 +19,7 @@ from broker.errors import ApiError
 from broker.web.appkeys import ACCOUNTS, REDIS, SESSIONS, SETTINGS
 from broker.web.sessions import SESSION_COOKIE, set_cookie
 from consent.accounts import Account
-from consent.oauth.integration import base_url
+from consent.oauth.transport import base_url
 from consent.oidc import OidcError, authorization_request
 from consent.oidc_signin import (
     PENDING_TTL_S,

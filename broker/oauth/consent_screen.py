@@ -25,10 +25,10 @@ from consent.accounts import Account
 from consent.clients import ClientRecord
 from consent.errors import GrantNotStored
 from consent.grants import GrantArtefact, new_grant_id
-from consent.oauth.integration import InsecureTransport, to_web_response
 from consent.oauth.models import SubjectUser
 from consent.oauth.server import OAuthResponse
 from consent.oauth.terms import Terms, parse_terms
+from consent.oauth.transport import InsecureTransport, to_web_response
 from merge.identifiers import SubjectKind
 from merge.regions import REGION_ORDER
 

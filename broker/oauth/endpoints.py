@@ -15,8 +15,8 @@ from broker.audit.appkeys import AUDIT
 from broker.audit.entries import Action
 from broker.web.appkeys import OAUTH
 from broker.web.middleware import REQUEST_ID
-from consent.oauth.integration import InsecureTransport, base_url, to_web_response
 from consent.oauth.server import metadata
+from consent.oauth.transport import InsecureTransport, base_url, to_web_response
 
 
 def insecure() -> web.Response:

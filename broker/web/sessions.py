@@ -12,7 +12,7 @@ from aiohttp import web
 
 from broker.errors import CsrfFailed, Unauthenticated
 from broker.web.appkeys import SESSIONS
-from consent.oauth.integration import is_loopback
+from consent.oauth.transport import is_loopback
 from consent.sessions import Session
 
 SESSION_COOKIE = "jjj_session"

@@ -6,125 +6,33 @@ atomically; a client assertion's ``jti`` freshness; the token being introspected
 synchronous logic — which does no I/O, so it never blocks the event loop — and then perform the writes it left
 behind (the new code, token links, revocations) asynchronously.
 
-authlib refuses plain-HTTP URIs unless ``AUTHLIB_INSECURE_TRANSPORT`` is set process-wide; instead we decide
-here: HTTPS, or HTTP on loopback only (RFC 8252 §8.3), and give authlib the HTTPS form of a loopback URI.
+The request adapter (and the HTTPS-or-loopback rule) is :mod:`consent.oauth.transport`.
 """
 
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 from aiohttp import web
-from authlib.oauth2.rfc6749 import OAuth2Error, OAuth2Payload, OAuth2Request
-from authlib.oauth2.rfc6749.util import extract_basic_authorization
+from authlib.oauth2.rfc6749 import OAuth2Error
 from joserfc import jws
 from joserfc.jwk import KeySet, OKPKey
-from multidict import MultiDictProxy
 
 from consent.clients import ClientRegistry
 from consent.grant_store import ExtraWrite
 from consent.oauth.models import AccessTokenInfo, OAuthClient, SubjectUser
 from consent.oauth.server import EXCHANGE, BrokerAuthorizationServer, Exchange, OAuthResponse
 from consent.oauth.tokens import InvalidAccessToken, OAuthStore, decode_access_token
-
-LOOPBACK = {"127.0.0.1", "::1", "localhost"}
-
-
-class InsecureTransport(Exception):
-    """OAuth over plain HTTP from anywhere but loopback."""
-
-
-class _Payload(OAuth2Payload):  # type: ignore[misc]
-    def __init__(self, items: list[tuple[str, str]]) -> None:
-        self._list: defaultdict[str, list[str]] = defaultdict(list)
-        for key, value in items:
-            self._list[key].append(value)
-        self._data = {key: values[0] for key, values in self._list.items()}
-
-    @property
-    def data(self) -> dict[str, str]:
-        return self._data
-
-    @property
-    def datalist(self) -> defaultdict[str, list[str]]:
-        return self._list
-
-
-class AiohttpOAuthRequest(OAuth2Request):  # type: ignore[misc]
-    """An ``OAuth2Request`` over parameters already read from the aiohttp request (query or form)."""
-
-    def __init__(self, method: str, uri: str, headers: Mapping[str, str], items: list[tuple[str, str]]) -> None:
-        super().__init__(method, uri, headers=dict(headers))
-        self.payload = _Payload(items)
-
-    @property
-    def args(self) -> dict[str, str]:
-        data: dict[str, str] = self.payload.data
-        return data
-
-    @property
-    def form(self) -> dict[str, str]:
-        data: dict[str, str] = self.payload.data
-        return data
-
-
-def base_url(request: web.Request) -> str:
-    return f"{request.scheme}://{request.host}"
-
-
-def is_loopback(request: web.Request) -> bool:
-    return (urlsplit(f"//{request.host}").hostname or "") in LOOPBACK
-
-
-def to_oauth_request(request: web.Request, params: MultiDictProxy[Any] | Mapping[str, Any]) -> AiohttpOAuthRequest:
-    uri = str(request.url)
-    if request.scheme != "https":
-        if not is_loopback(request):
-            raise InsecureTransport("OAuth needs HTTPS outside loopback")
-        uri = urlunsplit(("https", *urlsplit(uri)[1:]))
-    items = [(k, v) for k, v in params.items() if isinstance(v, str)]
-    return AiohttpOAuthRequest(request.method, uri, request.headers, items)
-
-
-def to_web_response(response: OAuthResponse) -> web.Response:
-    headers = {k: v for k, v in response.headers if k.lower() != "content-type"}
-    headers.setdefault("Cache-Control", "no-store")
-    if response.status == 302:
-        return web.Response(status=302, headers=headers)
-    body = response.body if isinstance(response.body, str) else json.dumps(response.body)
-    return web.Response(status=response.status, text=body, content_type="application/json", headers=headers)
-
-
-def _client_id_of(oauth_request: AiohttpOAuthRequest) -> str | None:
-    basic_id, _ = extract_basic_authorization(oauth_request.headers)
-    if basic_id:
-        return str(basic_id)
-    assertion = oauth_request.form.get("client_assertion")
-    if assertion:
-        try:
-            claims = json.loads(jws.extract_compact(assertion.encode()).payload)
-        except Exception:  # unparseable: authlib rejects it with invalid_client
-            return None
-        sub = claims.get("sub") if isinstance(claims, dict) else None
-        return sub if isinstance(sub, str) else None
-    return oauth_request.form.get("client_id")
-
-
-def _assertion_jti(oauth_request: AiohttpOAuthRequest) -> str | None:
-    assertion = oauth_request.form.get("client_assertion")
-    if not assertion:
-        return None
-    try:
-        claims = json.loads(jws.extract_compact(assertion.encode()).payload)
-    except Exception:
-        return None
-    jti = claims.get("jti") if isinstance(claims, dict) else None
-    return jti if isinstance(jti, str) and len(jti) <= 256 else None
+from consent.oauth.transport import (
+    AiohttpOAuthRequest,
+    assertion_jti,
+    base_url,
+    client_id_of,
+    to_oauth_request,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,8 +126,8 @@ class OAuthIntegration:
     async def token(self, request: web.Request) -> OAuthResponse:
         exchange = self._exchange(request)
         oauth_request = to_oauth_request(request, await request.post())
-        await self._load_client(exchange, _client_id_of(oauth_request))
-        if (jti := _assertion_jti(oauth_request)) and exchange.client is not None:
+        await self._load_client(exchange, client_id_of(oauth_request))
+        if (jti := assertion_jti(oauth_request)) and exchange.client is not None:
             exchange.assertion_fresh = await self.store.assertion_fresh(exchange.client.get_client_id(), jti)
         code = oauth_request.form.get("code") if oauth_request.form.get("grant_type") == "authorization_code" else None
         if code:
@@ -265,8 +173,8 @@ class OAuthIntegration:
     ) -> tuple[OAuthResponse, list[dict[str, Any]]]:
         exchange = self._exchange(request)
         oauth_request = to_oauth_request(request, await request.post())
-        await self._load_client(exchange, _client_id_of(oauth_request))
-        if (jti := _assertion_jti(oauth_request)) and exchange.client is not None:
+        await self._load_client(exchange, client_id_of(oauth_request))
+        if (jti := assertion_jti(oauth_request)) and exchange.client is not None:
             exchange.assertion_fresh = await self.store.assertion_fresh(exchange.client.get_client_id(), jti)
         await self._load_token(request, exchange, oauth_request)
         run = EXCHANGE.set(exchange)
