@@ -67,8 +67,9 @@ class Services:
 def consent_services(settings: Settings, redis: aioredis.Redis, ring: KeyRing) -> ConsentServices:
     prefix, secret = settings.redis_prefix, settings.subject_key_secret.get_secret_value().encode()
     clients = ClientRegistry(redis, prefix)
+    grants = RedisConsentStore(redis, prefix)
     config = OAuthConfig(
-        issuer=settings.oauth_issuer,
+        issuer=settings.issuer,
         token_lifetime_s=settings.access_token_lifetime_s,
         signing_key=lambda: ring.active,
         verification_keys=ring.verification_keys,
@@ -80,9 +81,9 @@ def consent_services(settings: Settings, redis: aioredis.Redis, ring: KeyRing) -
         accounts=AccountStore(redis, prefix, secret),
         sessions=SessionStore(redis, prefix, settings.session_ttl_s),
         signin_limiter=SignInLimiter(redis, prefix, limit),
-        grants=RedisConsentStore(redis, prefix),
+        grants=grants,
         clients=clients,
-        oauth=OAuthIntegration(config, clients, OAuthStore(redis, prefix)),
+        oauth=OAuthIntegration(config, clients, OAuthStore(redis, prefix), grants),
     )
 
 

@@ -47,7 +47,7 @@ class Settings(BaseSettings):
     signin_attempts_per_account: int = Field(default=10, ge=1)
     signin_attempts_per_address: int = Field(default=50, ge=1)
     signin_window_s: int = Field(default=900, ge=1)
-    #: The OAuth issuer identifier (RFC 8414); unset, the request's own origin (development, tests).
+    #: The OAuth issuer identifier (RFC 8414); unset, ``public_base_url``.
     oauth_issuer: str | None = None
     #: Access-token lifetime (issue 3: at most 10 minutes).
     access_token_lifetime_s: int = Field(default=600, ge=30, le=600)
@@ -79,6 +79,11 @@ class Settings(BaseSettings):
     warrant_lifetime_s: int = Field(default=30, ge=1, le=60)
     #: The audit chain's head is signed every this many entries (and on `jjj audit checkpoint`).
     audit_checkpoint_every: int = Field(default=100, ge=1)
+
+    @property
+    def issuer(self) -> str:
+        """The OAuth issuer identifier: ``oauth_issuer``, else the public base URL (never a request's Host)."""
+        return (self.oauth_issuer or self.public_base_url).rstrip("/")
 
     def node_target(self, region: Region) -> str:
         return {

@@ -19,7 +19,6 @@ from broker.errors import ApiError
 from broker.web.appkeys import ACCOUNTS, REDIS, SESSIONS, SETTINGS
 from broker.web.sessions import SESSION_COOKIE, set_cookie
 from consent.accounts import Account
-from consent.oauth.transport import base_url
 from consent.oidc import OidcError, authorization_request
 from consent.oidc_signin import (
     PENDING_TTL_S,
@@ -72,7 +71,7 @@ def _provider(request: web.Request) -> OidcProvider:
 
 
 def _redirect_uri(request: web.Request) -> str:
-    return base_url(request) + "/signin/oidc/callback"
+    return request.app[SETTINGS].public_base_url.rstrip("/") + "/signin/oidc/callback"
 
 
 async def start(request: web.Request) -> web.StreamResponse:

@@ -16,7 +16,7 @@ from broker.audit.entries import Action
 from broker.web.appkeys import OAUTH
 from broker.web.middleware import REQUEST_ID
 from consent.oauth.server import metadata
-from consent.oauth.transport import InsecureTransport, base_url, to_web_response
+from consent.oauth.transport import InsecureTransport, to_web_response
 
 
 def insecure() -> web.Response:
@@ -25,9 +25,8 @@ def insecure() -> web.Response:
 
 
 async def authorization_server_metadata(request: web.Request) -> web.Response:
-    oauth = request.app[OAUTH]
-    origin = base_url(request)
-    return web.json_response(metadata(oauth.issuer(request), lambda path: origin + path))
+    issuer = request.app[OAUTH].issuer
+    return web.json_response(metadata(issuer, lambda path: issuer + path))
 
 
 async def token(request: web.Request) -> web.Response:

@@ -11,8 +11,7 @@ import secrets
 from aiohttp import web
 
 from broker.errors import CsrfFailed, Unauthenticated
-from broker.web.appkeys import SESSIONS
-from consent.oauth.transport import is_loopback
+from broker.web.appkeys import SESSIONS, SETTINGS
 from consent.sessions import Session
 
 SESSION_COOKIE = "jjj_session"
@@ -23,10 +22,10 @@ CSRF_FIELD = "csrf_token"
 
 
 def set_cookie(response: web.StreamResponse, request: web.Request, name: str, value: str, max_age: int) -> None:
-    """HttpOnly, SameSite=Lax, and Secure everywhere but loopback (browsers drop Secure cookies over plain HTTP)."""
-    response.set_cookie(
-        name, value, max_age=max_age, httponly=True, samesite="Lax", secure=not is_loopback(request), path="/"
-    )
+    """HttpOnly, SameSite=Lax, and Secure whenever the broker's public address is HTTPS (browsers drop Secure
+    cookies over plain HTTP, so a loopback development broker on http:// sets them without)."""
+    secure = request.app[SETTINGS].public_base_url.startswith("https://")
+    response.set_cookie(name, value, max_age=max_age, httponly=True, samesite="Lax", secure=secure, path="/")
 
 
 def new_signin_csrf() -> str:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
@@ -22,14 +23,14 @@ from joserfc import jws
 from joserfc.jwk import KeySet, OKPKey
 
 from consent.clients import ClientRegistry
-from consent.grant_store import ExtraWrite
+from consent.grant_store import ConsentStore, ExtraWrite
+from consent.grants import GrantStatus
 from consent.oauth.models import AccessTokenInfo, OAuthClient, SubjectUser
-from consent.oauth.server import EXCHANGE, BrokerAuthorizationServer, Exchange, OAuthResponse
+from consent.oauth.server import EXCHANGE, BrokerAuthorizationServer, CodeGrant, Exchange, OAuthResponse
 from consent.oauth.tokens import InvalidAccessToken, OAuthStore, decode_access_token
 from consent.oauth.transport import (
     AiohttpOAuthRequest,
     assertion_jti,
-    base_url,
     client_id_of,
     to_oauth_request,
 )
@@ -37,28 +38,33 @@ from consent.oauth.transport import (
 
 @dataclass(frozen=True, slots=True)
 class OAuthConfig:
-    issuer: str | None  # None: the request's own origin (development and tests)
+    #: The issuer identifier (RFC 8414): every absolute URL of the authorization server starts with it. From
+    #: configuration, never from a request's Host header.
+    issuer: str
     token_lifetime_s: int
     signing_key: Callable[[], OKPKey]
     verification_keys: Callable[[], KeySet]
 
 
 class OAuthIntegration:
-    def __init__(self, config: OAuthConfig, clients: ClientRegistry, store: OAuthStore) -> None:
+    def __init__(self, config: OAuthConfig, clients: ClientRegistry, store: OAuthStore, grants: ConsentStore) -> None:
         self.server = BrokerAuthorizationServer()
         self.config = config
         self.clients = clients
         self.store = store
+        self.grants = grants
 
-    def issuer(self, request: web.Request) -> str:
-        return self.config.issuer or base_url(request)
+    @property
+    def issuer(self) -> str:
+        return self.config.issuer.rstrip("/")
 
-    def audience(self, request: web.Request) -> str:
+    @property
+    def audience(self) -> str:
         """The broker API (RFC 9068 ``aud``)."""
-        return self.issuer(request) + "/v1"
+        return self.issuer + "/v1"
 
     def _exchange(self, request: web.Request) -> Exchange:
-        issuer = self.issuer(request)
+        issuer = self.issuer
         return Exchange(
             issuer=issuer,
             audience=issuer + "/v1",
@@ -88,7 +94,7 @@ class OAuthIntegration:
         Returns the validated pieces, or the RFC 6749 error: a redirect to the client once its redirect URI is
         known to be registered, otherwise a 400 JSON body (never redirect to an unverified URI)."""
         exchange = self._exchange(request)
-        oauth_request = to_oauth_request(request, params)
+        oauth_request = to_oauth_request(request, self.issuer, params)
         await self._load_client(exchange, oauth_request.payload.client_id)
         token = EXCHANGE.set(exchange)
         try:
@@ -125,13 +131,23 @@ class OAuthIntegration:
 
     async def token(self, request: web.Request) -> OAuthResponse:
         exchange = self._exchange(request)
-        oauth_request = to_oauth_request(request, await request.post())
+        oauth_request = to_oauth_request(request, self.issuer, await request.post())
         await self._load_client(exchange, client_id_of(oauth_request))
         if (jti := assertion_jti(oauth_request)) and exchange.client is not None:
             exchange.assertion_fresh = await self.store.assertion_fresh(exchange.client.get_client_id(), jti)
+        # The client is authenticated before the code is touched: a request that fails client authentication
+        # never consumes a code and never revokes tokens (issue 10).
+        run = EXCHANGE.set(exchange)
+        try:
+            client = self.server.authenticate_client(oauth_request, CodeGrant.TOKEN_ENDPOINT_AUTH_METHODS)
+        except OAuth2Error as error:
+            refused: OAuthResponse = self.server.handle_error_response(oauth_request, error)
+            return refused
+        finally:
+            EXCHANGE.reset(run)
         code = oauth_request.form.get("code") if oauth_request.form.get("grant_type") == "authorization_code" else None
         if code:
-            redemption = await self.store.redeem_code(code)
+            redemption = await self.store.redeem_code(code, client.get_client_id())
             exchange.code = redemption.code
         run = EXCHANGE.set(exchange)
         try:
@@ -155,7 +171,13 @@ class OAuthIntegration:
         except InvalidAccessToken:
             return
         exchange.token_string = token_string
-        exchange.token = AccessTokenInfo(claims, await self.store.is_revoked(str(claims["jti"])))
+        # A token is only as alive as its grant: revoked, paused, used up or expired, it is inactive (RFC 7662).
+        revoked = await self.store.is_revoked(str(claims["jti"])) or not await self._grant_active(claims)
+        exchange.token = AccessTokenInfo(claims, revoked)
+
+    async def _grant_active(self, claims: Mapping[str, Any]) -> bool:
+        stored = await self.grants.get(str(claims["grant_id"]))
+        return stored is not None and stored.status(datetime.now(UTC)) is GrantStatus.ACTIVE
 
     async def introspect(self, request: web.Request) -> OAuthResponse:
         return await self._endpoint(request, "introspection")
@@ -172,7 +194,7 @@ class OAuthIntegration:
         self, request: web.Request, name: str
     ) -> tuple[OAuthResponse, list[dict[str, Any]]]:
         exchange = self._exchange(request)
-        oauth_request = to_oauth_request(request, await request.post())
+        oauth_request = to_oauth_request(request, self.issuer, await request.post())
         await self._load_client(exchange, client_id_of(oauth_request))
         if (jti := assertion_jti(oauth_request)) and exchange.client is not None:
             exchange.assertion_fresh = await self.store.assertion_fresh(exchange.client.get_client_id(), jti)
@@ -188,9 +210,7 @@ class OAuthIntegration:
 
     async def bearer_claims(self, request: web.Request, token: str) -> dict[str, Any]:
         """A bearer token's verified claims, refused if revoked (Redis is asked on every request)."""
-        claims = decode_access_token(
-            token, self.config.verification_keys(), issuer=self.issuer(request), audience=self.audience(request)
-        )
+        claims = decode_access_token(token, self.config.verification_keys(), issuer=self.issuer, audience=self.audience)
         if await self.store.is_revoked(str(claims["jti"])):
             raise InvalidAccessToken("the token was revoked")
         return claims

@@ -179,6 +179,13 @@ class Introspection(_TokenLookup, IntrospectionEndpoint):  # type: ignore[misc]
 
 
 class Revocation(_TokenLookup, RevocationEndpoint):  # type: ignore[misc]
+    def authenticate_token(self, request: OAuth2Request, client: OAuthClient) -> AccessTokenInfo | None:
+        # Another client's token is answered like an unknown one (RFC 7009 §2.2: 200), so revocation tells a
+        # client nothing about tokens that are not its own — and revokes nothing of theirs.
+        self.check_params(request, client)
+        token = self.query_token(request.form["token"], request.form.get("token_type_hint"))
+        return token if token is not None and token.check_client(client) else None
+
     def revoke_token(self, token: AccessTokenInfo, request: OAuth2Request) -> None:
         EXCHANGE.get().revoked.append(token.claims)
 

@@ -1,9 +1,10 @@
 """Access tokens (RFC 9068 JWTs) and the OAuth state in Redis: codes, redeemed-code markers, revoked tokens.
 
-Codes are single-use atomically: one Lua script takes the code (``GETDEL``) and marks it redeemed, so of any
-number of concurrent redemptions exactly one gets it. A later redemption of a redeemed code marks it replayed
-and revokes every token issued from it (RFC 6749 §4.1.2); a token issued after the replay is revoked as it is
-linked (both scripts look at the same marker), so no ordering of the two escapes.
+Codes are single-use atomically: one Lua script takes the code and marks it redeemed, so of any number of
+concurrent redemptions exactly one gets it. Only the authenticated client the code was issued to can take it; a
+later redemption by that client marks it replayed and revokes every token issued from it (RFC 6749 §4.1.2); a
+token issued after the replay is revoked as it is linked (both scripts look at the same marker), so no ordering
+of the two escapes. A request that fails client authentication never reaches this store.
 (The scripts derive the revoked-token keys from a prefix argument: fine on one Redis, not on Redis Cluster.)
 """
 
@@ -86,14 +87,19 @@ def decode_access_token(token: str, keys: KeySet, *, issuer: str, audience: str)
     return dict(decoded.claims)
 
 
+# KEYS: the code, its redeemed marker. ARGV: marker TTL, revoked-token key prefix, the authenticated client.
+# Only the client the code was issued to takes it, and only that client's replay revokes what it was used for:
+# anyone else presenting it (a stolen code) changes nothing.
 _REDEEM = """
-local v = redis.call('GETDEL', KEYS[1])
+local v = redis.call('GET', KEYS[1])
 if v then
-  redis.call('HSET', KEYS[2], 'state', 'redeemed')
+  if cjson.decode(v)['client_id'] ~= ARGV[3] then return {'', 0} end
+  redis.call('DEL', KEYS[1])
+  redis.call('HSET', KEYS[2], 'state', 'redeemed', 'client', ARGV[3])
   redis.call('EXPIRE', KEYS[2], ARGV[1])
   return {v, 0}
 end
-if redis.call('EXISTS', KEYS[2]) == 1 then
+if redis.call('HGET', KEYS[2], 'client') == ARGV[3] then
   redis.call('HSET', KEYS[2], 'state', 'replayed')
   local all = redis.call('HGETALL', KEYS[2])
   for i = 1, #all, 2 do
@@ -142,15 +148,16 @@ class OAuthStore:
         async with store_errors("authorization"):
             await self._redis.set(write.key, write.value, ex=write.ttl_s)
 
-    async def redeem_code(self, code: str) -> Redemption:
-        """Take the code (once, atomically). ``replayed`` when it had been taken before (tokens now revoked)."""
+    async def redeem_code(self, code: str, client_id: str) -> Redemption:
+        """Take the code (once, atomically) for ``client_id``, the client already authenticated. ``replayed`` when
+        that client had taken it before (its tokens are now revoked); another client's attempt changes nothing."""
         if not code or len(code) > 256:
             return Redemption(None, False)
         h = self._h(code)
         keys = (f"{self._prefix}oauth_code:{h}", f"{self._prefix}oauth_code_used:{h}")
         async with store_errors("token"):
             raw, replayed = await self._redis.eval(
-                _REDEEM, 2, *keys, str(MAX_TOKEN_LIFETIME_S + 60), self._revoked_prefix()
+                _REDEEM, 2, *keys, str(MAX_TOKEN_LIFETIME_S + 60), self._revoked_prefix(), client_id
             )
         if not raw:
             return Redemption(None, bool(replayed))

@@ -61,18 +61,17 @@ class AiohttpOAuthRequest(OAuth2Request):  # type: ignore[misc]
         return data
 
 
-def base_url(request: web.Request) -> str:
-    return f"{request.scheme}://{request.host}"
+def is_loopback_url(url: str) -> bool:
+    return (urlsplit(url).hostname or "") in LOOPBACK
 
 
-def is_loopback(request: web.Request) -> bool:
-    return (urlsplit(f"//{request.host}").hostname or "") in LOOPBACK
-
-
-def to_oauth_request(request: web.Request, params: MultiDictProxy[Any] | Mapping[str, Any]) -> AiohttpOAuthRequest:
-    uri = str(request.url)
-    if request.scheme != "https":
-        if not is_loopback(request):
+def to_oauth_request(
+    request: web.Request, issuer: str, params: MultiDictProxy[Any] | Mapping[str, Any]
+) -> AiohttpOAuthRequest:
+    """authlib's request for ``request``, its URI built on the configured ``issuer`` (never the Host header)."""
+    uri = issuer.rstrip("/") + request.rel_url.path_qs
+    if not uri.startswith("https://"):
+        if not is_loopback_url(uri):
             raise InsecureTransport("OAuth needs HTTPS outside loopback")
         uri = urlunsplit(("https", *urlsplit(uri)[1:]))
     items = [(k, v) for k, v in params.items() if isinstance(v, str)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -161,9 +162,21 @@ def broker_factory(
     """Builds the real app for these nodes; keyword arguments override settings."""
 
     async def make(**overrides: object) -> TestClient:  # type: ignore[type-arg]
-        return await aiohttp_client(create_app(settings_for(nodes, redis_prefix, **overrides)))
+        # The broker builds every absolute URL from its configured public address, never from the Host header;
+        # so the test server listens where that address says.
+        port = free_port()
+        overrides.setdefault("public_base_url", f"http://127.0.0.1:{port}")
+        app = create_app(settings_for(nodes, redis_prefix, **overrides))
+        return await aiohttp_client(app, server_kwargs={"port": port})
 
     return make
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
 
 
 PASSWORD = "correct horse battery staple"

@@ -23,7 +23,7 @@ from broker.pdf.sign import check_pdf_signature_async
 from broker.reports.appkeys import PDF_MAKER, SNAPSHOTS
 from broker.reports.signing import verify_report
 from broker.reports.snapshots import ReportStatus
-from broker.web.appkeys import KEYRING
+from broker.web.appkeys import KEYRING, SETTINGS
 from merge.regions import Region
 from merge.report import Report
 from merge.verification_code import lookup_id, new_code
@@ -92,7 +92,8 @@ async def test_issued_report_verifies_as_valid(broker_factory: Factory) -> None:
     # The response headers of POST /v1/reports carry the code, the kid and a link to the JWS.
     number = issued.report.report_no
     assert issued.headers["Link"] == f'</v1/reports/{number}/jws?code={code}>; rel="alternate"; type="application/jose"'
-    assert issued.headers["X-Verify-URL"] == f"http://127.0.0.1:8080/verify?code={code}"
+    # Verification links are built on the configured public address (the QR code must work from anywhere).
+    assert issued.headers["X-Verify-URL"] == f"{client.app[SETTINGS].public_base_url}/verify?code={code}"
 
 
 async def test_person_subject_is_masked(broker_factory: Factory) -> None:
