@@ -138,18 +138,20 @@ class RegionAdapterService(adapter_pb2_grpc.RegionAdapterServicer):
         self._covered = frozenset(config.covered_domains)
         self._check_peer = check_peer  # False only when serving plaintext, where no peer can be identified
 
-    async def _refuse_unless_broker(self, context: grpc.aio.ServicerContext[Any, Any]) -> None:
+    def _peer_refusal(self, context: grpc.aio.ServicerContext[Any, Any]) -> str | None:
+        """Why the caller may not use the service (it is not the broker), or ``None``; refusals are logged."""
         refusal = broker_peer_refusal(context) if self._check_peer else None
         if refusal is not None:
             log.warning("call refused from %s: %s", context.peer(), refusal)
-            await context.abort(grpc.StatusCode.PERMISSION_DENIED, refusal)
+        return refusal
 
     async def Describe(
         self,
         request: adapter_pb2.DescribeRequest,
         context: grpc.aio.ServicerContext[adapter_pb2.DescribeRequest, adapter_pb2.DescribeResponse],
     ) -> adapter_pb2.DescribeResponse:
-        await self._refuse_unless_broker(context)
+        if (refusal := self._peer_refusal(context)) is not None:
+            await context.abort(grpc.StatusCode.PERMISSION_DENIED, refusal)
         region = self._config.region
         return adapter_pb2.DescribeResponse(
             region_code=region.code,
@@ -171,9 +173,9 @@ class RegionAdapterService(adapter_pb2_grpc.RegionAdapterServicer):
         subject_log, edition_log, outcome = mask_resident_id(request.subject_id), "-", "error"
         counts: Counter[str] = Counter()  # records sent so far, by domain (also logged when cancelled)
         try:
-            outcome = "refused"
-            await self._refuse_unless_broker(context)
-            outcome = "error"
+            if (refusal := self._peer_refusal(context)) is not None:
+                outcome = "refused"
+                await context.abort(grpc.StatusCode.PERMISSION_DENIED, refusal)
             try:
                 scope = query_scope_from_proto(request, self._config.region)
             except InvalidRequest as exc:

@@ -9,6 +9,7 @@ the broker: no handshake, or ``PERMISSION_DENIED``.
 
 from __future__ import annotations
 
+import logging
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
@@ -257,18 +258,28 @@ def _client_certificate_naming_a_region(pki: PkiLayout, directory: Path) -> TlsM
 
 
 async def test_a_client_certificate_that_is_not_the_brokers_is_refused(
-    tianjin_node: str, pki: PkiLayout, tmp_path: Path
+    tianjin_node: str, pki: PkiLayout, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     # TLS accepts this certificate (our CA, clientAuth); the node's own rule refuses it: it is not the broker.
+    caplog.set_level(logging.INFO, logger="adapters.server")
     impostor = _client_certificate_naming_a_region(pki, tmp_path)
     to_node = channel(tianjin_node, impostor)
+    describe = to_node.unary_unary(
+        f"/{SERVICE_NAME}/Describe",
+        request_serializer=adapter_pb2.DescribeRequest.SerializeToString,
+        response_deserializer=adapter_pb2.DescribeResponse.FromString,
+    )
     try:
-        with pytest.raises(grpc.aio.AioRpcError) as caught:
+        with pytest.raises(grpc.aio.AioRpcError) as queried:
             [r async for r in _query_call(to_node)(query(), timeout=5)]
+        with pytest.raises(grpc.aio.AioRpcError) as described:
+            await describe(adapter_pb2.DescribeRequest(), timeout=5)
     finally:
         await to_node.close(None)
-    assert caught.value.code() is grpc.StatusCode.PERMISSION_DENIED
-    assert caught.value.details() == "client certificate does not name the broker (URIs: urn:jjj:region:110000)"
+    for caught in (queried, described):
+        assert caught.value.code() is grpc.StatusCode.PERMISSION_DENIED
+        assert caught.value.details() == "client certificate does not name the broker (URIs: urn:jjj:region:110000)"
+    assert "outcome=refused count=0" in caplog.text
 
 
 # ---- the port is the node's alone -------------------------------------------------------------------------
