@@ -20,12 +20,11 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from adapters.csv_import import import_csv
 from adapters.seed import generate
+from adapters.serve_options import add_serve_options, serve_trust
 from adapters.store import SqlRecordStore, normalise_url
 from merge.regions import Region
 
 DB_ENV = "JJJ_ADAPTER_DB"
-#: The broker's JWKS (file or http(s) URL) that query warrants are checked against (``--broker-jwks``).
-JWKS_ENV = "JJJ_BROKER_JWKS"
 #: Records written per transaction while seeding; progress is printed after each batch.
 SEED_BATCH = 5000
 
@@ -64,21 +63,9 @@ def build_parser() -> argparse.ArgumentParser:
     seed.add_argument("--subjects", type=int, default=200, help="region-specific subjects (default 200)")
     seed.add_argument("--seed", type=int, default=1, help="random seed; same seed, same data (default 1)")
 
-    serve = commands.add_parser("serve", help="run the gRPC node")
+    serve = commands.add_parser("serve", help="run the gRPC node (mTLS)")
     common(serve)
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=50051)
-    serve.add_argument("--latency-ms", type=float, default=0.0, help="added delay per query (demos, tests)")
-    serve.add_argument(
-        "--broker-jwks",
-        metavar="FILE|URL",
-        help=f"the broker's public keys (JWKS) that every query's warrant must be signed with (default ${JWKS_ENV})",
-    )
-    serve.add_argument(
-        "--insecure-no-warrant-check",
-        action="store_true",
-        help="DEVELOPMENT ONLY: answer queries without checking their warrants (consent is not enforced)",
-    )
+    add_serve_options(serve)
     return parser
 
 
@@ -139,14 +126,14 @@ def main(argv: list[str] | None = None, *, out: TextIO | None = None, err: TextI
     if args.command == "serve":
         from adapters import node  # the gRPC stack loads only for the command that needs it
 
-        # Fail closed (invariant 3): a node never answers unchecked queries unless told so explicitly.
-        jwks = args.broker_jwks or os.environ.get(JWKS_ENV) or None
-        if (jwks is None) == (not args.insecure_no_warrant_check):
-            print("error: give --broker-jwks FILE|URL (or $JJJ_BROKER_JWKS), or --insecure-no-warrant-check "
-                  "for development, not both and not neither", file=err)  # fmt: skip
+        trust = serve_trust(args, err)
+        if trust is None:
             return 2
         try:
-            return node.serve(args.region, normalise_url(db), args.host, args.port, args.latency_ms, broker_jwks=jwks)
+            return node.serve(
+                args.region, normalise_url(db), args.host, args.port, args.latency_ms,
+                broker_jwks=trust.broker_jwks, broker_issuers=trust.broker_issuers, tls=trust.tls,
+            )  # fmt: skip
         except (ValueError, OSError) as exc:
             print(f"error: {exc}", file=err)
             return 1

@@ -6,10 +6,18 @@ One long-lived ``grpc.aio`` channel per region for the process lifetime (DESIGN.
 The client never trusts the stream (invariant 1: a region that sent garbage is never reported clean): the
 stream is read by :class:`adapters.answer_reader.AnswerReader`, and any violation of the protocol it finds
 becomes a :class:`~adapters.errors.RegionError`.
+
+Over mTLS (the default; issue 10) the channel presents the broker's certificate, trusts only the federation CA,
+and asks gRPC to check the server name ``region-<code>.jjj.internal`` (:func:`adapters.identity.region_dns`),
+so a valid certificate of another region fails the handshake. A failed handshake reaches us as ``UNAVAILABLE``,
+like a node that is down; :class:`adapters.tls_probe.IdentityProbe` tells the two apart, and an identity
+failure becomes :class:`~adapters.errors.RegionRefused` (status ``refused``) with the reason (``TLS identity:
+certificate names region 120000, expected 110000``). Plaintext needs ``insecure=True`` (development only).
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 from datetime import date
@@ -26,6 +34,9 @@ from adapters.errors import (
     RegionTimeout,
     RegionUnavailable,
 )
+from adapters.identity import region_dns
+from adapters.tls_material import TlsMaterial
+from adapters.tls_probe import CACHE_S, IdentityProbe, probe_context
 from merge.answers import RegionAnswer
 from merge.editions import Edition
 from merge.identifiers import Subject
@@ -42,6 +53,8 @@ _CHANNEL_OPTIONS = (
     ("grpc.max_reconnect_backoff_ms", 5000),
 )
 _REASON_MAX = 200
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,15 +82,39 @@ def _translate(region: Region, exc: grpc.aio.AioRpcError, latency_ms: float) -> 
 
 
 class AdapterClient:
-    """Client of one region's node at ``target`` (``host:port``). Create it inside the running event loop."""
+    """Client of one region's node at ``target`` (``host:port``). Create it inside the running event loop.
 
-    def __init__(self, region: Region, target: str, *, page_size: int = 500) -> None:
+    ``tls`` is the broker's material (:func:`adapters.tls_material.load_broker_tls`); plaintext needs
+    ``insecure=True`` instead. ``probe_cache_s`` is how long an identity verdict is reused.
+    """
+
+    def __init__(
+        self,
+        region: Region,
+        target: str,
+        *,
+        tls: TlsMaterial | None = None,
+        insecure: bool = False,
+        page_size: int = 500,
+        probe_cache_s: float = CACHE_S,
+    ) -> None:
         if not 1 <= page_size <= 1000:
             raise ValueError("page_size: must be between 1 and 1000")
+        if (tls is None) == (not insecure):
+            raise ValueError("tls: give the broker's TLS material, or insecure=True for plaintext (development only)")
         self.region = region
         self.target = target
         self.page_size = page_size
-        self._channel = grpc.aio.insecure_channel(target, options=_CHANNEL_OPTIONS)
+        self._probe: IdentityProbe | None = None
+        if tls is None:
+            log.warning("region %s: INSECURE, plaintext gRPC to %s (development only)", region.value, target)
+            self._channel = grpc.aio.insecure_channel(target, options=_CHANNEL_OPTIONS)
+        else:
+            self._probe = IdentityProbe(region, target, probe_context(tls), cache_s=probe_cache_s)
+            credentials = grpc.ssl_channel_credentials(tls.root_ca, tls.private_key, tls.cert_chain)
+            # gRPC checks the server's DNS SAN against this name, not against the address dialled.
+            options = (*_CHANNEL_OPTIONS, ("grpc.ssl_target_name_override", region_dns(region)))
+            self._channel = grpc.aio.secure_channel(target, credentials, options=options)
         self._query = self._channel.unary_stream(
             _METHOD + "QueryRecords",
             request_serializer=adapter_pb2.QueryRecordsRequest.SerializeToString,
@@ -116,7 +153,7 @@ class AdapterClient:
         try:
             answer = await self._receive(request, timeout)
         except grpc.aio.AioRpcError as exc:
-            raise _translate(self.region, exc, _elapsed_ms(started)) from None
+            raise await self._failure(exc, started, timeout) from None
         except StreamViolation as exc:
             raise RegionError(self.region, str(exc), latency_ms=_elapsed_ms(started)) from None
         return answer.model_copy(update={"latency_ms": _elapsed_ms(started)})
@@ -141,15 +178,33 @@ class AdapterClient:
             )
             return response
         except grpc.aio.AioRpcError as exc:
-            raise _translate(self.region, exc, _elapsed_ms(started)) from None
+            raise await self._failure(exc, started, timeout) from None
+
+    async def _failure(self, exc: grpc.aio.AioRpcError, started: float, timeout: float) -> RegionFailure:
+        """The failure ``exc`` stands for; ``UNAVAILABLE`` over TLS is probed: an identity failure is ``refused``."""
+        failure = _translate(self.region, exc, _elapsed_ms(started))
+        if not isinstance(failure, RegionUnavailable):
+            return failure
+        reason = await self._identity_problem(timeout - _elapsed_ms(started) / 1000)
+        if reason is None:
+            return failure
+        return RegionRefused(self.region, f"TLS identity: {reason}"[:_REASON_MAX], latency_ms=_elapsed_ms(started))
+
+    async def _identity_problem(self, timeout: float) -> str | None:
+        return None if self._probe is None else await self._probe.reason(timeout=timeout)
 
     async def health(self, *, timeout: float, service: str = SERVICE_NAME) -> str:
         """The ``grpc.health.v1`` status name (``SERVING``, ``NOT_SERVING`` …), ``TIMEOUT`` when the check
-        ran out of time, or ``UNREACHABLE`` for any other failure (node down, health service missing)."""
+        ran out of time, ``REFUSED`` when whoever answers is not this region's node (TLS identity), or
+        ``UNREACHABLE`` for any other failure (node down, health service missing)."""
         try:
             response = await self._health(health_pb2.HealthCheckRequest(service=service), timeout=timeout)
         except grpc.aio.AioRpcError as exc:
-            return "TIMEOUT" if exc.code() is grpc.StatusCode.DEADLINE_EXCEEDED else "UNREACHABLE"
+            if exc.code() is grpc.StatusCode.DEADLINE_EXCEEDED:
+                return "TIMEOUT"
+            if exc.code() is grpc.StatusCode.UNAVAILABLE and await self._identity_problem(timeout) is not None:
+                return "REFUSED"
+            return "UNREACHABLE"
         return str(health_pb2.HealthCheckResponse.ServingStatus.Name(response.status))
 
 

@@ -4,8 +4,12 @@ The node opens its store, serves ``RegionAdapter`` (+ health, reflection) on ``h
 stops accepting calls, lets running ones finish within :data:`GRACE_SECONDS`, then closes the store.
 
 Every query's warrant is checked against the broker's JWKS (``broker_jwks``: a file or an ``http(s)`` URL) by
-:class:`adapters.warrant_check.WarrantCheck`. ``broker_jwks=None`` serves without any warrant check — only the
-command line's explicit ``--insecure-no-warrant-check`` development flag leads here, and it is logged loudly.
+:class:`adapters.warrant_check.WarrantCheck` and must be issued by one of ``broker_issuers``. ``broker_jwks=None``
+serves without any warrant check — only the command line's explicit ``--insecure-no-warrant-check`` development
+flag leads here, and it is logged loudly.
+
+The node serves mTLS with the files of ``tls`` (checked before anything listens: :func:`load_node_tls`);
+``tls=None`` serves plaintext — only the explicit ``--insecure`` development flag leads here, also logged.
 """
 
 from __future__ import annotations
@@ -13,9 +17,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from adapters.server import NodeConfig, NoWarrantCheck, WarrantVerifier, create_server
 from adapters.store import SqlRecordStore
+from adapters.tls_material import TlsMaterial, TlsSource, load_node_tls
 from merge.regions import Region
 
 log = logging.getLogger(__name__)
@@ -24,12 +31,36 @@ log = logging.getLogger(__name__)
 GRACE_SECONDS = 5.0
 
 
-def serve(region: Region, db_url: str, host: str, port: int, latency_ms: float = 0, *, broker_jwks: str | None) -> int:
-    """Serve until SIGINT/SIGTERM, then stop gracefully; return the process exit status (0)."""
-    return asyncio.run(_serve(region, db_url, host, port, latency_ms, broker_jwks))
+@dataclass(frozen=True, slots=True)
+class Trust:
+    """Whom the node trusts: the broker's JWKS and issuer(s) for warrants, the TLS files for the link."""
+
+    broker_jwks: str | None
+    broker_issuers: Sequence[str]
+    tls: TlsSource | None
 
 
-async def _verifier(region: Region, db_url: str, broker_jwks: str | None) -> WarrantVerifier:
+def serve(
+    region: Region,
+    db_url: str,
+    host: str,
+    port: int,
+    latency_ms: float = 0,
+    *,
+    broker_jwks: str | None,
+    broker_issuers: Sequence[str] = (),
+    tls: TlsSource | None,
+) -> int:
+    """Serve until SIGINT/SIGTERM, then stop gracefully; return the process exit status (0).
+
+    Raises ``ValueError`` (a :class:`~adapters.pki_files.PkiError` naming the file) before listening when the TLS
+    files are unusable, and ``OSError`` when the port cannot be bound (also when another process holds it)."""
+    trust = Trust(broker_jwks, tuple(broker_issuers), tls)
+    material = None if tls is None else load_node_tls(tls, region)
+    return asyncio.run(_serve(region, db_url, host, port, latency_ms, trust, material))
+
+
+async def _verifier(region: Region, db_url: str, broker_jwks: str | None, issuers: Sequence[str]) -> WarrantVerifier:
     if broker_jwks is None:
         log.warning(
             "node %s: INSECURE, queries are answered WITHOUT checking warrants (development only)", region.value
@@ -39,11 +70,16 @@ async def _verifier(region: Region, db_url: str, broker_jwks: str | None) -> War
     from adapters.warrant_check import WarrantCheck
 
     jwks = await BrokerJwks.load(broker_jwks)
-    log.info("node %s: warrants checked against the broker's keys from %s", region.value, broker_jwks)
-    return await WarrantCheck.open(db_url, region, jwks)
+    log.info(
+        "node %s: warrants checked against the broker's keys from %s, issuer(s) %s",
+        region.value, broker_jwks, ", ".join(issuers),
+    )  # fmt: skip
+    return await WarrantCheck.open(db_url, region, jwks, issuers=issuers)
 
 
-async def _serve(region: Region, db_url: str, host: str, port: int, latency_ms: float, broker_jwks: str | None) -> int:
+async def _serve(
+    region: Region, db_url: str, host: str, port: int, latency_ms: float, trust: Trust, tls: TlsMaterial | None
+) -> int:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -51,12 +87,18 @@ async def _serve(region: Region, db_url: str, host: str, port: int, latency_ms: 
     store = await SqlRecordStore.open(db_url, region)
     verifier: WarrantVerifier | None = None
     try:
-        verifier = await _verifier(region, db_url, broker_jwks)
+        verifier = await _verifier(region, db_url, trust.broker_jwks, trust.broker_issuers)
         address = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
         config = NodeConfig(region, latency_ms=latency_ms)
-        server, bound = await create_server(address, store, config, verifier=verifier)
+        try:
+            server, bound = await create_server(
+                address, store, config, tls=tls, insecure=tls is None, verifier=verifier
+            )
+        except RuntimeError as exc:  # grpc's "Failed to bind": the port is taken (it is never shared)
+            raise OSError(f"{address}: cannot listen ({exc})") from None
         shown = f"[{host}]" if ":" in host else host
-        log.info("node %s listening on %s:%d", region.value, shown, bound)
+        mode = "PLAINTEXT" if tls is None else f"mTLS as {tls.source.cert}"
+        log.info("node %s listening on %s:%d (%s)", region.value, shown, bound, mode)
         try:
             await stop.wait()
             log.info("node %s stopping", region.value)

@@ -13,6 +13,9 @@ Contracts:
 * One log line per query: request id, masked subject, edition, count, milliseconds. Never record content, and
   never a database error's text (it can quote the query's parameters, i.e. a full resident ID).
 
+* Over mTLS (the default; :mod:`adapters.server_tls`) ``Describe`` and ``QueryRecords`` answer only a caller
+  whose certificate names the broker (``PERMISSION_DENIED`` otherwise). Plaintext needs ``insecure=True``.
+
 The server depends on a :class:`RecordSource`, not on SQL: :class:`adapters.store.SqlRecordStore` is one.
 """
 
@@ -25,7 +28,7 @@ from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 import grpc
 from grpc_health.v1 import _async as health_aio  # grpc.aio HealthServicer; grpc-stubs only types the sync one
@@ -44,6 +47,8 @@ from adapters.convert import (
     record_to_proto,
     timestamp_from_datetime,
 )
+from adapters.server_tls import SERVER_OPTIONS, broker_peer_refusal, server_credentials
+from adapters.tls_material import TlsMaterial
 from merge.domains import DEFAULT_COVERAGE, DOMAIN_BY_CODE, domain_name
 from merge.edition_rules import AnyRecord, shows
 from merge.identifiers import Subject, mask_resident_id
@@ -124,17 +129,29 @@ class NodeConfig:
 class RegionAdapterService(adapter_pb2_grpc.RegionAdapterServicer):
     """``RegionAdapter`` over one :class:`RecordSource`."""
 
-    def __init__(self, source: RecordSource, config: NodeConfig, verifier: WarrantVerifier) -> None:
+    def __init__(
+        self, source: RecordSource, config: NodeConfig, verifier: WarrantVerifier, *, check_peer: bool = True
+    ) -> None:
         self._source = source
         self._config = config
         self._verifier = verifier
         self._covered = frozenset(config.covered_domains)
+        self._check_peer = check_peer  # False only when serving plaintext, where no peer can be identified
+
+    def _peer_refusal(self, context: grpc.aio.ServicerContext[Any, Any]) -> str | None:
+        """Why the caller may not use the service (it is not the broker), or ``None``; refusals are logged."""
+        refusal = broker_peer_refusal(context) if self._check_peer else None
+        if refusal is not None:
+            log.warning("call refused from %s: %s", context.peer(), refusal)
+        return refusal
 
     async def Describe(
         self,
         request: adapter_pb2.DescribeRequest,
         context: grpc.aio.ServicerContext[adapter_pb2.DescribeRequest, adapter_pb2.DescribeResponse],
     ) -> adapter_pb2.DescribeResponse:
+        if (refusal := self._peer_refusal(context)) is not None:
+            await context.abort(grpc.StatusCode.PERMISSION_DENIED, refusal)
         region = self._config.region
         return adapter_pb2.DescribeResponse(
             region_code=region.code,
@@ -156,6 +173,9 @@ class RegionAdapterService(adapter_pb2_grpc.RegionAdapterServicer):
         subject_log, edition_log, outcome = mask_resident_id(request.subject_id), "-", "error"
         counts: Counter[str] = Counter()  # records sent so far, by domain (also logged when cancelled)
         try:
+            if (refusal := self._peer_refusal(context)) is not None:
+                outcome = "refused"
+                await context.abort(grpc.StatusCode.PERMISSION_DENIED, refusal)
             try:
                 scope = query_scope_from_proto(request, self._config.region)
             except InvalidRequest as exc:
@@ -228,15 +248,22 @@ async def create_server(
     source: RecordSource,
     config: NodeConfig,
     *,
+    tls: TlsMaterial | None = None,
+    insecure: bool = False,
     verifier: WarrantVerifier | None = None,
 ) -> tuple[grpc.aio.Server, int]:
     """Bind ``address`` (``host:port``, port 0 for any free port), start serving, return the server and port.
 
     Serves ``RegionAdapter``, ``grpc.health.v1.Health`` (SERVING for "" and for the service) and server
-    reflection. The caller stops it with ``await server.stop(grace)``.
+    reflection, over mTLS with ``tls`` (from :func:`adapters.tls_material.load_node_tls`), or over plaintext only
+    when ``insecure=True`` is given instead (development; logged as a warning). The port is never shared
+    (``SO_REUSEPORT`` off): binding a port another process holds fails. The caller stops it with
+    ``await server.stop(grace)``.
     """
-    server = grpc.aio.server()
-    service = RegionAdapterService(source, config, verifier or NoWarrantCheck())
+    if (tls is None) == (not insecure):
+        raise ValueError("tls: give the node's TLS material, or insecure=True for plaintext (development only)")
+    server = grpc.aio.server(options=SERVER_OPTIONS)
+    service = RegionAdapterService(source, config, verifier or NoWarrantCheck(), check_peer=tls is not None)
     adapter_pb2_grpc.add_RegionAdapterServicer_to_server(service, server)  # type: ignore[no-untyped-call]
     health = health_aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health, server)
@@ -246,6 +273,10 @@ async def create_server(
         (SERVICE_NAME, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME),
         server,
     )
-    port = server.add_insecure_port(address)
+    if tls is None:
+        log.warning("node %s: INSECURE, serving PLAINTEXT gRPC on %s (development only)", config.region.value, address)
+        port = server.add_insecure_port(address)
+    else:
+        port = server.add_secure_port(address, server_credentials(tls))
     await server.start()
     return server, port

@@ -1,7 +1,8 @@
 """The node's :class:`~adapters.server.WarrantVerifier`: checks every query's warrant and logs the decision.
 
 A query is answered only if its warrant (:mod:`consent.warrants`) is signed by a key of the broker's JWKS,
-typed ``jjj-warrant+jwt``, addressed to this region (``aud``), unexpired (with :data:`DEFAULT_LEEWAY_S` of skew),
+issued by one of the configured broker issuers (``iss``; at least one is required), typed ``jjj-warrant+jwt``,
+addressed to this region (``aud``), unexpired (with :data:`DEFAULT_LEEWAY_S` of skew),
 never seen before (``jti``), and names exactly the query's subject, edition and window. Anything else raises
 :class:`~adapters.server.WarrantRejected` (the server answers ``PERMISSION_DENIED``) with a reason that never
 holds the subject identifier.
@@ -128,10 +129,12 @@ class WarrantCheck:
         jwks: BrokerJwks,
         region: Region,
         *,
-        issuers: Collection[str] = (),
+        issuers: Collection[str],
         leeway_s: int = DEFAULT_LEEWAY_S,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
+        if not issuers:
+            raise ValueError("issuers: name at least one broker whose warrants this node accepts (--broker-issuer)")
         self._engine = engine
         self._jwks = jwks
         self._region = region
@@ -147,8 +150,12 @@ class WarrantCheck:
         )
 
     @classmethod
-    async def open(cls, db_url: str, region: Region, jwks: BrokerJwks, **options: Any) -> WarrantCheck:
+    async def open(
+        cls, db_url: str, region: Region, jwks: BrokerJwks, *, issuers: Collection[str], **options: Any
+    ) -> WarrantCheck:
         """Connect to the node's database (the same URL as its record store) and create the tables if missing."""
+        if not issuers:
+            raise ValueError("issuers: name at least one broker whose warrants this node accepts (--broker-issuer)")
         parsed = make_url(normalise_url(db_url))
         engine = create_async_engine(parsed)
         if engine.dialect.name == "sqlite":
@@ -159,7 +166,7 @@ class WarrantCheck:
         except BaseException:
             await engine.dispose()
             raise
-        return cls(engine, jwks, region, **options)
+        return cls(engine, jwks, region, issuers=issuers, **options)
 
     async def close(self) -> None:
         await self._engine.dispose()

@@ -2,7 +2,8 @@
 
 :func:`prepare` seeds the stores once (and makes the broker's keys, whose public half the nodes trust, as
 ``tests/broker/conftest.py`` does); :func:`start_nodes` serves them with the given injected latencies.
-Nodes verify every warrant (:class:`adapters.warrant_check.WarrantCheck`), as in production.
+Nodes verify every warrant (:class:`adapters.warrant_check.WarrantCheck`) and serve mTLS with the development PKI
+in ``certs/`` (:func:`adapters.pki.ensure_dev_pki`), as in production.
 """
 
 from __future__ import annotations
@@ -17,13 +18,18 @@ from pathlib import Path
 from typing import Any
 
 from adapters.broker_jwks import BrokerJwks
+from adapters.pki import PkiLayout, ensure_dev_pki
 from adapters.server import NodeConfig, create_server
 from adapters.store import SqlRecordStore
+from adapters.tls_material import TlsSource, load_node_tls
 from adapters.warrant_check import WarrantCheck
 from bench.data import SubjectData
 from bench.procs import Child, cpu_split, serve_in_child
 from broker.keys import init_keys
 from merge.regions import REGION_ORDER, Region
+
+#: The issuer the benchmarked broker and the skeleton sign warrants as (the broker's default public base URL).
+ISSUER = "http://127.0.0.1:8080"
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +41,10 @@ class Site:
     @property
     def keys_dir(self) -> Path:
         return self.directory / "keys"
+
+    @property
+    def certs_dir(self) -> Path:
+        return self.directory / "certs"
 
     @property
     def jwks_file(self) -> Path:
@@ -49,6 +59,7 @@ def prepare(directory: Path, subjects: list[SubjectData]) -> Site:
     site = Site(directory)
     ring = init_keys(site.keys_dir)
     site.jwks_file.write_text(json.dumps(ring.public_jwks()))
+    ensure_dev_pki(site.certs_dir)
 
     async def seed() -> None:
         for region in REGION_ORDER:
@@ -98,9 +109,11 @@ def _node_entry(conn: Connection, directory: str, region_name: str, latency_ms: 
     async def start() -> tuple[Any, Callable[[], Awaitable[None]]]:
         jwks = await BrokerJwks.load(str(site.jwks_file))
         store = await SqlRecordStore.open(site.db_url(region), region)
-        verifier = await WarrantCheck.open(site.db_url(region), region, jwks)
+        verifier = await WarrantCheck.open(site.db_url(region), region, jwks, issuers=(ISSUER,))
         config = NodeConfig(region=region, latency_ms=latency_ms)
-        server, port = await create_server("127.0.0.1:0", store, config, verifier=verifier)
+        pki = PkiLayout(site.certs_dir)
+        tls = load_node_tls(TlsSource(pki.node_cert(region), pki.node_key(region), pki.ca_cert), region)
+        server, port = await create_server("127.0.0.1:0", store, config, tls=tls, verifier=verifier)
 
         async def stop() -> None:
             await server.stop(grace=None)

@@ -35,8 +35,9 @@ def start_broker(values: dict[str, object]) -> tuple[Child, int]:
     return child, port
 
 
-def start_skeleton(targets: dict[Region, str], keys_dir: Path) -> tuple[Child, int]:
-    child = Child(_skeleton_entry, {r.value: t for r, t in targets.items()}, str(keys_dir), cpus=cpu_split()[0])
+def start_skeleton(targets: dict[Region, str], keys_dir: Path, certs_dir: Path) -> tuple[Child, int]:
+    by_name = {r.value: t for r, t in targets.items()}
+    child = Child(_skeleton_entry, by_name, str(keys_dir), str(certs_dir), cpus=cpu_split()[0])
     port: int = child.start()
     return child, port
 
@@ -62,12 +63,12 @@ def _broker_entry(conn: Connection, values: dict[str, object]) -> None:
     serve_in_child(conn, start, new_event_loop)
 
 
-def _skeleton_entry(conn: Connection, targets: dict[str, str], keys_dir: str) -> None:
+def _skeleton_entry(conn: Connection, targets: dict[str, str], keys_dir: str, certs_dir: str) -> None:
     from bench.skeleton import create_skeleton_app
     from broker.web.event_loop import new_event_loop
 
     async def start() -> tuple[Any, Callable[[], Awaitable[None]]]:
-        app = create_skeleton_app({Region(k): v for k, v in targets.items()}, Path(keys_dir))
+        app = create_skeleton_app({Region(k): v for k, v in targets.items()}, Path(keys_dir), Path(certs_dir))
         return await _serve(app)
 
     # The same loop as the broker's, so that the throughput comparison compares the handlers only.

@@ -22,6 +22,9 @@ import orjson
 from aiohttp import web
 
 from adapters.client import AdapterClient, RegionQuery
+from adapters.pki import PkiLayout
+from adapters.tls_material import TlsSource, load_broker_tls
+from bench.nodes import ISSUER
 from broker.keys import load_keyring
 from broker.reports.warrants import WarrantIssuer
 from consent.authority import SELF_GRANT, QueryAuthority
@@ -36,13 +39,16 @@ _WARRANTS = web.AppKey("warrants", WarrantIssuer)
 _TIMEOUT_S = 10.0
 
 
-def create_skeleton_app(targets: dict[Region, str], keys_dir: Path) -> web.Application:
-    """The skeleton app for nodes at ``targets`` whose warrants are signed with the keys in ``keys_dir``."""
+def create_skeleton_app(targets: dict[Region, str], keys_dir: Path, certs_dir: Path) -> web.Application:
+    """The skeleton app for nodes at ``targets`` whose warrants are signed with the keys in ``keys_dir``, over mTLS
+    with the broker's certificate in ``certs_dir``."""
     app = web.Application()
+    pki = PkiLayout(certs_dir)
 
     async def clients_ctx(app: web.Application) -> AsyncIterator[None]:
-        app[_CLIENTS] = [AdapterClient(region, targets[region]) for region in REGION_ORDER]
-        app[_WARRANTS] = WarrantIssuer(load_keyring(keys_dir), issuer="http://127.0.0.1:8080")
+        tls = load_broker_tls(TlsSource(pki.broker_cert, pki.broker_key, pki.ca_cert))
+        app[_CLIENTS] = [AdapterClient(region, targets[region], tls=tls) for region in REGION_ORDER]
+        app[_WARRANTS] = WarrantIssuer(load_keyring(keys_dir), issuer=ISSUER)
         yield
         for client in app[_CLIENTS]:
             await client.close()

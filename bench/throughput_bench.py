@@ -37,7 +37,7 @@ def run(
     body = subject.request_body()
     results: dict[str, dict[str, Any]] = {}
     with nodes_running(site, {}) as targets:
-        skeleton, port = start_skeleton(targets, site.keys_dir)
+        skeleton, port = start_skeleton(targets, site.keys_dir, site.certs_dir)
         try:
             base = f"http://127.0.0.1:{port}/v1/reports"
             progress(f"  throughput: skeleton, {duration:.0f} s …")

@@ -230,11 +230,17 @@ def verify_warrant(
     *,
     audience: str,
     now: datetime,
-    issuers: Collection[str] = (),
+    issuers: Collection[str],
     leeway_s: int = DEFAULT_LEEWAY_S,
 ) -> Warrant:
-    """Check signature (any key of ``keys`` by ``kid``), type, audience, issuer (when ``issuers`` is given),
-    lifetime and expiry; return the claims or raise :class:`WarrantInvalid`. Replay is not checked here."""
+    """Check signature (any key of ``keys`` by ``kid``), type, audience, issuer, lifetime and expiry; return the
+    claims or raise :class:`WarrantInvalid`. Replay is not checked here.
+
+    ``issuers`` (at least one; ``ValueError`` otherwise) are the brokers whose warrants are accepted: a key in
+    ``keys`` proves who signed, ``iss`` says for which broker, and both must be right (issue 10).
+    """
+    if not issuers:
+        raise ValueError("issuers: name at least one accepted broker issuer")
     if not token:
         raise WarrantInvalid("no warrant")
     if len(token) > _MAX_TOKEN_BYTES:
@@ -252,8 +258,8 @@ def verify_warrant(
     warrant = _parse(decoded.claims)
     if warrant.region_code != audience:
         raise WarrantInvalid(f"audience {warrant.region_code} is not this region ({audience})")
-    if issuers and warrant.issuer not in issuers:
-        raise WarrantInvalid("unexpected issuer")
+    if warrant.issuer not in issuers:
+        raise WarrantInvalid(f"unexpected issuer {warrant.issuer[:64]!r}, not an accepted broker")
     lifetime = (warrant.expires_at - warrant.issued_at).total_seconds()
     if not 0 < lifetime <= MAX_LIFETIME_S:
         raise WarrantInvalid(f"lifetime must be at most {MAX_LIFETIME_S} s")

@@ -9,6 +9,9 @@ Fixtures other adapter tests may use (the gRPC server tests do):
 * ``sqlite_store_factory`` — like ``store_factory`` but SQLite only (for tests that need not run twice).
 * ``postgres_urls`` — session-wide URLs, one per region, of freshly created databases with random names, dropped
   at the end.
+* ``pki`` — a development PKI (:func:`adapters.pki.ensure_dev_pki`) for the session: the federation CA, every
+  node's and the broker's certificates. ``foreign_pki`` — a second, unrelated one (another CA). Helpers that turn
+  them into TLS material and channels are in :mod:`tests.adapters.tls`.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import asyncpg  # type: ignore[import-untyped]
 import pytest
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from adapters.pki import PkiLayout, ensure_dev_pki
 from adapters.schema import metadata
 from adapters.store import SqlRecordStore
 from merge.regions import Region
@@ -128,3 +132,15 @@ async def sqlite_store_factory(tmp_path: Path) -> AsyncIterator[StoreFactory]:
 async def store(store_factory: StoreFactory) -> SqlRecordStore:
     """An empty Tianjin store, once per backend."""
     return await store_factory(Region.TIANJIN)
+
+
+@pytest.fixture(scope="session")
+def pki(tmp_path_factory: pytest.TempPathFactory) -> PkiLayout:
+    """The federation's development PKI for this test session."""
+    return ensure_dev_pki(tmp_path_factory.mktemp("pki"))
+
+
+@pytest.fixture(scope="session")
+def foreign_pki(tmp_path_factory: pytest.TempPathFactory) -> PkiLayout:
+    """Another CA and certificates with the very same names: what an impostor with its own CA would have."""
+    return ensure_dev_pki(tmp_path_factory.mktemp("foreign-pki"))

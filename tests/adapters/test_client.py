@@ -1,4 +1,5 @@
-"""AdapterClient against real nodes (real SqlRecordStore on SQLite) and against a misbehaving gRPC peer."""
+"""AdapterClient against real nodes (real SqlRecordStore on SQLite) and against a misbehaving gRPC peer, all over
+mTLS with the test PKI's certificates (the TLS rules themselves: test_mtls.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ import pytest
 from adapters.client import AdapterClient, RegionQuery
 from adapters.convert import SERVICE_NAME, record_to_proto, timestamp_from_datetime
 from adapters.errors import RegionError, RegionFailure, RegionRefused, RegionTimeout, RegionUnavailable
+from adapters.pki import PkiLayout
 from adapters.server import NodeConfig, create_server
+from adapters.server_tls import server_credentials
 from adapters.store import SqlRecordStore
 from merge.answers import RegionStatus
 from merge.domains import DEFAULT_COVERAGE
@@ -21,6 +24,7 @@ from merge.identifiers import Subject, SubjectKind
 from merge.regions import Region
 from protos.credit.v1 import adapter_pb2
 from tests.adapters.test_server import TODAY, USCC, penalty
+from tests.adapters.tls import broker_tls, node_tls
 
 SUBJECT = Subject(SubjectKind.ENTERPRISE, USCC)
 Start = Callable[..., Awaitable[tuple[grpc.aio.Server, str]]]
@@ -31,14 +35,17 @@ def region_query(request_id: str = "req-1", edition: Edition = Edition.STANDARD)
 
 
 @pytest.fixture
-async def start_node(sqlite_store_factory: Callable[[Region], Awaitable[SqlRecordStore]]) -> AsyncIterator[Start]:
+async def start_node(
+    sqlite_store_factory: Callable[[Region], Awaitable[SqlRecordStore]], pki: PkiLayout
+) -> AsyncIterator[Start]:
     """``await start_node(records, **NodeConfig fields)`` → (server, "127.0.0.1:port") of a Tianjin node."""
     servers: list[grpc.aio.Server] = []
 
     async def start(records: list[AnyRecord] | None = None, **config: object) -> tuple[grpc.aio.Server, str]:
         store = await sqlite_store_factory(Region.TIANJIN)
         await store.add_records(records or [])
-        server, port = await create_server("127.0.0.1:0", store, NodeConfig(Region.TIANJIN, **config))  # type: ignore[arg-type]
+        node_config = NodeConfig(Region.TIANJIN, **config)  # type: ignore[arg-type]
+        server, port = await create_server("127.0.0.1:0", store, node_config, tls=node_tls(pki))
         servers.append(server)
         return server, f"127.0.0.1:{port}"
 
@@ -48,11 +55,11 @@ async def start_node(sqlite_store_factory: Callable[[Region], Awaitable[SqlRecor
 
 
 @pytest.fixture
-async def clients() -> AsyncIterator[Callable[..., AdapterClient]]:
+async def clients(pki: PkiLayout) -> AsyncIterator[Callable[..., AdapterClient]]:
     made: list[AdapterClient] = []
 
     def make(target: str, region: Region = Region.TIANJIN, page_size: int = 500) -> AdapterClient:
-        client = AdapterClient(region, target, page_size=page_size)
+        client = AdapterClient(region, target, tls=broker_tls(pki), page_size=page_size)
         made.append(client)
         return client
 
@@ -113,10 +120,11 @@ async def test_slow_node_times_out(start_node: Start, clients: Callable[..., Ada
     assert 250 < caught.value.latency_ms < 1400
 
 
-async def test_node_of_another_region_is_an_error(start_node: Start, clients: Callable[..., AdapterClient]) -> None:
+async def test_node_of_another_region_is_refused(start_node: Start, clients: Callable[..., AdapterClient]) -> None:
     _, target = await start_node([penalty(1)])
-    # A Beijing client wired to the Tianjin node must not report Tianjin's answer as Beijing's.
-    with pytest.raises(RegionError, match="region_code"):
+    # A Beijing client wired to the Tianjin node must not report Tianjin's answer as Beijing's: over mTLS the
+    # Tianjin certificate is refused before any query is sent (the answer's region_code check is the second line).
+    with pytest.raises(RegionRefused, match="certificate names region 120000, expected 110000"):
         await clients(target, region=Region.BEIJING).fetch(region_query(), timeout=5)
 
 
@@ -193,7 +201,8 @@ async def _rogue_query(
 
 
 @pytest.fixture
-async def rogue_target() -> AsyncIterator[str]:
+async def rogue_target(pki: PkiLayout) -> AsyncIterator[str]:
+    """A peer with Tianjin's genuine certificate that breaks the protocol on request."""
     server = grpc.aio.server()
     handler = grpc.unary_stream_rpc_method_handler(
         _rogue_query,
@@ -201,7 +210,7 @@ async def rogue_target() -> AsyncIterator[str]:
         response_serializer=adapter_pb2.QueryRecordsResponse.SerializeToString,
     )
     server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(SERVICE_NAME, {"QueryRecords": handler}),))
-    port = server.add_insecure_port("127.0.0.1:0")
+    port = server.add_secure_port("127.0.0.1:0", server_credentials(node_tls(pki)))
     await server.start()
     yield f"127.0.0.1:{port}"
     await server.stop(None)

@@ -1,4 +1,5 @@
-"""The node's gRPC server, on port 0, over the real SqlRecordStore on a temporary SQLite file."""
+"""The node's gRPC server, on port 0, over the real SqlRecordStore on a temporary SQLite file, over mTLS with the
+broker's certificate (the TLS rules themselves are tested in test_mtls.py)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from grpc_health.v1 import health_pb2
 from grpc_reflection.v1alpha import reflection_pb2
 
 from adapters.convert import SERVICE_NAME, datetime_from_timestamp
+from adapters.pki import PkiLayout
 from adapters.server import NodeConfig, create_server
 from adapters.store import SqlRecordStore
 from merge.domains import DEFAULT_COVERAGE
@@ -20,6 +22,7 @@ from merge.edition_rules import AnyRecord
 from merge.records import Penalty, PenaltyCategory, Procedure, SubjectCategory
 from merge.regions import Region
 from protos.credit.v1 import adapter_pb2
+from tests.adapters.tls import broker_tls, channel, node_tls
 
 USCC = "91120116MA05JUKK35"
 RESIDENT_ID = "120101199003071235"
@@ -66,8 +69,10 @@ def query(**changes: object) -> adapter_pb2.QueryRecordsRequest:
 
 
 @pytest.fixture
-async def node(sqlite_store_factory: Callable[[Region], Awaitable[SqlRecordStore]]) -> AsyncIterator[Node]:
-    """``await node(records, **NodeConfig fields)``: a running Tianjin node and a channel to it."""
+async def node(
+    sqlite_store_factory: Callable[[Region], Awaitable[SqlRecordStore]], pki: PkiLayout
+) -> AsyncIterator[Node]:
+    """``await node(records, **NodeConfig fields)``: a running Tianjin node and the broker's channel to it."""
     servers: list[grpc.aio.Server] = []
     channels: list[grpc.aio.Channel] = []
 
@@ -76,15 +81,15 @@ async def node(sqlite_store_factory: Callable[[Region], Awaitable[SqlRecordStore
     ) -> tuple[SqlRecordStore, grpc.aio.Channel]:
         store = await sqlite_store_factory(Region.TIANJIN)
         await store.add_records(records or [])
-        server, port = await create_server("127.0.0.1:0", store, NodeConfig(Region.TIANJIN, **config))  # type: ignore[arg-type]
+        config_ = NodeConfig(Region.TIANJIN, **config)  # type: ignore[arg-type]
+        server, port = await create_server("127.0.0.1:0", store, config_, tls=node_tls(pki))
         servers.append(server)
-        channel = grpc.aio.insecure_channel(f"127.0.0.1:{port}")
-        channels.append(channel)
-        return store, channel
+        channels.append(channel(f"127.0.0.1:{port}", broker_tls(pki)))
+        return store, channels[-1]
 
     yield start
-    for channel in channels:
-        await channel.close(None)
+    for open_channel in channels:
+        await open_channel.close(None)
     for server in servers:
         await server.stop(None)
 

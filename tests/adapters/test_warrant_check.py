@@ -1,7 +1,8 @@
 """The node's warrant check: a real gRPC node on port 0 over a SQLite store, warrants signed with real keys.
 
-Each kind of bad warrant is refused with PERMISSION_DENIED and logged; a good one is accepted once and logged;
-two verifiers sharing one database (SQLite and PostgreSQL) accept a warrant exactly once between them.
+Each kind of bad warrant is refused with PERMISSION_DENIED and logged — also one signed by a key of the JWKS for
+another issuer than the node accepts; a good one is accepted once and logged; two verifiers sharing one database
+(SQLite and PostgreSQL) accept a warrant exactly once between them. The node serves mTLS, as in production.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from adapters.broker_jwks import BrokerJwks
 from adapters.cli import main as adapter_main
 from adapters.convert import QueryScope
+from adapters.pki import PkiLayout
 from adapters.server import NodeConfig, WarrantRejected, create_server
 from adapters.store import SqlRecordStore
 from adapters.warrant_check import WarrantCheck, warrant_metadata
@@ -31,6 +33,7 @@ from merge.identifiers import Subject, SubjectKind
 from merge.regions import Region
 from protos.credit.v1 import adapter_pb2
 from tests.adapters.test_server import RESIDENT_ID, TODAY, USCC, _query_call, penalty, query
+from tests.adapters.tls import broker_tls, channel, node_tls
 
 WINDOW_FROM, WINDOW_TO = TODAY - timedelta(days=3 * 365), TODAY
 ENTERPRISE = Subject(SubjectKind.ENTERPRISE, USCC)
@@ -42,6 +45,8 @@ def key(kid: str) -> OKPKey:
 
 
 BROKER = key("broker-1")
+ISSUER = "http://broker.test"
+ISSUERS = (ISSUER,)
 
 
 def write_jwks(path: Path, *keys: OKPKey) -> str:
@@ -51,7 +56,7 @@ def write_jwks(path: Path, *keys: OKPKey) -> str:
 
 def warrant(signer: OKPKey = BROKER, **changes: object) -> bytes:
     values: dict[str, object] = {
-        "issuer": "http://broker.test",
+        "issuer": ISSUER,
         "region_code": "120000",
         "subject": ENTERPRISE,
         "grant_id": "grant-7",
@@ -70,17 +75,18 @@ Node = tuple[WarrantCheck, grpc.aio.Channel]
 
 
 @pytest.fixture
-async def node(tmp_path: Path) -> AsyncIterator[Node]:
-    """A Tianjin node checking warrants against a JWKS file holding the broker's key."""
+async def node(tmp_path: Path, pki: PkiLayout) -> AsyncIterator[Node]:
+    """A Tianjin node checking warrants against a JWKS file holding the broker's key, accepting ISSUER only."""
     db = f"sqlite+aiosqlite:///{tmp_path / 'tianjin.db'}"
     store = await SqlRecordStore.open(db, Region.TIANJIN)
     await store.add_records([penalty(n) for n in range(3)])
     jwks = await BrokerJwks.load(write_jwks(tmp_path / "jwks.json", BROKER))
-    verifier = await WarrantCheck.open(db, Region.TIANJIN, jwks)
-    server, port = await create_server("127.0.0.1:0", store, NodeConfig(Region.TIANJIN), verifier=verifier)
-    channel = grpc.aio.insecure_channel(f"127.0.0.1:{port}")
-    yield verifier, channel
-    await channel.close(None)
+    verifier = await WarrantCheck.open(db, Region.TIANJIN, jwks, issuers=ISSUERS)
+    config = NodeConfig(Region.TIANJIN)
+    server, port = await create_server("127.0.0.1:0", store, config, tls=node_tls(pki), verifier=verifier)
+    to_node = channel(f"127.0.0.1:{port}", broker_tls(pki))
+    yield verifier, to_node
+    await to_node.close(None)
     await server.stop(None)
     await verifier.close()
     await store.close()
@@ -122,12 +128,14 @@ async def test_a_good_warrant_is_accepted_and_logged(node: Node) -> None:
         (lambda: warrant(key("attacker")), "signed with an unknown key"),
         (lambda: warrant(now=datetime.now(UTC) - timedelta(seconds=90)), "expired"),
         (lambda: warrant(region_code="110000"), "audience 110000 is not this region (120000)"),
+        # Signed by the broker's own key, but for another broker (issue 10): the key alone is not enough.
+        (lambda: warrant(issuer="http://other-broker.test"), "unexpected issuer 'http://other-broker.test'"),
         (lambda: warrant(edition=Edition.LISTING), "edition does not match the warrant"),
         (lambda: warrant(window_from=date(2020, 1, 1)), "window does not match the warrant"),
         (lambda: warrant(subject=Subject(SubjectKind.ENTERPRISE, "91110105MA01ABCD13")), "subject does not match"),
         (lambda: b"", "no warrant"),
     ],
-    ids=["forged", "unknown-key", "expired", "wrong-region", "edition", "window", "subject", "missing"],
+    ids=["forged", "unknown-key", "expired", "wrong-region", "issuer", "edition", "window", "subject", "missing"],
 )
 async def test_bad_warrants_are_refused_and_logged(node: Node, make: Callable[[], bytes], reason: str) -> None:
     verifier, channel = node
@@ -170,7 +178,7 @@ async def test_a_rotated_broker_key_is_picked_up_from_the_jwks_file(tmp_path: Pa
     db = f"sqlite+aiosqlite:///{tmp_path / 'rot.db'}"
     path = tmp_path / "jwks.json"
     jwks = await BrokerJwks.load(write_jwks(path, BROKER), refresh_interval_s=0)
-    verifier = await WarrantCheck.open(db, Region.TIANJIN, jwks)
+    verifier = await WarrantCheck.open(db, Region.TIANJIN, jwks, issuers=ISSUERS)
     scope = QueryScope(Region.TIANJIN, ENTERPRISE, Edition.STANDARD, WINDOW_FROM, WINDOW_TO, "req-rot")
     rotated = key("broker-2")
     try:
@@ -186,7 +194,7 @@ async def test_a_rotated_broker_key_is_picked_up_from_the_jwks_file(tmp_path: Pa
 async def _race(urls: list[str]) -> list[bool]:
     """Two replicas of one node (two verifiers, one database) get the same warrant 10 times each, at once."""
     jwks = BrokerJwks("test", KeySet([BROKER]))
-    replicas = [await WarrantCheck.open(url, Region.TIANJIN, jwks) for url in urls]
+    replicas = [await WarrantCheck.open(url, Region.TIANJIN, jwks, issuers=ISSUERS) for url in urls]
     scope = QueryScope(Region.TIANJIN, ENTERPRISE, Edition.STANDARD, WINDOW_FROM, WINDOW_TO, "req-race")
     token = warrant()
 
@@ -238,10 +246,13 @@ def test_serve_needs_a_jwks_or_the_explicit_insecure_flag(
     assert "--insecure-no-warrant-check" in capsys.readouterr().err
 
 
-def test_serve_with_an_unusable_jwks_fails_before_listening(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_serve_with_an_unusable_jwks_fails_before_listening(
+    tmp_path: Path, pki: PkiLayout, capsys: pytest.CaptureFixture[str]
+) -> None:
     bad = tmp_path / "jwks.json"
     bad.write_text('{"keys": []}')
-    argv = ["serve", "--region", "tianjin", "--db", str(tmp_path / "n.db"), "--port", "0", "--broker-jwks", str(bad)]
+    argv = ["serve", "--region", "tianjin", "--db", str(tmp_path / "n.db"), "--port", "0", "--broker-jwks", str(bad),
+            "--broker-issuer", ISSUER, "--tls-dir", str(pki.directory)]  # fmt: skip
     assert adapter_main(argv) == 1
     assert "non-empty 'keys'" in capsys.readouterr().err
 
@@ -266,3 +277,10 @@ async def test_sqlite_commits_use_wal_without_a_sync_per_commit(node: Node) -> N
         journal = (await conn.exec_driver_sql("PRAGMA journal_mode")).scalar()
         synchronous = (await conn.exec_driver_sql("PRAGMA synchronous")).scalar()
     assert (journal, synchronous) == ("wal", 1)  # 1 = NORMAL
+
+
+async def test_a_node_must_name_the_broker_issuers_it_accepts(tmp_path: Path) -> None:
+    # Without issuers a node used to accept any iss signed by a JWKS key; now it does not start checking at all.
+    jwks = BrokerJwks("test", KeySet([BROKER]))
+    with pytest.raises(ValueError, match="--broker-issuer"):
+        await WarrantCheck.open(f"sqlite+aiosqlite:///{tmp_path / 'n.db'}", Region.TIANJIN, jwks, issuers=())

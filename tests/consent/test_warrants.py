@@ -14,6 +14,7 @@ from consent.warrants import (
     MAX_LIFETIME_S,
     UNKNOWN_KEY,
     WARRANT_TYPE,
+    Warrant,
     WarrantInvalid,
     eddsa_registry,
     issue_warrant,
@@ -55,7 +56,7 @@ def sign(signer: OKPKey = SIGNER, *, now: datetime = NOW, **changes: object) -> 
     return issue_warrant(signer, **values)  # type: ignore[arg-type]
 
 
-def check(token: str | bytes, *, now: datetime = NOW, audience: str = "120000", keys: KeySet = JWKS) -> object:
+def check(token: str | bytes, *, now: datetime = NOW, audience: str = "120000", keys: KeySet = JWKS) -> Warrant:
     return verify_warrant(token, keys, audience=audience, now=now, issuers=("https://broker.example",))
 
 
@@ -63,7 +64,7 @@ def test_a_good_warrant_round_trips_with_every_claim() -> None:
     token = sign(lifetime_s=30, jti="abc")
     header = json.loads(base64.urlsafe_b64decode(token.split(".")[0] + "=="))
     assert header == {"alg": "EdDSA", "kid": "k1", "typ": WARRANT_TYPE}
-    warrant = verify_warrant(token, JWKS, audience="120000", now=NOW + timedelta(seconds=29))
+    warrant = check(token, now=NOW + timedelta(seconds=29))
     assert warrant.subject == ENTERPRISE
     assert (warrant.grant_id, warrant.grantee, warrant.purpose, warrant.jti) == ("g-1", "bank-1", "loan", "abc")
     assert warrant.edition is Edition.STANDARD
@@ -84,7 +85,13 @@ def test_a_key_rotated_in_is_accepted_by_kid() -> None:
         (sign(), NOW + timedelta(seconds=36), "120000", "expired"),
         (sign(), NOW - timedelta(seconds=10), "120000", "issued in the future"),
         (sign(), NOW, "110000", "audience 120000 is not this region (110000)"),
-        (sign(issuer="https://evil.example"), NOW, "120000", "unexpected issuer"),
+        # Signed by the broker's key, for another issuer: the key alone does not make it ours (issue 10).
+        (
+            sign(issuer="https://evil.example"),
+            NOW,
+            "120000",
+            "unexpected issuer 'https://evil.example', not an accepted broker",
+        ),
         ("", NOW, "120000", "no warrant"),
         ("not.a.jwt", NOW, "120000", "malformed warrant"),
     ],
@@ -93,6 +100,20 @@ def test_bad_warrants_are_refused_with_a_reason(token: str, now: datetime, audie
     with pytest.raises(WarrantInvalid) as caught:
         check(token, now=now, audience=audience)
     assert str(caught.value) == reason
+
+
+def test_a_verifier_must_name_the_issuers_it_accepts() -> None:
+    # No "any issuer" default: a node that forgot to configure its broker refuses to check rather than accept all.
+    with pytest.raises(ValueError, match="issuers: name at least one"):
+        verify_warrant(sign(), JWKS, audience="120000", now=NOW, issuers=())
+
+
+def test_any_of_several_issuers_is_accepted() -> None:
+    token = sign(issuer="https://replica-b.example")
+    issuers = ("https://broker.example", "https://replica-b.example")
+    assert (
+        verify_warrant(token, JWKS, audience="120000", now=NOW, issuers=issuers).issuer == "https://replica-b.example"
+    )
 
 
 def test_clock_skew_within_the_leeway_is_tolerated() -> None:
@@ -127,7 +148,7 @@ def test_missing_claims_are_named() -> None:
 
 
 def test_mismatches_are_named_without_the_subject_identifier() -> None:
-    warrant = verify_warrant(sign(subject=PERSON, edition=Edition.PERSON), JWKS, audience="120000", now=NOW)
+    warrant = check(sign(subject=PERSON, edition=Edition.PERSON))
     other = Subject(SubjectKind.PERSON, "110105199003071220")
     reasons = [
         warrant.mismatch(other, Edition.PERSON, date(2022, 6, 30), date(2025, 6, 29)),

@@ -1,0 +1,120 @@
+"""``jjj adapter serve``'s trust options: TLS files, the broker's keys and issuer(s); fail closed on each.
+
+Resolution, each setting from its flag, else its environment variable:
+
+* TLS (issue 10): ``--tls-cert`` / ``$JJJ_ADAPTER_TLS_CERT``, ``--tls-key`` / ``$JJJ_ADAPTER_TLS_KEY``,
+  ``--tls-ca`` / ``$JJJ_ADAPTER_TLS_CA``; any of them not given comes from ``--tls-dir`` / ``$JJJ_ADAPTER_TLS_DIR``
+  (the ``jjj certs init`` layout: ``node-<region>.pem``, ``node-<region>-key.pem``, ``ca.pem``). Without all
+  three the node does not start, unless ``--insecure`` asks for plaintext (development only, a warning is
+  printed); ``--insecure`` together with TLS flags is a contradiction and refused.
+* Warrants (invariant 3): ``--broker-jwks`` / ``$JJJ_BROKER_JWKS`` and at least one ``--broker-issuer`` /
+  ``$JJJ_BROKER_ISSUER`` (comma-separated): a warrant is accepted only from a named broker, whatever key signed
+  it. ``--insecure-no-warrant-check`` instead skips the check (development only).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+from typing import TextIO
+
+from adapters.node import Trust
+from adapters.pki import PkiLayout
+from adapters.tls_material import TlsSource
+from merge.regions import Region
+
+JWKS_ENV = "JJJ_BROKER_JWKS"
+ISSUER_ENV = "JJJ_BROKER_ISSUER"
+TLS_ENV = {
+    "dir": "JJJ_ADAPTER_TLS_DIR",
+    "cert": "JJJ_ADAPTER_TLS_CERT",
+    "key": "JJJ_ADAPTER_TLS_KEY",
+    "ca": "JJJ_ADAPTER_TLS_CA",
+}
+
+
+def add_serve_options(serve: argparse.ArgumentParser) -> None:
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=50051)
+    serve.add_argument("--latency-ms", type=float, default=0.0, help="added delay per query (demos, tests)")
+    tls = serve.add_argument_group("mTLS (required unless --insecure)")
+    tls.add_argument("--tls-dir", metavar="DIR", help=f"a `jjj certs init` directory (default ${TLS_ENV['dir']})")
+    tls.add_argument("--tls-cert", metavar="FILE", help=f"this node's certificate (default ${TLS_ENV['cert']})")
+    tls.add_argument("--tls-key", metavar="FILE", help=f"its private key (default ${TLS_ENV['key']})")
+    tls.add_argument("--tls-ca", metavar="FILE", help=f"the federation CA (default ${TLS_ENV['ca']})")
+    tls.add_argument(
+        "--insecure", action="store_true", help="DEVELOPMENT ONLY: plaintext gRPC, anyone reaching the port can ask"
+    )
+    warrants = serve.add_argument_group("warrants (required unless --insecure-no-warrant-check)")
+    warrants.add_argument(
+        "--broker-jwks",
+        metavar="FILE|URL",
+        help=f"the broker's public keys (JWKS) that every query's warrant must be signed with (default ${JWKS_ENV})",
+    )
+    warrants.add_argument(
+        "--broker-issuer",
+        action="append",
+        metavar="URL",
+        help=f"a broker whose warrants are accepted (its iss); repeatable (default ${ISSUER_ENV}, comma-separated)",
+    )
+    warrants.add_argument(
+        "--insecure-no-warrant-check",
+        action="store_true",
+        help="DEVELOPMENT ONLY: answer queries without checking their warrants (consent is not enforced)",
+    )
+
+
+def _tls_source(args: argparse.Namespace, err: TextIO) -> TlsSource | bool | None:
+    """The TLS files, ``None`` for plaintext, or ``False`` after printing why the options do not go together."""
+    flags = {name: getattr(args, f"tls_{name}") for name in ("dir", "cert", "key", "ca")}
+    if args.insecure:
+        if any(flags.values()):
+            print("error: --insecure (plaintext) contradicts --tls-*; give one or the other", file=err)
+            return False
+        print(f"WARNING: node {args.region.value}: --insecure serves PLAINTEXT gRPC without client certificates; "
+              "anyone who can reach the port can query it and pose as it (development only)", file=err)  # fmt: skip
+        return None
+    given: dict[str, str | None] = {name: flags[name] or os.environ.get(env) for name, env in TLS_ENV.items()}
+    directory = given["dir"]
+    layout = PkiLayout(Path(directory)) if directory else None
+    region: Region = args.region
+
+    def path(name: str) -> tuple[Path, str] | None:
+        """The file for ``name`` and the setting it came from."""
+        setting = f"--tls-{name} / ${TLS_ENV[name]}"
+        value = given[name]
+        if value:
+            return Path(value), setting
+        if layout is None:
+            return None
+        by_dir = {"cert": layout.node_cert(region), "key": layout.node_key(region), "ca": layout.ca_cert}
+        return by_dir[name], f"{setting} (from --tls-dir / ${TLS_ENV['dir']})"
+
+    cert, key, ca = path("cert"), path("key"), path("ca")
+    if cert is None or key is None or ca is None:
+        missing = [f"--tls-{name}" for name, found in (("cert", cert), ("key", key), ("ca", ca)) if found is None]
+        print(f"error: TLS needs {', '.join(missing)} (or --tls-dir, or ${TLS_ENV['dir']} / $JJJ_ADAPTER_TLS_*); "
+              "--insecure serves plaintext for development", file=err)  # fmt: skip
+        return False
+    return TlsSource(cert[0], key[0], ca[0], cert[1], key[1], ca[1])
+
+
+def serve_trust(args: argparse.Namespace, err: TextIO) -> Trust | None:
+    """What the node trusts, from flags and environment; ``None`` after printing why the options are refused."""
+    jwks = args.broker_jwks or os.environ.get(JWKS_ENV) or None
+    if (jwks is None) == (not args.insecure_no_warrant_check):
+        print("error: give --broker-jwks FILE|URL (or $JJJ_BROKER_JWKS), or --insecure-no-warrant-check "
+              "for development, not both and not neither", file=err)  # fmt: skip
+        return None
+    issuers = list(args.broker_issuer or [])
+    if not issuers:
+        issuers = [part.strip() for part in os.environ.get(ISSUER_ENV, "").split(",") if part.strip()]
+    if jwks is not None and not issuers:
+        print(f"error: give --broker-issuer URL (or ${ISSUER_ENV}): warrants are accepted only from the named "
+              "broker(s), whichever key signed them", file=err)  # fmt: skip
+        return None
+    tls = _tls_source(args, err)
+    if tls is False:
+        return None
+    return Trust(jwks, tuple(issuers), tls if isinstance(tls, TlsSource) else None)
