@@ -97,7 +97,7 @@ def _report_service(
         clock,
         issuer=Issuer(ring, validity=validity, public_base_url=settings.public_base_url),
         # One warrant per regional call, signed with the key ring's active key (invariant 3).
-        warrants=WarrantIssuer(ring, issuer=settings.public_base_url, lifetime_s=settings.warrant_lifetime_s),
+        warrants=WarrantIssuer(ring, issuer=settings.warrants_issuer, lifetime_s=settings.warrant_lifetime_s),
         deadline_s=settings.request_deadline_s,
         window_lag_working_days=settings.window_lag_working_days,
     )
@@ -115,7 +115,11 @@ async def open_services(
         stack.push_async_callback(redis.aclose)
         prefix, secret = settings.redis_prefix, settings.subject_key_secret.get_secret_value().encode()
         # One long-lived channel per region for the process lifetime (gRPC's own advice: channels are expensive).
-        clients = [AdapterClient(r, settings.node_target(r), page_size=settings.page_size) for r in REGION_ORDER]
+        tls = settings.node_tls()
+        clients = [
+            AdapterClient(r, settings.node_target(r), tls=tls, insecure=tls is None, page_size=settings.page_size)
+            for r in REGION_ORDER
+        ]
         for client in clients:
             stack.push_async_callback(client.close)
         fetchers: list[RegionFetcher] = [wrap(c) if wrap else c for c in clients]

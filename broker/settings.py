@@ -7,6 +7,7 @@ from pathlib import Path
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from adapters.tls_material import TlsMaterial, TlsSource, load_broker_tls
 from merge.regions import Region
 
 
@@ -27,6 +28,14 @@ class Settings(BaseSettings):
 
     #: Signing keys and the PDF certificate (see broker/keys.py); `jjj keys init` creates a development set.
     keys_dir: Path = Path("var/keys")
+
+    #: mTLS towards the nodes (issue 10): the broker's client certificate (SAN ``urn:jjj:broker``) and key, and the
+    #: federation CA every node's certificate must chain to (``jjj certs init`` makes a development set).
+    tls_cert: Path = Path("var/certs/broker.pem")
+    tls_key: Path = Path("var/certs/broker-key.pem")
+    tls_ca: Path = Path("var/certs/ca.pem")
+    #: DEVELOPMENT ONLY: plaintext gRPC to the nodes (anyone on the network can read or forge answers).
+    nodes_insecure: bool = False
 
     node_beijing: str = "127.0.0.1:50051"
     node_tianjin: str = "127.0.0.1:50052"
@@ -77,6 +86,9 @@ class Settings(BaseSettings):
     pdf_prewarm: bool = False
 
     warrant_lifetime_s: int = Field(default=30, ge=1, le=60)
+    #: The issuer named in every query warrant (``iss``); each node accepts only the issuers it is configured with.
+    #: Unset, the public base URL.
+    warrant_issuer: str | None = None
     #: The audit chain's head is signed every this many entries (and on `jjj audit checkpoint`).
     audit_checkpoint_every: int = Field(default=100, ge=1)
 
@@ -84,6 +96,17 @@ class Settings(BaseSettings):
     def issuer(self) -> str:
         """The OAuth issuer identifier: ``oauth_issuer``, else the public base URL (never a request's Host)."""
         return (self.oauth_issuer or self.public_base_url).rstrip("/")
+
+    @property
+    def warrants_issuer(self) -> str:
+        return self.warrant_issuer or self.public_base_url
+
+    def node_tls(self) -> TlsMaterial | None:
+        """The broker's checked TLS material (``PkiError`` naming the file and setting), or None when insecure."""
+        if self.nodes_insecure:
+            return None
+        source = TlsSource(self.tls_cert, self.tls_key, self.tls_ca, "JJJ_TLS_CERT", "JJJ_TLS_KEY", "JJJ_TLS_CA")
+        return load_broker_tls(source)
 
     def node_target(self, region: Region) -> str:
         return {

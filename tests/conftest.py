@@ -1,4 +1,5 @@
-"""Fixtures shared by every test package: the real Redis on 127.0.0.1:6379, under a key prefix per test."""
+"""Fixtures shared by every test package: the real Redis on 127.0.0.1:6379 under a key prefix per test, and the
+federation's development PKI (mTLS between broker and nodes) for the session."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 import redis.asyncio as aioredis
+
+from adapters.pki import PkiLayout, ensure_dev_pki
 
 REDIS_URL = os.environ.get("JJJ_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
@@ -27,3 +30,15 @@ async def redis_client(redis_prefix: str) -> AsyncIterator[aioredis.Redis]:
     if keys:
         await client.delete(*keys)
     await client.aclose()
+
+
+@pytest.fixture(scope="session")
+def pki(tmp_path_factory: pytest.TempPathFactory) -> PkiLayout:
+    """The federation's development PKI for this test session."""
+    return ensure_dev_pki(tmp_path_factory.mktemp("pki"))
+
+
+@pytest.fixture(scope="session")
+def foreign_pki(tmp_path_factory: pytest.TempPathFactory) -> PkiLayout:
+    """Another CA and certificates with the very same names: what an impostor with its own CA would have."""
+    return ensure_dev_pki(tmp_path_factory.mktemp("foreign-pki"))

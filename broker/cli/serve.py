@@ -17,6 +17,7 @@ def run(args: argparse.Namespace) -> int:
     from aiohttp import web
     from pydantic import ValidationError
 
+    from adapters.pki_files import PkiError
     from broker.app import create_app
     from broker.keys import KeysMissing, load_keyring
     from broker.settings import Settings
@@ -34,10 +35,14 @@ def run(args: argparse.Namespace) -> int:
         print(f"jjj serve: invalid configuration:\n{exc}", file=sys.stderr)
         return 2
     try:
-        load_keyring(settings.keys_dir)  # checked here too, so a missing key set is one clear line, not a traceback
-    except KeysMissing as exc:
+        # Checked here too, so a missing key set or certificate is one clear line, not a traceback.
+        load_keyring(settings.keys_dir)
+        settings.node_tls()
+    except (KeysMissing, PkiError) as exc:
         print(f"jjj serve: {exc}", file=sys.stderr)
         return 2
+    if settings.nodes_insecure:
+        print("jjj serve: WARNING: JJJ_NODES_INSECURE: plaintext gRPC to the nodes (development only)", file=sys.stderr)
     web.run_app(
         create_app(settings),
         host=settings.host,

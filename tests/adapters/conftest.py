@@ -27,7 +27,6 @@ import asyncpg  # type: ignore[import-untyped]
 import pytest
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from adapters.pki import PkiLayout, ensure_dev_pki
 from adapters.schema import metadata
 from adapters.store import SqlRecordStore
 from merge.regions import Region
@@ -132,15 +131,3 @@ async def sqlite_store_factory(tmp_path: Path) -> AsyncIterator[StoreFactory]:
 async def store(store_factory: StoreFactory) -> SqlRecordStore:
     """An empty Tianjin store, once per backend."""
     return await store_factory(Region.TIANJIN)
-
-
-@pytest.fixture(scope="session")
-def pki(tmp_path_factory: pytest.TempPathFactory) -> PkiLayout:
-    """The federation's development PKI for this test session."""
-    return ensure_dev_pki(tmp_path_factory.mktemp("pki"))
-
-
-@pytest.fixture(scope="session")
-def foreign_pki(tmp_path_factory: pytest.TempPathFactory) -> PkiLayout:
-    """Another CA and certificates with the very same names: what an impostor with its own CA would have."""
-    return ensure_dev_pki(tmp_path_factory.mktemp("foreign-pki"))

@@ -18,6 +18,7 @@ from aiohttp.test_utils import TestClient
 from pytest_aiohttp import AiohttpClient
 
 from adapters.broker_jwks import BrokerJwks
+from adapters.pki import PkiLayout
 from adapters.server import NodeConfig, create_server
 from adapters.store import SqlRecordStore
 from adapters.warrant_check import WarrantCheck
@@ -26,6 +27,7 @@ from broker.keys import init_keys
 from broker.settings import Settings
 from merge.records import DishonestyListEntry, Penalty, PenaltyCategory, Procedure, SubjectCategory
 from merge.regions import REGION_ORDER, Region
+from tests.adapters.tls import node_tls
 from tests.conftest import REDIS_URL
 
 #: A Tianjin enterprise with records in all three regions (valid USCC, check character by python-stdnum).
@@ -100,13 +102,19 @@ class Nodes:
     verifiers: dict[Region, WarrantCheck] = field(default_factory=dict)
     #: The broker's signing keys (``jjj keys init`` in a temporary directory).
     keys_dir: Path = Path("var/keys")
+    #: The federation PKI the nodes serve mTLS from; the broker presents its certificate from it.
+    pki: PkiLayout | None = None
 
     async def stop(self, region: Region) -> None:
         await self.servers[region].stop(grace=None)
 
 
-async def start_nodes(tmp_path: Path, latency_ms: dict[Region, float] | None = None) -> Nodes:
-    nodes = Nodes(keys_dir=tmp_path / "keys")
+#: The issuer the test brokers name in their warrants, and the one the test nodes accept.
+WARRANT_ISSUER = "https://broker.jjj.test"
+
+
+async def start_nodes(pki: PkiLayout, tmp_path: Path, latency_ms: dict[Region, float] | None = None) -> Nodes:
+    nodes = Nodes(keys_dir=tmp_path / "keys", pki=pki)
     ring = init_keys(nodes.keys_dir)
     # The nodes get the broker's public keys the way production does: a JWKS file given by configuration.
     jwks_file = tmp_path / "broker-jwks.json"
@@ -115,10 +123,11 @@ async def start_nodes(tmp_path: Path, latency_ms: dict[Region, float] | None = N
         db_url = f"sqlite+aiosqlite:///{tmp_path / region.value}.db"
         store = await SqlRecordStore.open(db_url, region)
         await store.add_records(region_records(region))
-        verifier = await WarrantCheck.open(db_url, region, await BrokerJwks.load(str(jwks_file)))
+        jwks = await BrokerJwks.load(str(jwks_file))
+        verifier = await WarrantCheck.open(db_url, region, jwks, issuers=(WARRANT_ISSUER,))
         nodes.verifiers[region] = verifier
         config = NodeConfig(region=region, latency_ms=(latency_ms or {}).get(region, 0.0))
-        server, port = await create_server("127.0.0.1:0", store, config, verifier=verifier)
+        server, port = await create_server("127.0.0.1:0", store, config, tls=node_tls(pki, region), verifier=verifier)
         nodes.servers[region] = server
         nodes.targets[region] = f"127.0.0.1:{port}"
         nodes.stores.append(store)
@@ -135,8 +144,8 @@ async def stop_nodes(nodes: Nodes) -> None:
 
 
 @pytest.fixture
-async def nodes(tmp_path: Path) -> AsyncIterator[Nodes]:
-    running = await start_nodes(tmp_path)
+async def nodes(pki: PkiLayout, tmp_path: Path) -> AsyncIterator[Nodes]:
+    running = await start_nodes(pki, tmp_path)
     yield running
     await stop_nodes(running)
 
@@ -150,7 +159,10 @@ def settings_for(nodes: Nodes, redis_prefix: str, **overrides: object) -> Settin
         "node_hebei": nodes.targets[Region.HEBEI],
         "request_deadline_s": 3.0,
         "keys_dir": nodes.keys_dir,
+        "warrant_issuer": WARRANT_ISSUER,
     }
+    if nodes.pki is not None:
+        values |= {"tls_cert": nodes.pki.broker_cert, "tls_key": nodes.pki.broker_key, "tls_ca": nodes.pki.ca_cert}
     values.update(overrides)
     return Settings.model_validate(values)
 

@@ -14,7 +14,7 @@ import redis.asyncio as aioredis
 
 from merge.regions import Region
 from merge.verification_code import is_well_formed, lookup_id
-from tests.broker.conftest import ENTERPRISE, Nodes
+from tests.broker.conftest import ENTERPRISE, WARRANT_ISSUER, Nodes
 from tests.conftest import REDIS_URL
 
 
@@ -28,7 +28,14 @@ async def run_report(nodes: Nodes, prefix: str, *args: str) -> tuple[int, str, s
         JJJ_NODE_TIANJIN=nodes.targets[Region.TIANJIN],
         JJJ_NODE_HEBEI=nodes.targets[Region.HEBEI],
         JJJ_REQUEST_DEADLINE_S="3",
+        JJJ_WARRANT_ISSUER=WARRANT_ISSUER,
     )
+    if nodes.pki is not None:
+        env.update(
+            JJJ_TLS_CERT=str(nodes.pki.broker_cert),
+            JJJ_TLS_KEY=str(nodes.pki.broker_key),
+            JJJ_TLS_CA=str(nodes.pki.ca_cert),
+        )
     # The nodes run in this test's event loop, so the child is awaited, never waited for synchronously.
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "broker", "report", *args, env=env,

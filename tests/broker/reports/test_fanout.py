@@ -11,6 +11,7 @@ import grpc
 import pytest
 
 from adapters.client import AdapterClient, RegionQuery
+from adapters.pki import PkiLayout
 from adapters.server import NodeConfig, create_server
 from adapters.store import SqlRecordStore
 from broker.reports.fanout import SlowestFirst, fan_out
@@ -18,13 +19,14 @@ from merge.answers import RegionStatus
 from merge.editions import Edition
 from merge.identifiers import parse_subject
 from merge.regions import REGION_ORDER, Region
+from tests.adapters.tls import broker_tls, node_tls
 from tests.broker.conftest import ENTERPRISE, region_records
 
 LATENCY_MS = {Region.BEIJING: 0.0, Region.TIANJIN: 40.0, Region.HEBEI: 80.0}
 
 
 @pytest.fixture
-async def clients(tmp_path: Path) -> AsyncIterator[list[AdapterClient]]:
+async def clients(pki: PkiLayout, tmp_path: Path) -> AsyncIterator[list[AdapterClient]]:
     """Three real nodes (no warrant check: this is about the fan-out, the warrant tests are elsewhere)."""
     servers: list[grpc.aio.Server] = []
     stores: list[SqlRecordStore] = []
@@ -32,12 +34,11 @@ async def clients(tmp_path: Path) -> AsyncIterator[list[AdapterClient]]:
     for region in REGION_ORDER:
         store = await SqlRecordStore.open(f"sqlite+aiosqlite:///{tmp_path / region.value}.db", region)
         await store.add_records(region_records(region))
-        server, port = await create_server(
-            "127.0.0.1:0", store, NodeConfig(region=region, latency_ms=LATENCY_MS[region])
-        )
+        config = NodeConfig(region=region, latency_ms=LATENCY_MS[region])
+        server, port = await create_server("127.0.0.1:0", store, config, tls=node_tls(pki, region))
         servers.append(server)
         stores.append(store)
-        clients.append(AdapterClient(region, f"127.0.0.1:{port}"))
+        clients.append(AdapterClient(region, f"127.0.0.1:{port}", tls=broker_tls(pki)))
     yield clients
     for client in clients:
         await client.close()

@@ -14,6 +14,7 @@ import pytest
 import redis.asyncio as aioredis
 from aiohttp.test_utils import TestClient
 
+from adapters.pki import PkiLayout
 from broker.app import create_app
 from merge.regions import Region
 from tests.broker.conftest import (
@@ -110,9 +111,9 @@ async def test_stopped_node_is_unavailable_never_clean(broker_factory: Factory, 
 
 
 async def test_slow_node_times_out_within_the_deadline(
-    tmp_path: Path, aiohttp_client: Any, redis_prefix: str, redis_client: aioredis.Redis
+    pki: PkiLayout, tmp_path: Path, aiohttp_client: Any, redis_prefix: str, redis_client: aioredis.Redis
 ) -> None:
-    slow = await start_nodes(tmp_path, latency_ms={Region.TIANJIN: 5000})
+    slow = await start_nodes(pki, tmp_path, latency_ms={Region.TIANJIN: 5000})
     try:
         client = await aiohttp_client(create_app(settings_for(slow, redis_prefix, request_deadline_s=0.8)))
         csrf = await sign_in(client, ENTERPRISE)  # outside the timed part: password hashing is slow on purpose
