@@ -1,6 +1,6 @@
-"""merge_report's column-wise record merge equals a plain record-by-record reading of its rules.
+"""The fast merge_report's column-wise record merge equals a plain record-by-record reading of its rules.
 
-merge.merging reads fields column by column, folds the sort key into integers and skips masking after a single
+merge.fast reads fields column by column, folds the sort key into integers and skips masking after a single
 pre-check; the reference below does none of that (one property call per record, an explicit mask of every
 record), so any drift in the fast path shows as a difference here.
 """
@@ -17,11 +17,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from merge.answers import RegionAnswer, RegionStatus
-from merge.canonical import canonical_json
 from merge.domains import DOMAINS
 from merge.editions import Edition
+from merge.fast.canonical import canonical_json
+from merge.fast.merging import merge_report
 from merge.identifiers import InvalidIdentifier, Subject, SubjectKind, mask_resident_id, validate_resident_id
-from merge.merging import merge_report
 from merge.records import (
     MINOR_CATEGORIES,
     CoerciveMeasure,
