@@ -8,12 +8,10 @@ Each record carries the region it came from and a ``dedup_key``: the same decisi
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
-from itertools import repeat
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -68,29 +66,13 @@ class SubjectCategory(StrEnum):
     NATURAL_PERSON = "自然人"
 
 
-def _either(first: str, second: str) -> str:
-    return first or second
-
-
 class _RecordBase(BaseModel):
-    """Fields every record has. Each kind also says, as class data, where its event date and its free text are,
-    and computes its dedup keys column by column (:meth:`dedup_keys`): the merge reads these for every record of
-    a 10,000-record report, where one property call per record was a large part of its cost."""
+    """Fields every record has."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    #: The field :attr:`event_date` returns.
-    EVENT_DATE_FIELD: ClassVar[str]
     #: Free-text fields, where a resident ID could be written (the merge masks it there).
     TEXT_FIELDS: ClassVar[tuple[str, ...]]
-    #: The fields :attr:`dedup_key` is made of (what :meth:`dedup_keys` reads).
-    KEY_FIELDS: ClassVar[tuple[str, ...]]
-
-    @classmethod
-    def dedup_keys(cls, columns: Mapping[str, Sequence[Any]]) -> list[tuple[str, ...]]:
-        """``dedup_key`` of each record of this kind, from its :attr:`KEY_FIELDS` given column by column (the
-        same values, in order, as the property gives record by record; a test holds the two together)."""
-        raise NotImplementedError
 
     region_code: str = Field(description="GB/T 2260 code of the region that reported the record")
     record_id: str = Field(description="stable identifier within that region")
@@ -129,22 +111,11 @@ class Penalty(_RecordBase):
     repaired_on: date | None = None
     objection_open: bool = False
 
-    EVENT_DATE_FIELD: ClassVar[str] = "decision_date"
     TEXT_FIELDS: ClassVar[tuple[str, ...]] = ("violation_facts", "content", "remarks")
 
     @property
     def dedup_key(self) -> tuple[str, ...]:
         return ("penalty", self.authority_uscc or self.authority_name, self.decision_no)
-
-    KEY_FIELDS: ClassVar[tuple[str, ...]] = ("authority_uscc", "authority_name", "decision_no")
-
-    @classmethod
-    def dedup_keys(cls, columns: Mapping[str, Sequence[Any]]) -> list[tuple[str, ...]]:
-        """:attr:`dedup_key` of each penalty, from its :attr:`KEY_FIELDS` given column by column."""
-        usccs = columns["authority_uscc"]
-        # The authority's USCC is almost always there: then no per-record Python call is needed at all.
-        authorities = usccs if all(usccs) else list(map(_either, usccs, columns["authority_name"]))
-        return list(zip(repeat("penalty"), authorities, columns["decision_no"], strict=False))
 
     @property
     def event_date(self) -> date:
@@ -165,23 +136,11 @@ class DishonestyListEntry(_RecordBase):
     reason: str = ""
     document_no: str = ""
 
-    EVENT_DATE_FIELD: ClassVar[str] = "listed_on"
     TEXT_FIELDS: ClassVar[tuple[str, ...]] = ("reason",)
 
     @property
     def dedup_key(self) -> tuple[str, ...]:
         return ("list", self.list_name, self.authority_name, self.document_no or self.listed_on.isoformat())
-
-    KEY_FIELDS: ClassVar[tuple[str, ...]] = ("list_name", "authority_name", "document_no", "listed_on")
-
-    @classmethod
-    def dedup_keys(cls, columns: Mapping[str, Sequence[Any]]) -> list[tuple[str, ...]]:
-        """:attr:`dedup_key` of each list entry, from its :attr:`KEY_FIELDS` given column by column."""
-        documents = columns["document_no"]
-        if not all(documents):
-            documents = list(map(_either, documents, map(date.isoformat, columns["listed_on"])))
-        names, authorities = columns["list_name"], columns["authority_name"]
-        return list(zip(repeat("list"), names, authorities, documents, strict=False))
 
     @property
     def event_date(self) -> date:
@@ -202,30 +161,15 @@ class CoerciveMeasure(_RecordBase):
     decided_on: date
     lifted_on: date | None = None
 
-    EVENT_DATE_FIELD: ClassVar[str] = "decided_on"
     TEXT_FIELDS: ClassVar[tuple[str, ...]] = ("reason",)
 
     @property
     def dedup_key(self) -> tuple[str, ...]:
         return ("coercive", self.authority_name, self.document_no)
 
-    KEY_FIELDS: ClassVar[tuple[str, ...]] = ("authority_name", "document_no")
-
-    @classmethod
-    def dedup_keys(cls, columns: Mapping[str, Sequence[Any]]) -> list[tuple[str, ...]]:
-        """:attr:`dedup_key` of each coercive measure, from its :attr:`KEY_FIELDS` given column by column."""
-        return list(zip(repeat("coercive"), columns["authority_name"], columns["document_no"], strict=False))
-
     @property
     def event_date(self) -> date:
         return self.decided_on
 
-
-#: Every record kind, in the order the merge processes them.
-RECORD_TYPES: tuple[type[Penalty], type[DishonestyListEntry], type[CoerciveMeasure]] = (
-    Penalty,
-    DishonestyListEntry,
-    CoerciveMeasure,
-)
 
 Record = Annotated[Penalty | DishonestyListEntry | CoerciveMeasure, Field(discriminator="kind")]

@@ -5,8 +5,10 @@ its canonical form and the PDF renders it, so a field here is a field of the pub
 Python keywords or shadow pydantic attributes (``schema``, ``from``) are aliases; always dump with
 ``by_alias=True``.
 
-All models are frozen. :func:`merge.merging.merge_report` builds them (with ``model_construct`` where the parts
-are already validated, for speed); building them by hand validates as usual.
+All models are frozen and validate as usual. :func:`merge.merging.merge_report` builds them as written;
+the fast merge (:mod:`merge.fast`) builds the same models without re-validating parts it built itself. One
+field's type comes from the fast path: :attr:`Report.records` is its column store, which pydantic validates,
+serialises and describes as an array of :class:`ReportRecord`.
 """
 
 from __future__ import annotations
@@ -29,9 +31,10 @@ from pydantic import (
 from merge.answers import RegionStatus
 from merge.edition_rules import RULES
 from merge.editions import PURPOSE_BY_CODE, Edition
+from merge.fast.report_records import ReportRecords
 from merge.identifiers import Subject, SubjectKind, validate_resident_id, validate_uscc
 from merge.records import RecordKind
-from merge.report_records import REPORT_MODEL_CONFIG, ReportRecord, ReportRecords, construct_trusted
+from merge.report_record import REPORT_MODEL_CONFIG, ReportRecord
 
 __all__ = [
     "SCHEMA",
@@ -42,15 +45,10 @@ __all__ = [
     "Report",
     "ReportQuery",
     "ReportRecord",
-    "ReportRecords",
     "ReportSubject",
     "ReportSummary",
     "ReportWindow",
 ]
-
-_CELL_FIELDS = frozenset({"state", "count"})
-_ROW_FIELDS = frozenset({"domain", "domain_name", "cells"})
-
 
 SCHEMA: Literal["jjj.report/1"] = "jjj.report/1"
 
@@ -131,12 +129,6 @@ class MatrixCell(BaseModel):
     state: CellState
     count: int = Field(ge=0)
 
-    @classmethod
-    def trusted(cls, state: CellState, count: int) -> Self:
-        """``model_construct(state=..., count=...)`` for values already known valid (the merge builds these)."""
-        item: Self = construct_trusted(cls, {"state": state, "count": count}, _CELL_FIELDS)  # type: ignore[assignment]
-        return item
-
 
 class MatrixRow(BaseModel):
     """One domain; ``cells`` maps region code to its cell, in report region order."""
@@ -146,13 +138,6 @@ class MatrixRow(BaseModel):
     domain: str
     domain_name: str
     cells: dict[str, MatrixCell]
-
-    @classmethod
-    def trusted(cls, domain: str, domain_name: str, cells: dict[str, MatrixCell]) -> Self:
-        """``model_construct(domain=..., domain_name=..., cells=...)`` for parts already known valid."""
-        values: dict[str, object] = {"domain": domain, "domain_name": domain_name, "cells": cells}
-        item: Self = construct_trusted(cls, values, _ROW_FIELDS)  # type: ignore[assignment]
-        return item
 
 
 class RegionSummary(BaseModel):
@@ -222,7 +207,8 @@ class Report(BaseModel):
     notice: str
     regions: tuple[RegionSummary, ...]
     matrix: tuple[MatrixRow, ...]
-    #: Held column by column (merge.report_records); reads and validates as a tuple of ReportRecord.
+    #: The seam with the fast path: held column by column (merge.fast.report_records); takes any sequence of
+    #: ReportRecord (or their JSON) and reads, validates and serialises as a tuple of them.
     records: ReportRecords
     summary: ReportSummary
 

@@ -1,4 +1,5 @@
-"""merge.canonical's fast path for records writes exactly what the general path writes (model_dump + orjson)."""
+"""merge.fast.canonical writes exactly what the general path writes (model_dump + orjson), on reports of the
+benchmark's own data merged by merge.fast.merging."""
 
 from __future__ import annotations
 
@@ -7,10 +8,11 @@ from decimal import Decimal
 
 from bench.data import EDITION, PURPOSE, subject_data
 from merge.answers import RegionAnswer, RegionStatus
-from merge.canonical import _plain_records, canonical_json, canonical_json_of
+from merge.canonical import canonical_json_of
 from merge.domains import DEFAULT_COVERAGE
+from merge.fast.canonical import _plain_records, canonical_json
+from merge.fast.merging import merge_report
 from merge.identifiers import parse_subject
-from merge.merging import merge_report
 from merge.records import CoerciveMeasure, DishonestyListEntry, Penalty, RecordKind
 from merge.regions import REGION_ORDER
 from merge.report import CellState, Report, ReportQuery

@@ -1,4 +1,5 @@
-"""canonical_json and digest: stable bytes, sorted keys, UTF-8 without escapes, a digest that moves."""
+"""canonical_json and digest: stable bytes, sorted keys, UTF-8 without escapes, a digest that moves; for the
+reference merge and canonical JSON and for the fast ones alike (the ``implementation`` fixture)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import hashlib
 import json
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+
+import pytest
 
 from merge.answers import RegionAnswer, RegionStatus
 from merge.canonical import canonical_json, canonical_json_of, digest, digest_of
@@ -15,6 +18,7 @@ from merge.identifiers import Subject, SubjectKind
 from merge.merging import merge_report
 from merge.records import Penalty, PenaltyCategory, SubjectCategory
 from merge.report import Report, ReportQuery
+from tests.merge.conftest import Implementation
 
 BJ, TJ, HE = "110000", "120000", "130000"
 QUERY = ReportQuery(
@@ -26,6 +30,12 @@ QUERY = ReportQuery(
     application_date=date(2026, 10, 9),
 )
 ISSUED = datetime(2026, 10, 9, 8, 30, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def _each_merge(implementation: Implementation, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(f"{__name__}.merge_report", implementation.merge_report)
+    monkeypatch.setattr(f"{__name__}.canonical_json", implementation.canonical_json)
 
 
 def penalty(region: str, n: int, fine: str = "1.5") -> Penalty:

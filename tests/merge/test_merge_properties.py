@@ -2,7 +2,8 @@
 
 Each of the three regions: absent from the input or present with any status, any covered subset of a few
 domains (the catalogue's and one the catalogue does not know), and any records, including the same decision
-sent by several regions and records in domains the region does not claim to cover.
+sent by several regions and records in domains the region does not claim to cover. Every property holds for the
+reference merge and for the fast one (the ``implementation`` fixture of tests/merge/conftest.py).
 """
 
 from __future__ import annotations
@@ -15,13 +16,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from merge.answers import RegionAnswer, RegionStatus
-from merge.canonical import canonical_json
 from merge.editions import Edition
 from merge.identifiers import Subject, SubjectKind
-from merge.merging import merge_report
 from merge.records import DishonestyListEntry, Penalty, PenaltyCategory, SubjectCategory
 from merge.regions import REGION_ORDER
 from merge.report import CellState, Report, ReportQuery
+from tests.merge.conftest import Implementation
 
 CODES = [r.code for r in REGION_ORDER]
 DOMAIN_POOL = ["market_regulation", "taxation", "education", "customs", "ethnic_religious", "unknown_domain"]
@@ -91,15 +91,15 @@ def outcomes(draw: st.DrawFn) -> list[RegionAnswer]:
     return [a for a in answers if a is not None]
 
 
-def merged(answers: list[RegionAnswer]) -> Report:
-    return merge_report(QUERY, answers, report_no="P-1", issued_at=datetime(2026, 1, 5, tzinfo=UTC))
+def merged(implementation: Implementation, answers: list[RegionAnswer]) -> Report:
+    return implementation.merge_report(QUERY, answers, report_no="P-1", issued_at=datetime(2026, 1, 5, tzinfo=UTC))
 
 
 @settings(max_examples=200, deadline=None)
 @given(outcomes())
-def test_merge_invariants(answers: list[RegionAnswer]) -> None:
+def test_merge_invariants(implementation: Implementation, answers: list[RegionAnswer]) -> None:
     # One generated input, three groups of properties: generation is most of the cost.
-    report = merged(answers)
+    report = merged(implementation, answers)
     check_matrix(answers, report)
     check_complete(answers, report)
     check_counts(answers, report)
@@ -152,9 +152,11 @@ def check_counts(answers: list[RegionAnswer], report: Report) -> None:
 
 @settings(max_examples=200, deadline=None)
 @given(outcomes(), st.randoms(use_true_random=False))
-def test_order_of_input_does_not_matter(answers: list[RegionAnswer], rnd: random.Random) -> None:
+def test_order_of_input_does_not_matter(
+    implementation: Implementation, answers: list[RegionAnswer], rnd: random.Random
+) -> None:
     shuffled = [a.model_copy(update={"records": tuple(rnd.sample(a.records, len(a.records)))}) for a in answers]
     rnd.shuffle(shuffled)
-    one, two = merged(answers), merged(shuffled)
+    one, two = merged(implementation, answers), merged(implementation, shuffled)
     assert one == two
-    assert canonical_json(one) == canonical_json(two)
+    assert implementation.canonical_json(one) == implementation.canonical_json(two)

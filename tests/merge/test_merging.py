@@ -1,4 +1,5 @@
-"""merge_report: the rules of merging three regional answers into one report."""
+"""merge_report: the rules of merging three regional answers into one report, for the reference merge and
+the fast one alike (the ``implementation`` fixture of tests/merge/conftest.py)."""
 
 from __future__ import annotations
 
@@ -24,7 +25,8 @@ from merge.records import (
     RepairStatus,
     SubjectCategory,
 )
-from merge.report import CellState, ReportQuery, ReportRecord
+from merge.report import CellState, ReportQuery
+from tests.merge.conftest import Implementation
 
 BJ, TJ, HE = "110000", "120000", "130000"
 USCC = "91110108551385082Q"
@@ -33,6 +35,13 @@ RESIDENT_ID = "11010519491231002X"
 OTHER_RESIDENT_ID = "130102199003071233"
 ALL_DOMAINS = frozenset(d.code for d in DOMAINS)
 ISSUED = datetime(2026, 10, 9, 8, 30, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def _each_merge(implementation: Implementation, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test below runs once with the reference merge and canonical JSON, once with the fast ones."""
+    monkeypatch.setattr(f"{__name__}.merge_report", implementation.merge_report)
+    monkeypatch.setattr(f"{__name__}.canonical_json", implementation.canonical_json)
 
 
 def penalty(region: str, n: int, **changes: Any) -> Penalty:
@@ -325,31 +334,6 @@ def test_bad_answers_are_refused() -> None:
         merge(answer(BJ), answer(BJ))
     with pytest.raises(ValidationError, match="issued_at"):
         merge_report(query(), [], report_no="x", issued_at=datetime(2026, 1, 1))
-
-
-def test_trusted_report_record_equals_model_construct() -> None:
-    record = penalty(BJ, 1)
-    fast = ReportRecord.trusted(record, (BJ,), True, False)
-    slow = ReportRecord.model_construct(record=record, reported_by=(BJ,), minor=True, repaired=False)
-    assert fast == slow
-    assert fast.model_fields_set == slow.model_fields_set
-    assert fast.model_dump(mode="json") == slow.model_dump(mode="json")
-
-
-def test_trusted_many_equals_model_construct_item_by_item_and_refuses_unequal_lengths() -> None:
-    records = [penalty(BJ, n) for n in range(4)]
-    by = [(BJ,), (BJ, TJ), (HE,), (TJ,)]
-    minor, repaired = [True, False, False, True], [False, False, True, True]
-    fast = ReportRecord.trusted_many(records, by, minor, repaired)
-    slow = [
-        ReportRecord.model_construct(record=r, reported_by=b, minor=m, repaired=p)
-        for r, b, m, p in zip(records, by, minor, repaired, strict=True)
-    ]
-    assert fast == slow
-    assert [f.model_fields_set for f in fast] == [s.model_fields_set for s in slow]
-    assert fast[0].model_fields_set is not fast[1].model_fields_set  # each its own, as model_construct makes
-    with pytest.raises(ValueError, match="differ in length"):
-        ReportRecord.trusted_many(records, by, minor, repaired[:3])
 
 
 def test_ten_thousand_records_merge_and_canonicalise() -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Any
 
 import pytest
 from pydantic import TypeAdapter, ValidationError
@@ -92,37 +91,3 @@ def test_records_are_frozen() -> None:
     record = RECORD.validate_python(PENALTY)
     with pytest.raises(ValidationError, match="frozen"):
         setattr(record, "domain", "x")  # noqa: B010 - mypy knows it is frozen; this checks the runtime
-
-
-def _columns(cls: type[Penalty | DishonestyListEntry | CoerciveMeasure], records: list[Any]) -> dict[str, list[Any]]:
-    return {name: [r.__dict__[name] for r in records] for name in cls.KEY_FIELDS}
-
-
-def test_column_wise_dedup_keys_and_dates_equal_the_properties_for_every_kind() -> None:
-    # The merge reads keys and dates column by column (merge.merging._Columns); the properties are the rule.
-    penalties = [
-        RECORD.validate_python({**PENALTY, "decision_no": f"罚{n}", "authority_uscc": uscc})
-        for n, uscc in enumerate(["11130100MB0000000X", "", "11130100MB0000000X"])
-    ]
-    entries = [
-        DishonestyListEntry(
-            region_code="130000", record_id=f"l{n}", domain="taxation", subject_name="s", list_name="名单",
-            authority_name="a", listed_on=date(2024, 5, 6 + n), document_no=document,
-        )
-        for n, document in enumerate(["文1", "", "文3"])
-    ]  # fmt: skip
-    measures = [
-        CoerciveMeasure(
-            region_code="130000", record_id=f"m{n}", domain="taxation", subject_name="s", document_no=f"强{n}",
-            measure_type="扣押", authority_name="a", decided_on=date(2024, 7, 8),
-        )
-        for n in range(2)
-    ]  # fmt: skip
-    for cls, records in ((Penalty, penalties), (DishonestyListEntry, entries), (CoerciveMeasure, measures)):
-        assert cls.dedup_keys(_columns(cls, records)) == [r.dedup_key for r in records]
-        assert [r.__dict__[cls.EVENT_DATE_FIELD] for r in records] == [r.event_date for r in records]
-        assert set(cls.TEXT_FIELDS) <= set(cls.model_fields)
-    # Both fallbacks were exercised: a penalty without its authority's USCC, an entry without a document number.
-    assert penalties[1].dedup_key[1] == "石家庄市生态环境局"
-    assert entries[1].dedup_key[3] == "2024-05-07"
-    assert Penalty.dedup_keys(_columns(Penalty, [])) == []

@@ -8,8 +8,10 @@ import pytest
 from pydantic import ValidationError
 
 from merge.canonical import canonical_json
-from merge.report import Report, ReportRecord, ReportRecords
-from tests.merge.test_merging import BJ, HE, TJ, answer, merge, penalty
+from merge.fast.merging import merge_report
+from merge.fast.report_records import ReportRecords
+from merge.report import Report, ReportRecord
+from tests.merge.test_merging import BJ, HE, ISSUED, TJ, answer, penalty, query
 
 
 def _items() -> list[ReportRecord]:
@@ -48,7 +50,8 @@ def test_columns_must_be_equally_long() -> None:
 
 
 def test_a_report_validates_serialises_and_describes_them_as_an_array_of_report_records() -> None:
-    report = merge(answer(BJ, penalty(BJ, 1), penalty(BJ, 2)), answer(TJ, penalty(TJ, 2)), answer(HE))
+    answers = [answer(BJ, penalty(BJ, 1), penalty(BJ, 2)), answer(TJ, penalty(TJ, 2)), answer(HE)]
+    report = merge_report(query(), answers, report_no="JJJ-2026-000001", issued_at=ISSUED)
     assert isinstance(report.records, ReportRecords)
     dumped = report.model_dump(mode="json", by_alias=True)
     assert [item["reported_by"] for item in dumped["records"]] == [["110000", "120000"], ["110000"]]
