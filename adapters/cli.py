@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import sys
 from pathlib import Path
 from typing import TextIO
@@ -21,6 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from adapters.csv_import import import_csv
 from adapters.seed import generate
 from adapters.serve_options import add_serve_options, serve_trust
+from adapters.settings import NodeSettings
 from adapters.store import SqlRecordStore, normalise_url
 from merge.regions import Region
 
@@ -31,7 +31,7 @@ SEED_BATCH = 5000
 
 def default_db(region: Region) -> str:
     """``$JJJ_ADAPTER_DB`` or a SQLite file ``var/jjj/<region>.db`` under the current directory."""
-    return os.environ.get(DB_ENV) or f"sqlite+aiosqlite:///var/jjj/{region.value}.db"
+    return NodeSettings().adapter_db or f"sqlite+aiosqlite:///var/jjj/{region.value}.db"
 
 
 def _region(value: str) -> Region:

@@ -15,12 +15,12 @@ Resolution, each setting from its flag, else its environment variable:
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 from typing import TextIO
 
 from adapters.node import Trust
 from adapters.pki import PkiLayout
+from adapters.settings import NodeSettings
 from adapters.tls_material import TlsSource
 from merge.regions import Region
 
@@ -75,7 +75,8 @@ def _tls_source(args: argparse.Namespace, err: TextIO) -> TlsSource | bool | Non
         print(f"WARNING: node {args.region.value}: --insecure serves PLAINTEXT gRPC without client certificates; "
               "anyone who can reach the port can query it and pose as it (development only)", file=err)  # fmt: skip
         return None
-    given: dict[str, str | None] = {name: flags[name] or os.environ.get(env) for name, env in TLS_ENV.items()}
+    settings = NodeSettings()
+    given: dict[str, str | None] = {name: flags[name] or settings.tls(name) for name in TLS_ENV}
     directory = given["dir"]
     layout = PkiLayout(Path(directory)) if directory else None
     region: Region = args.region
@@ -102,14 +103,13 @@ def _tls_source(args: argparse.Namespace, err: TextIO) -> TlsSource | bool | Non
 
 def serve_trust(args: argparse.Namespace, err: TextIO) -> Trust | None:
     """What the node trusts, from flags and environment; ``None`` after printing why the options are refused."""
-    jwks = args.broker_jwks or os.environ.get(JWKS_ENV) or None
+    settings = NodeSettings()
+    jwks = args.broker_jwks or settings.broker_jwks
     if (jwks is None) == (not args.insecure_no_warrant_check):
         print("error: give --broker-jwks FILE|URL (or $JJJ_BROKER_JWKS), or --insecure-no-warrant-check "
               "for development, not both and not neither", file=err)  # fmt: skip
         return None
-    issuers = list(args.broker_issuer or [])
-    if not issuers:
-        issuers = [part.strip() for part in os.environ.get(ISSUER_ENV, "").split(",") if part.strip()]
+    issuers = list(args.broker_issuer or []) or settings.broker_issuers
     if jwks is not None and not issuers:
         print(f"error: give --broker-issuer URL (or ${ISSUER_ENV}): warrants are accepted only from the named "
               "broker(s), whichever key signed them", file=err)  # fmt: skip

@@ -9,6 +9,8 @@ from typing import Any
 
 from aiohttp import web
 
+from adapters.pki_layout import PkiLayout
+from bench.nodes import ISSUER
 from bench.procs import Child, cpu_split, serve_in_child
 from merge.regions import Region
 
@@ -16,9 +18,14 @@ from merge.regions import Region
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
-def broker_settings(targets: dict[Region, str], keys_dir: Path, prefix: str) -> dict[str, object]:
+def broker_settings(targets: dict[Region, str], keys_dir: Path, certs_dir: Path, prefix: str) -> dict[str, object]:
     """Settings values of the broker under test (validated in the child: ``Settings.model_validate``)."""
+    pki = PkiLayout(certs_dir)
     return {
+        "tls_cert": str(pki.broker_cert),
+        "tls_key": str(pki.broker_key),
+        "tls_ca": str(pki.ca_cert),
+        "warrant_issuer": ISSUER,
         "redis_url": REDIS_URL,
         "redis_prefix": prefix,
         "node_beijing": targets[Region.BEIJING],

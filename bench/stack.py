@@ -41,7 +41,7 @@ def nodes_running(site: Site, latency_ms: dict[Region, float]) -> Iterator[dict[
 def broker_running(site: Site, targets: dict[Region, str], subject: SubjectData) -> Iterator[Stack]:
     """The real broker (own process) for running nodes, and the headers of a session signed in as ``subject``."""
     prefix = f"bench:{secrets.token_hex(4)}:"
-    values = broker_settings(targets, site.keys_dir, prefix)
+    values = broker_settings(targets, site.keys_dir, site.certs_dir, prefix)
     headers = asyncio.run(report_headers(Settings.model_validate(values), subject.identifier, subject.name))
     child, port = start_broker(values)
     try:

@@ -32,6 +32,9 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_parser(sub)
     accounts.add_parsers(sub)
     sub.add_parser("adapter", help="a regional adapter node: serve, import, seed (jjj adapter --help)", add_help=False)
+    sub.add_parser(
+        "certs", help="the federation's mTLS certificates: init, rotate, show (jjj certs --help)", add_help=False
+    )
     sub.add_parser("bench", help="run the benchmarks: jjj bench [--quick] [--json] (jjj bench --help)", add_help=False)
     sub.add_parser("report", help="issue one report from the command line (jjj report --help)", add_help=False)
     return parser
@@ -43,6 +46,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from adapters.cli import main as adapter_main
 
         return adapter_main(args_list[1:])
+    if args_list and args_list[0] == "certs":
+        from adapters.certs_cli import main as certs_main
+
+        return certs_main(args_list[1:])
     if args_list and args_list[0] == "bench":
         os.execv(sys.executable, [sys.executable, "-m", "bench", *args_list[1:]])  # noqa: S606 - our interpreter
     if args_list and args_list[0] == "report":

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
 
+from adapters.pki import ensure_dev_pki
 from broker.demo.consent import seed_consent, walkthrough
 from broker.demo.supervisor import Supervisor, free_port, port_free, tail
 from broker.settings import Settings
@@ -138,8 +139,20 @@ def _broker_keys(data: Path, settings: Settings) -> tuple[Path, Path]:
     return keys_dir, jwks_file
 
 
+def _node_trust(data: Path, insecure: bool) -> tuple[list[str], dict[str, str]]:
+    """The nodes' TLS arguments and the broker's TLS environment: the demo's own development PKI (made once in
+    ``<data>/certs``), or plaintext when asked for with ``--insecure``."""
+    if insecure:
+        print("  WARNING: --insecure: plaintext gRPC between broker and nodes (anyone on this host can forge answers)")
+        return ["--insecure"], {"JJJ_NODES_INSECURE": "1"}
+    pki = ensure_dev_pki((data / "certs").resolve())
+    print(f"  federation PKI: {pki.directory} (development CA; nodes and broker authenticate each other)")
+    env = {"JJJ_TLS_CERT": str(pki.broker_cert), "JJJ_TLS_KEY": str(pki.broker_key), "JJJ_TLS_CA": str(pki.ca_cert)}
+    return ["--tls-dir", str(pki.directory)], env
+
+
 def _start_broker(port: int, data: Path, settings: Settings, supervisor: Supervisor, logs: Path, seed: int,
-                  subjects: int) -> str:  # fmt: skip
+                  subjects: int, insecure: bool) -> str:  # fmt: skip
     """Seed the regions, start Redis (unless configured), the three nodes and the broker; returns the Redis URL."""
     print("Preparing regional databases:")
     db_urls = _seed(data, seed, subjects, logs)
@@ -147,20 +160,23 @@ def _start_broker(port: int, data: Path, settings: Settings, supervisor: Supervi
     configured = "redis_url" in settings.model_fields_set
     redis_url = settings.redis_url.get_secret_value() if configured else _start_redis(data, supervisor)
     keys_dir, jwks_file = _broker_keys(data, settings)
+    tls_args, tls_env = _node_trust(data, insecure)
+    public = f"http://127.0.0.1:{port}"
     env = dict(os.environ)
     env.update(
         JJJ_REDIS_URL=redis_url,
         JJJ_PORT=str(port),
         JJJ_HOST="127.0.0.1",
         JJJ_KEYS_DIR=str(keys_dir),
-        JJJ_PUBLIC_BASE_URL=f"http://127.0.0.1:{port}",
+        JJJ_PUBLIC_BASE_URL=public,
+        **tls_env,
     )
     for region in REGION_ORDER:
         node_port = free_port(_PREFERRED_NODE_PORTS[region])
         env[f"JJJ_NODE_{region.name}"] = f"127.0.0.1:{node_port}"
         argv = [sys.executable, "-m", "adapters", "serve", "--region", region.value,
                 "--db", db_urls[region], "--host", "127.0.0.1", "--port", str(node_port),
-                "--broker-jwks", str(jwks_file)]  # fmt: skip
+                "--broker-jwks", str(jwks_file), "--broker-issuer", public, *tls_args]  # fmt: skip
         supervisor.start(f"node-{region.value}", f"127.0.0.1:{node_port} ({region.display_name})", argv)
     supervisor.start("broker", f"http://127.0.0.1:{port}", [sys.executable, "-m", "broker", "serve"], env)
     _wait_healthy(f"http://127.0.0.1:{port}/healthz", supervisor)
@@ -196,7 +212,7 @@ def _watch(supervisor: Supervisor, stopping: Callable[[], bool]) -> int:
     return 0
 
 
-def run_demo(*, port: int, seed: int, subjects: int, data_dir: str) -> int:
+def run_demo(*, port: int, seed: int, subjects: int, data_dir: str, insecure: bool = False) -> int:
     settings = Settings()
     data = Path(data_dir)
     logs = data / "logs"
@@ -214,7 +230,7 @@ def run_demo(*, port: int, seed: int, subjects: int, data_dir: str) -> int:
     signal.signal(signal.SIGINT, _on_signal)
     signal.signal(signal.SIGTERM, _on_signal)
     try:
-        redis_url = _start_broker(port, data, settings, supervisor, logs, seed, subjects)
+        redis_url = _start_broker(port, data, settings, supervisor, logs, seed, subjects, insecure)
         bank_port = _start_bank(port, redis_url, seed, supervisor)
         _print_ready(port, supervisor, seed, walkthrough(port, bank_port, seed))
         return _watch(supervisor, lambda: stopping)

@@ -8,8 +8,8 @@ from decimal import Decimal
 from merge.answers import RegionAnswer, RegionStatus
 from merge.domains import DEFAULT_COVERAGE
 from merge.editions import Edition
+from merge.fast.merging import merge_report
 from merge.identifiers import Subject, SubjectKind
-from merge.merging import merge_report
 from merge.records import Penalty, PenaltyCategory, SubjectCategory
 from merge.regions import REGION_ORDER, Region
 from merge.report import Report, ReportQuery

@@ -29,6 +29,7 @@ import aiohttp
 import pytest
 import redis.asyncio as aioredis
 
+from adapters.pki import ensure_dev_pki
 from adapters.seed import demo_subjects
 from broker.keys import init_keys
 from consent.accounts import AccountStore
@@ -135,14 +136,17 @@ async def test_revocation_through_one_broker_process_holds_on_the_other(
     jwks_file = tmp_path / "broker-jwks.json"
     jwks_file.write_text(json.dumps(ring.public_jwks()))
     urls = _seed(tmp_path, processes)
+    pki = ensure_dev_pki(tmp_path / "certs")
+    tls = {"JJJ_TLS_CERT": str(pki.broker_cert), "JJJ_TLS_KEY": str(pki.broker_key), "JJJ_TLS_CA": str(pki.ca_cert)}
     env = dict(os.environ, JJJ_REDIS_URL=REDIS_URL, JJJ_REDIS_PREFIX=prefix, JJJ_KEYS_DIR=str(tmp_path / "keys"),
-               JJJ_OAUTH_ISSUER=ISSUER, JJJ_HOST="127.0.0.1")  # fmt: skip
+               JJJ_OAUTH_ISSUER=ISSUER, JJJ_HOST="127.0.0.1", JJJ_WARRANT_ISSUER=ISSUER, **tls)  # fmt: skip
     for region in REGION_ORDER:
         port = _free_port()
         env[f"JJJ_NODE_{region.name}"] = f"127.0.0.1:{port}"
         processes.start(f"node-{region.value}", [sys.executable, "-m", "adapters", "serve", "--region", region.value,
                         "--db", urls[region.value], "--host", "127.0.0.1", "--port", str(port),
-                        "--broker-jwks", str(jwks_file)])  # fmt: skip
+                        "--broker-jwks", str(jwks_file), "--broker-issuer", ISSUER,
+                        "--tls-dir", str(pki.directory)])  # fmt: skip
     brokers: dict[str, str] = {}
     started: dict[str, subprocess.Popen[bytes]] = {}
     for name in ("broker-a", "broker-b"):
