@@ -33,7 +33,8 @@ from consent.clients import ClientRegistry
 from consent.grant_store import RedisConsentStore
 from consent.oauth.integration import OAuthConfig, OAuthIntegration
 from consent.oauth.tokens import OAuthStore
-from consent.sessions import RateLimit, SessionStore, SignInLimiter
+from consent.sessions import SessionStore
+from consent.signin_limits import RateLimit, SignInLimiter
 from merge.regions import REGION_ORDER
 
 #: Wraps each region's client (``jjj report`` prints a line per region as it answers).

@@ -1,11 +1,8 @@
-"""Subject sessions in Redis, and the sign-in rate limit.
+"""Subject sessions in Redis (the sign-in throttle is :mod:`consent.signin_limits`).
 
 A session id is 32 random bytes; Redis keys it by its SHA-256, so a dump of Redis does not yield live cookies.
 Each session carries its own CSRF token (synchroniser-token pattern): every form and every state-changing API
 call made with the session cookie must echo it. Sessions expire after a fixed time (no sliding renewal).
-
-The rate limit counts sign-in attempts per account and per client address in fixed windows with atomic
-``INCR`` + ``EXPIRE`` (one MULTI/EXEC), so every replica sees the same counts.
 """
 
 from __future__ import annotations
@@ -75,33 +72,6 @@ class SessionStore:
     async def delete(self, session_id: str) -> None:
         async with store_errors("sign-out"):
             await self._redis.delete(self._key(session_id))
-
-
-@dataclass(frozen=True, slots=True)
-class RateLimit:
-    per_account: int
-    per_address: int
-    window_s: int
-
-
-class SignInLimiter:
-    """Fixed-window counters; :meth:`allow` counts the attempt and says whether it may go ahead."""
-
-    def __init__(self, redis: aioredis.Redis, prefix: str, limit: RateLimit) -> None:
-        self._redis = redis
-        self._prefix = prefix
-        self._limit = limit
-
-    async def allow(self, account_ref: str, address: str) -> bool:
-        address_key = hashlib.sha256(address.encode()).hexdigest()[:24]
-        keys = (f"{self._prefix}signin:acct:{account_ref}", f"{self._prefix}signin:addr:{address_key}")
-        async with store_errors("sign-in"), self._redis.pipeline(transaction=True) as pipe:
-            for key in keys:
-                pipe.incr(key)
-                # NX: the window starts at the first attempt and is not pushed back by later ones.
-                pipe.expire(key, self._limit.window_s, nx=True)
-            per_account, _, per_address, _ = await pipe.execute()
-        return int(per_account) <= self._limit.per_account and int(per_address) <= self._limit.per_address
 
 
 def _s(value: bytes | str) -> str:

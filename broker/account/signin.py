@@ -1,10 +1,13 @@
 """Sign-in once (built-in accounts), sign-out, and the account page (grants, "who queried me").
 
 Forms carry CSRF tokens: the sign-in form a double-submit cookie (no session yet), every later form the
-session's own token. Sign-in attempts are rate-limited per account and per address (429 beyond).
+session's own token. Failed sign-ins are throttled (:mod:`consent.signin_limits`): an address that keeps failing is
+refused (429), an account under attack answers failures slowly, and the owner is never locked out.
 """
 
 from __future__ import annotations
+
+import asyncio
 
 from aiohttp import web
 
@@ -68,13 +71,17 @@ async def signin(request: web.Request) -> web.Response:
         subject = parse_subject(raw_subject)
     except InvalidIdentifier as exc:
         return _signin_page(request, status=422, error=f"账号：{exc}")
-    accounts = request.app[ACCOUNTS]
-    if not await request.app[SIGNIN_LIMITER].allow(accounts.ref(subject), request.remote or "unknown"):
-        raise TooManyAttempts("too many sign-in attempts; wait a few minutes and try again")
+    accounts, limiter = request.app[ACCOUNTS], request.app[SIGNIN_LIMITER]
+    ref, address = accounts.ref(subject), request.remote or "unknown"
+    # Only this address's own failures can stop it; others' failures on the account only slow failures down.
+    if not await limiter.allowed(ref, address):
+        raise TooManyAttempts("too many failed sign-in attempts from this address; wait a few minutes and try again")
     account = await accounts.authenticate(subject, password)
     if account is None:
+        await asyncio.sleep(limiter.delay_s(await limiter.failed(ref, address)))
         # Never echo a full resident ID back, even to the person typing it.
         return _signin_page(request, status=401, error="账号或密码不正确", subject=subject.masked)
+    await limiter.succeeded(ref, address)
     session_id, _ = await request.app[SESSIONS].create(account)
     response = web.HTTPSeeOther(target)
     set_cookie(response, request, SESSION_COOKIE, session_id, request.app[SETTINGS].session_ttl_s)

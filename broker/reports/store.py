@@ -9,6 +9,7 @@ audit entry names the subject only masked and by ``subject_key`` (an HMAC, :func
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 import redis.asyncio as aioredis
@@ -25,6 +26,12 @@ from merge.identifiers import Subject
 
 #: "Who queried me" lists this many of a subject's newest requests.
 HISTORY = 100
+_REPORT_NO = re.compile(r"JJJ-\d{8}-\d{6}")
+
+
+def is_report_no(value: str) -> bool:
+    """Whether ``value`` has the form of a report number (what :meth:`RedisReportStore.next_report_no` makes)."""
+    return _REPORT_NO.fullmatch(value) is not None
 
 
 class RedisReportStore:

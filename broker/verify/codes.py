@@ -13,6 +13,7 @@ from aiohttp import web
 from broker.errors import InvalidRequest
 from broker.reports.appkeys import SNAPSHOTS
 from broker.reports.snapshots import Verification
+from broker.reports.store import is_report_no
 from broker.verify.appkeys import RATE_LIMITER
 from broker.verify.ratelimit import RateLimited
 from broker.web.appkeys import CLOCK
@@ -41,10 +42,20 @@ def retry_after_headers(exc: RateLimited) -> dict[str, str]:
 
 
 async def check_code(request: web.Request, raw: str | None, *, report_no: str | None = None) -> Verification:
-    """Validate, count the attempt, then look the code up (in that order)."""
+    """Validate the code's form, then look it up; only a wrong code counts against the limits.
+
+    A client over its own limit is refused first (its failures, nobody else's). A code that opens no report —
+    or not the report the path names — counts once for the client and, when the path names a well-formed report
+    number, for that report; past either limit the guess is answered 429. A right code is never counted and never
+    refused because of others' wrong guesses.
+    """
     code = require_code(raw)
-    await request.app[RATE_LIMITER].hit(client=client_of(request), report_no=report_no)
-    return await request.app[SNAPSHOTS].verify(code, request.app[CLOCK].now())
+    limiter, client = request.app[RATE_LIMITER], client_of(request)
+    await limiter.check(client=client)
+    result = await request.app[SNAPSHOTS].verify(code, request.app[CLOCK].now())
+    if result.meta is None or (report_no is not None and result.meta.report_no != report_no):
+        await limiter.fail(client=client, report_no=report_no if report_no and is_report_no(report_no) else None)
+    return result
 
 
 def verification_json(result: Verification) -> dict[str, Any]:

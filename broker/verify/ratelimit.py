@@ -1,10 +1,12 @@
-"""Rate limits on verification-code attempts: per client and per report, counted atomically in Redis.
+"""Rate limits on wrong verification codes: per client and per report, counted atomically in Redis.
 
-A code has 80 random bits, so guessing is hopeless anyway; the limits keep it so and keep a leaked code from
-being hammered. Fixed windows: one Lua script increments every counter the request touches and gives each a
-TTL in the same step, so no counter ever lives without one (a crash between INCR and EXPIRE cannot happen
-inside a script). Over any limit → 429 with ``Retry-After``; Redis down → 503 (fail closed, via
-:func:`consent.errors.store_errors`).
+A code has 80 random bits, so guessing is hopeless anyway; the limits keep it so. Only failures count (a code
+that opens no report, or not the one the request names): a right code is never counted, so its holder is never
+refused because others guessed wrong; a client past its own limit is refused before anything is looked up.
+
+Fixed windows: one Lua script increments every counter a failure touches and gives each a TTL in the same step, so
+no counter ever lives without one (a crash between INCR and EXPIRE cannot happen inside a script). Over any limit
+→ 429 with ``Retry-After``; Redis down → 503 (fail closed, via :func:`consent.errors.store_errors`).
 
 Counters are keyed by a hash of the client address (no IP addresses in clear at rest) and by report number.
 The client address is the peer address: behind a reverse proxy, that proxy must pass the real address on
@@ -23,7 +25,7 @@ from broker.errors import ApiError
 from consent.errors import store_errors
 
 # KEYS: the counters; ARGV: their windows in seconds, in the same order. Returns count, ttl for each.
-_HIT = """
+_FAIL = """
 local result = {}
 for i, key in ipairs(KEYS) do
   local count = redis.call('INCR', key)
@@ -52,7 +54,7 @@ class RateLimited(ApiError):
 
 @dataclass(frozen=True, slots=True)
 class Limit:
-    """At most ``attempts`` per ``window_s`` seconds."""
+    """At most ``attempts`` failures per ``window_s`` seconds."""
 
     attempts: int
     window_s: int
@@ -60,10 +62,11 @@ class Limit:
 
 class RateLimiter:
     def __init__(self, redis: aioredis.Redis, prefix: str, *, per_client: Limit, per_report: Limit) -> None:
+        self._redis = redis
         self._prefix = prefix
         self._per_client = per_client
         self._per_report = per_report
-        self._hit = redis.register_script(_HIT)
+        self._fail = redis.register_script(_FAIL)
 
     def _client_key(self, client: str) -> str:
         return f"{self._prefix}rl:client:{hashlib.sha256(client.encode()).hexdigest()[:24]}"
@@ -71,19 +74,32 @@ class RateLimiter:
     def _report_key(self, report_no: str) -> str:
         return f"{self._prefix}rl:report:{report_no}"
 
-    async def hit(self, *, client: str, report_no: str | None = None) -> None:
-        """Count one code attempt from ``client`` (about ``report_no`` when the request names one).
+    async def check(self, *, client: str) -> None:
+        """Refuse (:class:`RateLimited`) a client whose own wrong codes are past its limit; count nothing."""
+        key = self._client_key(client)
+        async with store_errors("verification"), self._redis.pipeline(transaction=False) as pipe:
+            pipe.get(key)
+            pipe.ttl(key)
+            count, ttl = await pipe.execute()
+        if int(count or 0) >= self._per_client.attempts:
+            raise RateLimited(
+                f"too many wrong verification codes from this client; try again in {max(1, int(ttl))} s",
+                retry_after=int(ttl),
+            )
 
-        Raises :class:`RateLimited` when any counter is over its limit.
+    async def fail(self, *, client: str, report_no: str | None = None) -> None:
+        """Count one wrong code from ``client`` (at ``report_no`` when the request named a well-formed one).
+
+        Raises :class:`RateLimited` when a counter went past its limit with this failure.
         """
         counters = [(self._client_key(client), self._per_client, "this client")]
         if report_no is not None:
             counters.append((self._report_key(report_no), self._per_report, "this report"))
         async with store_errors("verification"):
-            raw = await self._hit(keys=[k for k, _, _ in counters], args=[limit.window_s for _, limit, _ in counters])
+            raw = await self._fail(keys=[k for k, _, _ in counters], args=[limit.window_s for _, limit, _ in counters])
         for index, (_, limit, who) in enumerate(counters):
             count, ttl = int(raw[2 * index]), int(raw[2 * index + 1])
             if count > limit.attempts:
                 raise RateLimited(
-                    f"too many verification attempts for {who}; try again in {max(1, ttl)} s", retry_after=ttl
+                    f"too many wrong verification codes for {who}; try again in {max(1, ttl)} s", retry_after=ttl
                 )

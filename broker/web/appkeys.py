@@ -17,7 +17,8 @@ from consent.accounts import AccountStore
 from consent.clients import ClientRegistry
 from consent.grant_store import ConsentStore
 from consent.oauth.integration import OAuthIntegration
-from consent.sessions import SessionStore, SignInLimiter
+from consent.sessions import SessionStore
+from consent.signin_limits import SignInLimiter
 
 SETTINGS = web.AppKey("settings", Settings)
 CLOCK = web.AppKey("clock", Clock)

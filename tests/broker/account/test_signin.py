@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable
 
+import aiohttp
 import redis.asyncio as aioredis
 from aiohttp.test_utils import TestClient
 
@@ -63,14 +64,57 @@ async def test_sign_in_form_needs_its_csrf_token(broker_factory: Factory) -> Non
     assert (await response.json())["error"]["code"] == "csrf_failed"
 
 
-async def test_sign_in_attempts_are_rate_limited(broker_factory: Factory) -> None:
+async def from_address(client: TestClient, address: str, subject: str, password: str) -> aiohttp.ClientResponse:  # type: ignore[type-arg]
+    """A sign-in attempt from another client address (a source address of our own on loopback)."""
+    connector = aiohttp.TCPConnector(local_addr=(address, 0))
+    async with aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.CookieJar(unsafe=True)) as session:
+        page = await session.get(client.make_url("/signin"))
+        match = _CSRF.search(await page.text())
+        assert match is not None
+        response = await session.post(
+            client.make_url("/signin"),
+            data={"subject": subject, "password": password, "csrf_token": match.group(1)},
+            allow_redirects=False,
+        )
+        await response.read()
+        return response
+
+
+async def test_an_address_that_keeps_failing_is_stopped(broker_factory: Factory) -> None:
     client = await broker_factory(signin_attempts_per_account=3)
     await client.app[ACCOUNTS].add(parse_subject(ENTERPRISE), "示例公司", PASSWORD)
     for _ in range(3):
         assert (await attempt(client, ENTERPRISE, "wrong password!")).status == 401
-    limited = await attempt(client, ENTERPRISE, PASSWORD)  # even the right password, once over the limit
+    limited = await attempt(client, ENTERPRISE, "wrong password!")
     assert limited.status == 429
     assert (await limited.json())["error"]["code"] == "too_many_attempts"
+
+
+async def test_an_attackers_failures_never_lock_the_owner_out(broker_factory: Factory) -> None:
+    # A USCC is public: anyone can name the account. Twenty wrong passwords from an attacker's address …
+    client = await broker_factory(signin_attempts_per_account=3)
+    await client.app[ACCOUNTS].add(parse_subject(ENTERPRISE), "示例公司", PASSWORD)
+    for _ in range(20):
+        assert (await from_address(client, "127.0.0.2", ENTERPRISE, "wrong password!")).status in (401, 429)
+    # … and the owner, from its own address, still signs in.
+    owner = await from_address(client, "127.0.0.3", ENTERPRISE, PASSWORD)
+    assert owner.status == 303
+    assert owner.headers["Location"] == "/account"
+
+
+async def test_successful_sign_ins_do_not_count(broker_factory: Factory) -> None:
+    client = await broker_factory(signin_attempts_per_account=3)
+    await client.app[ACCOUNTS].add(parse_subject(ENTERPRISE), "示例公司", PASSWORD)
+    for _ in range(10):
+        assert (await attempt(client, ENTERPRISE, PASSWORD)).status == 303
+
+
+async def test_an_invalid_account_name_touches_no_counter(
+    broker_factory: Factory, redis_client: aioredis.Redis, redis_prefix: str
+) -> None:
+    client = await broker_factory()
+    assert (await attempt(client, "not-an-identifier" * 20, "x")).status == 422
+    assert [k async for k in redis_client.scan_iter(match=f"{redis_prefix}signin:*")] == []
 
 
 async def test_person_sees_only_the_masked_resident_id_on_failure(broker_factory: Factory) -> None:

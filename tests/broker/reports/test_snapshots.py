@@ -163,23 +163,23 @@ async def test_store_down_fails_closed() -> None:
             await store.verify(new_code(), NOW)
         limiter = RateLimiter(client, "x:", per_client=Limit(5, 60), per_report=Limit(5, 60))
         with pytest.raises(ConsentStoreUnavailable):
-            await limiter.hit(client="127.0.0.1")
+            await limiter.fail(client="127.0.0.1")
     finally:
         await client.aclose()
 
 
 async def test_rate_limiter_counts_atomically_with_ttls(redis_client: aioredis.Redis, redis_prefix: str) -> None:
     limiter = RateLimiter(redis_client, redis_prefix, per_client=Limit(10, 60), per_report=Limit(3, 120))
-    await asyncio.gather(*(limiter.hit(client="10.0.0.1", report_no="JJJ-20260302-000001") for _ in range(3)))
+    await asyncio.gather(*(limiter.fail(client="10.0.0.1", report_no="JJJ-20260302-000001") for _ in range(3)))
     with pytest.raises(RateLimited) as caught:
-        await limiter.hit(client="10.0.0.2", report_no="JJJ-20260302-000001")
+        await limiter.fail(client="10.0.0.2", report_no="JJJ-20260302-000001")
     assert 1 <= caught.value.retry_after <= 120
     assert "this report" in caught.value.message
     for _ in range(7):  # 3 + 7 = 10 attempts: the limit, still allowed
-        await limiter.hit(client="10.0.0.1")
+        await limiter.fail(client="10.0.0.1")
     with pytest.raises(RateLimited, match="this client"):
-        await limiter.hit(client="10.0.0.1")
-    await limiter.hit(client="10.0.0.3")  # another client is not affected
+        await limiter.fail(client="10.0.0.1")
+    await limiter.fail(client="10.0.0.3")  # another client is not affected
     keys = [k async for k in redis_client.scan_iter(match=f"{redis_prefix}rl:*")]
     assert len(keys) == 4
     for key in keys:
@@ -215,3 +215,17 @@ async def test_a_snapshot_stored_before_compression_still_opens(
     await redis_client.hdel(store._data_key(lid), "json_encoding")
     await redis_client.hset(store._data_key(lid), "json", bytes(seal(code, salt, f"{lid}:json", CANONICAL)))
     assert await store.open_json(code) == CANONICAL
+
+
+async def test_rate_limiter_check_refuses_only_a_client_past_its_own_failures(
+    redis_client: aioredis.Redis, redis_prefix: str
+) -> None:
+    limiter = RateLimiter(redis_client, redis_prefix, per_client=Limit(2, 60), per_report=Limit(5, 60))
+    await limiter.check(client="10.0.0.1")  # counts nothing
+    await limiter.check(client="10.0.0.1")
+    await limiter.check(client="10.0.0.1")
+    await limiter.fail(client="10.0.0.1")
+    await limiter.fail(client="10.0.0.1")
+    with pytest.raises(RateLimited, match="this client"):
+        await limiter.check(client="10.0.0.1")
+    await limiter.check(client="10.0.0.2")

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+import aiohttp
 import pytest
 import redis.asyncio as aioredis
 from aiohttp import FormData
@@ -284,17 +285,48 @@ async def test_rate_limit_per_client(broker_factory: Factory, redis_client: aior
     assert "过于频繁" in await page.text()
 
 
-async def test_rate_limit_per_report(broker_factory: Factory, redis_client: aioredis.Redis, redis_prefix: str) -> None:
+async def test_guessing_at_one_report_is_stopped_but_its_holder_is_not(
+    broker_factory: Factory, redis_client: aioredis.Redis, redis_prefix: str
+) -> None:
     client = await broker_factory(verify_attempts_per_report=3, verify_attempts_per_client=100)
     issued = await issue(client)
     number = issued.report.report_no
-    for _ in range(3):
-        response = await client.get(f"/v1/reports/{number}.json", params={"code": new_code()})
-        assert response.status == 404
-    response = await client.get(f"/v1/reports/{number}.json", params={"code": issued.code})
-    assert response.status == 429  # even the right code waits: the report is being guessed at
-    assert int(response.headers["Retry-After"]) >= 1
+    # Guessers, from another address, at one report number: the first wrong codes are 404, then 429.
+    connector = aiohttp.TCPConnector(local_addr=("127.0.0.2", 0))
+    async with aiohttp.ClientSession(connector=connector) as guesser:
+        statuses = []
+        for _ in range(5):
+            async with guesser.get(client.make_url(f"/v1/reports/{number}.json"), params={"code": new_code()}) as r:
+                statuses.append(r.status)
+                retry_after = r.headers.get("Retry-After")
+    assert statuses == [404, 404, 404, 429, 429]
+    assert retry_after is not None
+    assert int(retry_after) >= 1
     assert await redis_client.ttl(f"{redis_prefix}rl:report:{number}") > 0
+    # The holder of the right code is never answered 429 because of the others' wrong guesses.
+    response = await client.get(f"/v1/reports/{number}.json", params={"code": issued.code})
+    assert response.status == 200
+
+
+async def test_the_right_code_never_counts_against_its_holder(broker_factory: Factory) -> None:
+    client = await broker_factory(verify_attempts_per_client=5, verify_attempts_per_report=5)
+    issued = await issue(client)
+    for _ in range(12):
+        response = await client.get(f"/v1/reports/{issued.report.report_no}.json", params={"code": issued.code})
+        assert response.status == 200
+        status, body = await verify(client, issued.code)
+        assert (status, body["status"]) == (200, "valid")
+
+
+async def test_limiter_keys_come_from_validated_input_only(
+    broker_factory: Factory, redis_client: aioredis.Redis, redis_prefix: str
+) -> None:
+    client = await broker_factory()
+    junk = "x" * 300
+    response = await client.get(f"/v1/reports/{junk}.json", params={"code": new_code()})
+    assert response.status == 404
+    keys = [k async for k in redis_client.scan_iter(match=f"{redis_prefix}rl:report:*")]
+    assert keys == []
 
 
 async def test_store_down_is_503(broker_factory: Factory) -> None:
