@@ -16,7 +16,7 @@ from broker.audit.appkeys import AUDIT
 from broker.audit.entries import Action
 from broker.errors import NotFound
 from broker.web.appkeys import CLOCK, GRANTS
-from broker.web.bodies import form_value
+from broker.web.bodies import form_value, read_form
 from broker.web.middleware import REQUEST_ID
 from broker.web.sessions import CSRF_FIELD, CSRF_HEADER, require_session
 from consent.grant_store import GrantAction, StoredGrant
@@ -51,7 +51,7 @@ async def change_grant(request: web.Request) -> web.Response:
     except ValueError:
         raise NotFound(f"no such action: {request.match_info['action']}") from None
     is_form = request.content_type in {"application/x-www-form-urlencoded", "multipart/form-data"}
-    csrf = form_value(await request.post(), CSRF_FIELD) if is_form else request.headers.get(CSRF_HEADER)
+    csrf = form_value(await read_form(request), CSRF_FIELD) if is_form else request.headers.get(CSRF_HEADER)
     session = await require_session(request, csrf, check_csrf=True)
     grant_id = request.match_info["grant_id"]
     now = request.app[CLOCK].now()

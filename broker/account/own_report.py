@@ -15,7 +15,7 @@ from broker.errors import ApiError, ConsentRequired, CsrfFailed
 from broker.reports.appkeys import REPORTS
 from broker.reports.models import parse_report_request
 from broker.web.appkeys import SETTINGS
-from broker.web.bodies import form_value
+from broker.web.bodies import form_value, read_form
 from broker.web.middleware import REQUEST_ID, http_error
 from broker.web.sessions import CSRF_FIELD, current_session
 from broker.web.templates import render
@@ -43,7 +43,7 @@ async def issue_own_report(request: web.Request) -> web.Response:
     session = await current_session(request)
     if session is None:
         raise web.HTTPSeeOther("/signin?next=/account")
-    form = await request.post()
+    form = await read_form(request)
     if not session.csrf_ok(form_value(form, CSRF_FIELD)):
         raise CsrfFailed("the form is stale; reload the page and try again")
     payload = {

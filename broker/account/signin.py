@@ -15,7 +15,7 @@ from broker.account.me import query_history
 from broker.account.own_report import form_context
 from broker.errors import CsrfFailed, TooManyAttempts
 from broker.web.appkeys import ACCOUNTS, CLOCK, GRANTS, SESSIONS, SETTINGS, SIGNIN_LIMITER
-from broker.web.bodies import form_value
+from broker.web.bodies import form_value, read_form
 from broker.web.sessions import (
     CSRF_FIELD,
     SESSION_COOKIE,
@@ -62,7 +62,7 @@ async def signin_page(request: web.Request) -> web.Response:
 
 
 async def signin(request: web.Request) -> web.Response:
-    form = await request.post()
+    form = await read_form(request)
     check_signin_csrf(request, form_value(form, CSRF_FIELD))
     raw_subject = (form_value(form, "subject") or "").strip()
     password = form_value(form, "password") or ""
@@ -90,7 +90,7 @@ async def signin(request: web.Request) -> web.Response:
 
 
 async def signout(request: web.Request) -> web.Response:
-    form = await request.post()
+    form = await read_form(request)
     session = await current_session(request)
     if session is not None:
         if not session.csrf_ok(form_value(form, CSRF_FIELD)):

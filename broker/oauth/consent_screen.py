@@ -17,7 +17,7 @@ from broker.audit.entries import Action
 from broker.errors import Conflict, CsrfFailed
 from broker.oauth.endpoints import insecure
 from broker.web.appkeys import CLOCK, GRANTS, KEYRING, OAUTH
-from broker.web.bodies import form_value
+from broker.web.bodies import form_value, read_form
 from broker.web.middleware import REQUEST_ID
 from broker.web.sessions import CSRF_FIELD, current_session
 from broker.web.templates import render
@@ -69,7 +69,7 @@ async def authorize_page(request: web.Request) -> web.StreamResponse:
 
 
 async def authorize_decision(request: web.Request) -> web.StreamResponse:
-    form = await request.post()
+    form = await read_form(request)
     session = await current_session(request)
     if session is None:
         raise web.HTTPSeeOther("/signin")

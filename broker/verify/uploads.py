@@ -6,11 +6,12 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from aiohttp import BodyPartReader, web
+from aiohttp import BodyPartReader, MultipartReader, web
 
 from broker.errors import BodyTooLarge, MalformedBody
 from broker.reports.snapshots import SnapshotMeta
 from broker.web.appkeys import SETTINGS
+from broker.web.bodies import PARSE_ERRORS
 from merge.canonical import canonical_json_of, digest_of
 
 _CODE_FIELD_MAX = 128
@@ -68,9 +69,13 @@ async def read_upload(request: web.Request) -> tuple[str | None, bytes | None]:
     if request.content_length is not None and request.content_length > limit + _CODE_FIELD_MAX + 4096:
         raise BodyTooLarge(f"file: larger than {limit} bytes", field="file")
     try:
-        reader = await request.multipart()
-    except (AssertionError, ValueError):
+        return await _fields(await request.multipart(), limit)
+    except PARSE_ERRORS:
+        # No boundary, a part cut short, an unknown charset: nothing was checked, nothing changed.
         raise MalformedBody("the body must be multipart/form-data with fields code and file") from None
+
+
+async def _fields(reader: MultipartReader, limit: int) -> tuple[str | None, bytes | None]:
     code: str | None = None
     data: bytes | None = None
     while (part := await reader.next()) is not None:

@@ -6,7 +6,6 @@ was issued.
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
 
@@ -17,6 +16,7 @@ from broker.verify.codes import check_code, retry_after_headers, verification_js
 from broker.verify.ratelimit import RateLimited
 from broker.verify.uploads import compare_upload, read_upload
 from broker.web.appkeys import KEYRING, SETTINGS
+from broker.web.bodies import read_json
 from broker.web.templates import render
 from merge.editions import Edition
 from merge.verification_code import normalise
@@ -30,7 +30,8 @@ async def verify_api(request: web.Request) -> web.Response:
             if data is None:
                 raise InvalidRequest("file: a file to compare is required in a multipart request", field="file")
         else:
-            payload = await request.json() if request.can_read_body else None
+            limit = request.app[SETTINGS].max_body_bytes
+            payload = await read_json(request, limit) if request.can_read_body else None
             if not isinstance(payload, dict):
                 raise MalformedBody('the body must be a JSON object {"code": "…"} or multipart form data')
             raw_code, data = payload.get("code"), None
@@ -39,8 +40,6 @@ async def verify_api(request: web.Request) -> web.Response:
         result = await check_code(request, raw_code)
     except RateLimited as exc:
         return web.json_response(exc.to_json(), status=exc.status, headers=retry_after_headers(exc))
-    except json.JSONDecodeError:
-        raise MalformedBody("the body is not valid JSON") from None
     body = verification_json(result)
     if data is not None:
         check = compare_upload(data, result.meta)

@@ -1,4 +1,10 @@
-"""Reading request bodies within their limits: a clear 4xx naming the problem, never a 500."""
+"""Reading request bodies within their limits: a clear 4xx naming the problem, never a 500.
+
+Every handler reads its body through these, so a malformed body — JSON that is not UTF-8, nested beyond
+reason or with a number of thousands of digits; a form or multipart body that is broken, without a boundary or in
+an unknown charset — is one :class:`~broker.errors.MalformedBody` (400), and a body over its limit one
+:class:`~broker.errors.BodyTooLarge` (413), whoever reads it.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +12,16 @@ import json
 from typing import Any
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
+from multidict import MultiDictProxy
 
 from broker.errors import BodyTooLarge, MalformedBody
+from broker.web.appkeys import SETTINGS
+
+#: Parse failures of a body, as the standard library and aiohttp raise them (ValueError covers a JSON syntax
+#: error, "Exceeds the limit (4300 digits)", a missing multipart boundary and a truncated part; LookupError an
+#: unknown charset; RecursionError JSON nested too deep; HttpProcessingError a part's malformed header).
+PARSE_ERRORS = (ValueError, UnicodeError, LookupError, RecursionError, AssertionError, HttpProcessingError)
 
 
 async def read_json(request: web.Request, max_bytes: int) -> Any:
@@ -19,8 +33,18 @@ async def read_json(request: web.Request, max_bytes: int) -> Any:
         raise BodyTooLarge(f"the body is larger than {max_bytes} bytes")
     try:
         return json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise MalformedBody(f"the body is not valid JSON: {exc}") from None
+    except PARSE_ERRORS as exc:
+        raise MalformedBody(f"the body is not valid JSON ({type(exc).__name__})") from None
+
+
+async def read_form(request: web.Request) -> MultiDictProxy[str | bytes | bytearray | web.FileField]:
+    """The form fields (urlencoded or multipart); 400 when the body is broken, 413 when too large."""
+    try:
+        return await request.post()
+    except web.HTTPRequestEntityTooLarge:
+        raise BodyTooLarge(f"the body is larger than {request.app[SETTINGS].max_body_bytes} bytes") from None
+    except PARSE_ERRORS as exc:
+        raise MalformedBody(f"the form body cannot be read ({type(exc).__name__}): {str(exc)[:80]}") from None
 
 
 def form_value(form: object, name: str) -> str | None:

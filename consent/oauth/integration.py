@@ -129,9 +129,9 @@ class OAuthIntegration:
             await self.store.save_code(*exchange.new_code)
         return response
 
-    async def token(self, request: web.Request) -> OAuthResponse:
+    async def token(self, request: web.Request, form: Mapping[str, Any]) -> OAuthResponse:
         exchange = self._exchange(request)
-        oauth_request = to_oauth_request(request, self.issuer, await request.post())
+        oauth_request = to_oauth_request(request, self.issuer, form)
         await self._load_client(exchange, client_id_of(oauth_request))
         if (jti := assertion_jti(oauth_request)) and exchange.client is not None:
             exchange.assertion_fresh = await self.store.assertion_fresh(exchange.client.get_client_id(), jti)
@@ -179,22 +179,19 @@ class OAuthIntegration:
         stored = await self.grants.get(str(claims["grant_id"]))
         return stored is not None and stored.status(datetime.now(UTC)) is GrantStatus.ACTIVE
 
-    async def introspect(self, request: web.Request) -> OAuthResponse:
-        return await self._endpoint(request, "introspection")
-
-    async def revoke(self, request: web.Request) -> tuple[OAuthResponse, list[dict[str, Any]]]:
-        """RFC 7009: the response, and the claims of each token revoked (for the audit log)."""
-        return await self._endpoint_with_changes(request, "revocation")
-
-    async def _endpoint(self, request: web.Request, name: str) -> OAuthResponse:
-        response, _ = await self._endpoint_with_changes(request, name)
+    async def introspect(self, request: web.Request, form: Mapping[str, Any]) -> OAuthResponse:
+        response, _ = await self._endpoint(request, form, "introspection")
         return response
 
-    async def _endpoint_with_changes(
-        self, request: web.Request, name: str
+    async def revoke(self, request: web.Request, form: Mapping[str, Any]) -> tuple[OAuthResponse, list[dict[str, Any]]]:
+        """RFC 7009: the response, and the claims of each token revoked (for the audit log)."""
+        return await self._endpoint(request, form, "revocation")
+
+    async def _endpoint(
+        self, request: web.Request, form: Mapping[str, Any], name: str
     ) -> tuple[OAuthResponse, list[dict[str, Any]]]:
         exchange = self._exchange(request)
-        oauth_request = to_oauth_request(request, self.issuer, await request.post())
+        oauth_request = to_oauth_request(request, self.issuer, form)
         await self._load_client(exchange, client_id_of(oauth_request))
         if (jti := assertion_jti(oauth_request)) and exchange.client is not None:
             exchange.assertion_fresh = await self.store.assertion_fresh(exchange.client.get_client_id(), jti)

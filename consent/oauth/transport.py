@@ -6,6 +6,8 @@ here: HTTPS, or HTTP on loopback only (RFC 8252 §8.3), and give authlib the HTT
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 from collections import defaultdict
 from collections.abc import Mapping
@@ -75,7 +77,31 @@ def to_oauth_request(
             raise InsecureTransport("OAuth needs HTTPS outside loopback")
         uri = urlunsplit(("https", *urlsplit(uri)[1:]))
     items = [(k, v) for k, v in params.items() if isinstance(v, str)]
-    return AiohttpOAuthRequest(request.method, uri, request.headers, items)
+    return AiohttpOAuthRequest(request.method, uri, _readable_headers(request.headers), items)
+
+
+def _readable_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """The headers authlib may read: an ``Authorization`` it could not decode (bytes that are not UTF-8, Basic
+    credentials that are not base64 of UTF-8) is dropped, so the client is simply not authenticated
+    (``invalid_client``) instead of authlib raising on it."""
+    kept = dict(headers)
+    value = kept.get("Authorization")
+    if value is not None and not _decodable(value):
+        del kept["Authorization"]
+    return kept
+
+
+def _decodable(value: str) -> bool:
+    if not value.isascii():  # aiohttp hands non-UTF-8 header bytes over as lone surrogates
+        return False
+    scheme, _, credentials = value.partition(" ")
+    if scheme.lower() != "basic":
+        return True
+    try:
+        base64.b64decode(credentials, validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        return False
+    return True
 
 
 def to_web_response(response: OAuthResponse) -> web.Response:
