@@ -5,8 +5,16 @@ from __future__ import annotations
 from broker.ops.health import healthz
 from broker.web.openapi import openapi
 from broker.web.routing import Route
+from broker.web.static_files import static_file
+
+_STATIC = {
+    "summary": "The portal's stylesheets and scripts",
+    "parameters": [{"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}],
+    "responses": {"200": {"description": "the file"}, "404": {"description": "no such file"}},
+}
 
 ROUTES = (
+    Route("GET", "/static/{name}", static_file, _STATIC),
     Route(
         "GET",
         "/healthz",

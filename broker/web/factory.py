@@ -15,6 +15,7 @@ from broker.settings import Settings
 from broker.web.appkeys import CLOCK, SETTINGS, TEMPLATES
 from broker.web.middleware import errors_middleware
 from broker.web.routing import Route, add_routes
+from broker.web.security_headers import security_headers
 from broker.web.templates import environment
 
 CleanupContext = Callable[[web.Application], AsyncIterator[None]]
@@ -23,7 +24,7 @@ CleanupContext = Callable[[web.Application], AsyncIterator[None]]
 def new_application(
     settings: Settings, clock: Clock, *, routes: Sequence[Route], contexts: Sequence[CleanupContext]
 ) -> web.Application:
-    app = web.Application(middlewares=[errors_middleware], client_max_size=settings.max_body_bytes)
+    app = web.Application(middlewares=[security_headers, errors_middleware], client_max_size=settings.max_body_bytes)
     app[SETTINGS] = settings
     app[CLOCK] = clock
     app[TEMPLATES] = environment()

@@ -10,13 +10,10 @@ import jinja2
 from aiohttp import web
 
 from broker.web.appkeys import TEMPLATES
+from broker.web.security_headers import CSP_NONCE
 
-#: Headers of every HTML page: never cached, never framed.
-PAGE_HEADERS = {
-    "Cache-Control": "no-store",
-    "X-Frame-Options": "DENY",
-    "Content-Security-Policy": "frame-ancestors 'none'",
-}
+#: Headers of every HTML page (the security headers are added by :mod:`broker.web.security_headers`).
+PAGE_HEADERS = {"Cache-Control": "no-store"}
 
 
 def environment() -> jinja2.Environment:
@@ -28,7 +25,7 @@ def environment() -> jinja2.Environment:
 def render(
     request: web.Request, name: str, status: int = 200, *, headers: dict[str, str] | None = None, **context: object
 ) -> web.Response:
-    html = request.app[TEMPLATES].get_template(name).render(**context)
+    html = request.app[TEMPLATES].get_template(name).render(csp_nonce=request.get(CSP_NONCE, ""), **context)
     return web.Response(
         text=html, status=status, content_type="text/html", charset="utf-8", headers=PAGE_HEADERS | (headers or {})
     )
