@@ -25,6 +25,7 @@ from broker.verify.appkeys import RATE_LIMITER
 from broker.verify.routes import ROUTES as VERIFY_ROUTES
 from broker.web.appkeys import (
     ACCOUNTS,
+    CALENDAR,
     CLIENTS,
     CLOCK,
     GRANTS,
@@ -56,6 +57,7 @@ def _install(app: web.Application, services: Services) -> None:
     app[REPORTS] = services.reports
     app[RATE_LIMITER] = services.rate_limiter
     app[PDF_MAKER] = services.pdf.render
+    app[CALENDAR] = services.calendar
 
 
 async def _services_ctx(app: web.Application) -> AsyncIterator[None]:

@@ -16,6 +16,7 @@ import redis.asyncio as aioredis
 
 from adapters.client import AdapterClient
 from broker.audit.log import AuditLog
+from broker.calendar import load_calendar
 from broker.clock import Clock
 from broker.keys import KeyRing, load_keyring
 from broker.pdf.pool import PdfRenderer
@@ -36,6 +37,7 @@ from consent.oauth.tokens import OAuthStore
 from consent.sessions import SessionStore
 from consent.signin_limits import RateLimit, SignInLimiter
 from merge.regions import REGION_ORDER
+from merge.working_days import WorkingDayCalendar
 
 #: Wraps each region's client (``jjj report`` prints a line per region as it answers).
 FetcherWrapper = Callable[[RegionFetcher], RegionFetcher]
@@ -63,6 +65,7 @@ class Services:
     reports: ReportService
     rate_limiter: RateLimiter
     pdf: PdfRenderer
+    calendar: WorkingDayCalendar
 
 
 def consent_services(settings: Settings, redis: aioredis.Redis, ring: KeyRing) -> ConsentServices:
@@ -89,7 +92,12 @@ def consent_services(settings: Settings, redis: aioredis.Redis, ring: KeyRing) -
 
 
 def _report_service(
-    settings: Settings, clock: Clock, ring: KeyRing, store: RedisReportStore, fetchers: Sequence[RegionFetcher]
+    settings: Settings,
+    clock: Clock,
+    ring: KeyRing,
+    store: RedisReportStore,
+    fetchers: Sequence[RegionFetcher],
+    calendar: WorkingDayCalendar,
 ) -> ReportService:
     validity = timedelta(days=settings.report_validity_days)
     return ReportService(
@@ -101,6 +109,7 @@ def _report_service(
         warrants=WarrantIssuer(ring, issuer=settings.warrants_issuer, lifetime_s=settings.warrant_lifetime_s),
         deadline_s=settings.request_deadline_s,
         window_lag_working_days=settings.window_lag_working_days,
+        calendar=calendar,
     )
 
 
@@ -111,6 +120,8 @@ async def open_services(
     """Every service over freshly opened resources; all of them are closed when the block ends."""
     # Without signing keys no report can be issued: refuse to start (KeysMissing says to run `jjj keys init`).
     ring = load_keyring(settings.keys_dir)
+    # Nor with a holiday schedule that is unreadable or wrong: ScheduleError names the file and line.
+    calendar = load_calendar(settings.holiday_schedules)
     async with AsyncExitStack() as stack:
         redis = open_redis(settings)
         stack.push_async_callback(redis.aclose)
@@ -146,7 +157,7 @@ async def open_services(
             snapshots=snapshots,
             report_store=report_store,
             fetchers=fetchers,
-            reports=_report_service(settings, clock, ring, report_store, fetchers),
+            reports=_report_service(settings, clock, ring, report_store, fetchers, calendar),
             rate_limiter=RateLimiter(
                 redis,
                 prefix,
@@ -154,4 +165,5 @@ async def open_services(
                 per_report=Limit(settings.verify_attempts_per_report, settings.verify_window_s),
             ),
             pdf=pdf,
+            calendar=calendar,
         )

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from adapters.tls_material import TlsMaterial, TlsSource, load_broker_tls
 from merge.regions import Region
@@ -45,6 +47,9 @@ class Settings(BaseSettings):
     request_deadline_s: float = Field(default=5.0, gt=0, le=120)
     #: The query window ends this many Chinese working days before the application date (Dongguan: 7).
     window_lag_working_days: int = Field(default=0, ge=0, le=30)
+    #: Holiday schedule files (one year's 放假安排 each, README "Working-day calendar") that extend the
+    #: chinese_calendar package; in the environment a list like PATH (``/etc/jjj/2027.toml:/etc/jjj/2028.toml``).
+    holiday_schedules: Annotated[tuple[Path, ...], NoDecode] = ()
     #: Records per gRPC page asked of the nodes.
     page_size: int = Field(default=500, ge=1, le=1000)
     #: Largest JSON body accepted.
@@ -91,6 +96,13 @@ class Settings(BaseSettings):
     warrant_issuer: str | None = None
     #: The audit chain's head is signed every this many entries (and on `jjj audit checkpoint`).
     audit_checkpoint_every: int = Field(default=100, ge=1)
+
+    @field_validator("holiday_schedules", mode="before")
+    @classmethod
+    def _path_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(Path(part) for part in value.split(os.pathsep) if part.strip())
+        return value
 
     @property
     def issuer(self) -> str:

@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from broker.cli import accounts, audit, demo, keys, serve
+from broker.cli import accounts, audit, calendar, demo, keys, serve
 
 
 def _configure_logging(verbose: bool) -> None:
@@ -30,6 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_parser(sub)
     keys.add_parser(sub)
     audit.add_parser(sub)
+    calendar.add_parser(sub)
     accounts.add_parsers(sub)
     sub.add_parser("adapter", help="a regional adapter node: serve, import, seed (jjj adapter --help)", add_help=False)
     sub.add_parser(

@@ -19,10 +19,12 @@ def run(args: argparse.Namespace) -> int:
 
     from adapters.pki_files import PkiError
     from broker.app import create_app
+    from broker.calendar import load_calendar
     from broker.keys import KeysMissing, load_keyring
     from broker.settings import Settings
     from broker.web.access_log import PathOnlyAccessLogger
     from broker.web.event_loop import fast_event_loop
+    from merge.holiday_schedule import ScheduleError
 
     overrides: dict[str, object] = {}
     if args.host is not None:
@@ -35,10 +37,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"jjj serve: invalid configuration:\n{exc}", file=sys.stderr)
         return 2
     try:
-        # Checked here too, so a missing key set or certificate is one clear line, not a traceback.
+        # Checked here too: missing keys, a bad certificate or holiday schedule are one clear line, not a traceback.
         load_keyring(settings.keys_dir)
         settings.node_tls()
-    except (KeysMissing, PkiError) as exc:
+        load_calendar(settings.holiday_schedules)
+    except (KeysMissing, PkiError, ScheduleError) as exc:
         print(f"jjj serve: {exc}", file=sys.stderr)
         return 2
     if settings.nodes_insecure:

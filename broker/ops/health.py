@@ -1,4 +1,4 @@
-"""``GET /healthz``: the broker, its store and each region's gRPC health service."""
+"""``GET /healthz``: the broker, its store, each region's gRPC health service, and the working-day calendar."""
 
 from __future__ import annotations
 
@@ -8,8 +8,12 @@ from functools import partial
 
 from aiohttp import web
 
+from broker.calendar import check_calendar
+from broker.clock import CST
 from broker.reports.appkeys import FETCHERS, REPORT_STORE
+from broker.web.appkeys import CALENDAR, CLOCK, SETTINGS
 from consent.errors import ConsentStoreUnavailable
+from merge.working_days import package_version, package_years
 
 _HEALTH_TIMEOUT_S = 1.0
 
@@ -27,9 +31,44 @@ async def healthz(request: web.Request) -> web.Response:
         for f, status in zip(fetchers, statuses, strict=True)
     ]
     all_serving = all(s == "SERVING" for s in statuses)
+    calendar = calendar_health(request.app)
     # The broker itself is up whenever it answers; "degraded" tells operators a report would be incomplete
-    # (a region down) or refused (store down).
-    overall = "ok" if all_serving and store == "ok" else "degraded"
-    return web.json_response(
-        {"status": overall, "store": store, "regions": regions}, dumps=partial(json.dumps, ensure_ascii=False)
-    )
+    # (a region down) or refused (store down, or no calendar for a year the window lag needs now). A calendar
+    # missing only for the coming year is a warning: reports are fine until January, and a readiness probe
+    # that failed in December would take every replica out of service for a file still to be written.
+    healthy = all_serving and store == "ok" and calendar["status"] != "missing"
+    warnings = [calendar["message"]] if calendar["status"] == "warning" else []
+    body = {
+        "status": "ok" if healthy else "degraded",
+        "store": store,
+        "regions": regions,
+        "calendar": calendar,
+        "warnings": warnings,
+    }
+    return web.json_response(body, dumps=partial(json.dumps, ensure_ascii=False))
+
+
+def calendar_health(app: web.Application) -> dict[str, object]:
+    """The calendar's entry: ``ok``, ``warning`` (from 1 December, the coming year missing), ``missing`` (a year
+    needed now), or ``not_used`` (no lag in working days is configured, so no report ever asks the calendar)."""
+    calendar = app[CALENDAR]
+    lag = app[SETTINGS].window_lag_working_days
+    check = check_calendar(calendar, app[CLOCK].now().astimezone(CST).date())
+    known = package_years()
+    if lag == 0:
+        status = "not_used"
+    elif check.blocking:
+        status = "missing"
+    else:
+        status = "warning" if check.upcoming else "ok"
+    return {
+        "status": status,
+        "lag_working_days": lag,
+        "package": f"chinese_calendar {package_version()}",
+        "package_years": [known.start, known.stop - 1],
+        # Years only: the files' paths are the operator's business, and /healthz answers anyone.
+        "schedule_years": [s.year for s in calendar.schedules],
+        "due": list(check.due),
+        "missing": [*check.blocking, *check.upcoming],
+        "message": check.message() if lag else "",
+    }

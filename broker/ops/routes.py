@@ -20,8 +20,10 @@ ROUTES = (
         "/healthz",
         healthz,
         {
-            "summary": "Broker, store and per-region health",
-            "responses": {"200": {"description": "status ok or degraded, with each region's gRPC health"}},
+            "summary": "Broker, store, per-region and working-day calendar health",
+            "responses": {
+                "200": {"description": "status ok or degraded, each region's gRPC health, the calendar entry, warnings"}
+            },
         },
     ),
     Route(

@@ -32,6 +32,7 @@ from merge.fast.merging import merge_report
 from merge.regions import Region
 from merge.report import ReportQuery
 from merge.window import compute_window
+from merge.working_days import WorkingDayCalendar
 
 log = logging.getLogger("jjj.broker.reports")
 
@@ -61,6 +62,7 @@ class ReportService:
         warrants: WarrantIssuer,
         deadline_s: float,
         window_lag_working_days: int,
+        calendar: WorkingDayCalendar,
     ) -> None:
         self._store = store
         self._fetchers = tuple(fetchers)
@@ -69,6 +71,7 @@ class ReportService:
         self._warrants = warrants
         self._deadline_s = deadline_s
         self._lag = window_lag_working_days
+        self._calendar = calendar
         self._order = SlowestFirst()
 
     async def issue(self, request: ReportRequestBody, *, request_id: str, authority: QueryAuthority) -> IssuedReport:
@@ -85,7 +88,9 @@ class ReportService:
 
     def _window(self, request: ReportRequestBody, application_date: date) -> tuple[date, date]:
         try:
-            return compute_window(application_date, request.window_years, request.edition, self._lag)
+            return compute_window(
+                application_date, request.window_years, request.edition, self._lag, calendar=self._calendar
+            )
         except ValueError as exc:
             # window_years was validated with the request; what is left is the calendar (lag over an unknown year).
             raise CalendarUnavailable(str(exc)) from None

@@ -19,9 +19,12 @@ from consent.grant_store import ConsentStore
 from consent.oauth.integration import OAuthIntegration
 from consent.sessions import SessionStore
 from consent.signin_limits import SignInLimiter
+from merge.working_days import WorkingDayCalendar
 
 SETTINGS = web.AppKey("settings", Settings)
 CLOCK = web.AppKey("clock", Clock)
+#: Chinese working days (the package plus JJJ_HOLIDAY_SCHEDULES), as the report service counts the window lag.
+CALENDAR = web.AppKey("calendar", WorkingDayCalendar)
 TEMPLATES = web.AppKey("templates", jinja2.Environment)
 REDIS = web.AppKey("redis", aioredis.Redis)
 KEYRING = web.AppKey("keyring", KeyRing)

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 
 from merge.editions import Edition
+from merge.holiday_schedule import parse_schedule
 from merge.window import compute_window
+from merge.working_days import CalendarYearMissing, WorkingDayCalendar
+
+TEST_2027 = Path(__file__).parent / "data" / "holidays-2027-test.toml"
 
 
 def test_three_years_inclusive_ending_on_the_application_date() -> None:
@@ -53,6 +58,19 @@ def test_lag_zero_needs_no_calendar() -> None:
 def test_year_outside_the_calendar_is_a_clear_value_error() -> None:
     with pytest.raises(ValueError, match="no Chinese working-day calendar for 2099"):
         compute_window(date(2099, 6, 1), 3, Edition.STANDARD, lag_working_days=1)
+
+
+def test_a_lag_into_2027_fails_naming_the_year_until_a_schedule_gives_it() -> None:
+    # Issue 11: chinese_calendar 1.11 (the newest release) stops at 2026, so with Dongguan's 7-working-day lag
+    # every report from early January 2027 would be refused.
+    with pytest.raises(CalendarYearMissing, match=r"^no Chinese working-day calendar for 2027: ") as caught:
+        compute_window(date(2027, 1, 5), 3, Edition.STANDARD, lag_working_days=7)
+    assert caught.value.year == 2027
+    calendar = WorkingDayCalendar([parse_schedule(TEST_2027.read_text(), str(TEST_2027))])
+    # Back from Tuesday 2027-01-05: Mon 01-04, then over the New Year weekend (Fri 01-01 off in the file) into
+    # 2026, whose days the package still gives: 12-31, 12-30, 12-29, 12-28, 12-25, 12-24.
+    window = compute_window(date(2027, 1, 5), 3, Edition.STANDARD, lag_working_days=7, calendar=calendar)
+    assert window == (date(2023, 12, 25), date(2026, 12, 24))
 
 
 @pytest.mark.parametrize("years", [0, 1, 4, 10, -3])
