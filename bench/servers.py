@@ -17,6 +17,8 @@ from merge.regions import Region
 #: Redis the benchmark uses (the same as the tests'); every key is under a fresh ``bench:<hex>:`` prefix.
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
+BENCH_SUBJECT_KEY = "jjj-bench-subject-key-0123456789abcdef0123456789"
+
 
 def broker_settings(targets: dict[Region, str], keys_dir: Path, certs_dir: Path, prefix: str) -> dict[str, object]:
     """Settings values of the broker under test (validated in the child: ``Settings.model_validate``)."""
@@ -26,6 +28,8 @@ def broker_settings(targets: dict[Region, str], keys_dir: Path, certs_dir: Path,
         "tls_key": str(pki.broker_key),
         "tls_ca": str(pki.ca_cert),
         "warrant_issuer": ISSUER,
+        # The benchmark's own secret: production settings refuse the published development value.
+        "subject_key_secret": BENCH_SUBJECT_KEY,
         "redis_url": REDIS_URL,
         "redis_prefix": prefix,
         "node_beijing": targets[Region.BEIJING],

@@ -77,6 +77,7 @@ def consent_services(settings: Settings, redis: aioredis.Redis, ring: KeyRing) -
         token_lifetime_s=settings.access_token_lifetime_s,
         signing_key=lambda: ring.active,
         verification_keys=ring.verification_keys,
+        pairwise_secret=secret,
     )
     limit = RateLimit(
         settings.signin_attempts_per_account, settings.signin_attempts_per_address, settings.signin_window_s
@@ -118,6 +119,8 @@ async def open_services(
     settings: Settings, clock: Clock, *, wrap: FetcherWrapper | None = None
 ) -> AsyncIterator[Services]:
     """Every service over freshly opened resources; all of them are closed when the block ends."""
+    # No default secret ever protects real data: production settings are checked before anything is opened.
+    settings.check_production()
     # Without signing keys no report can be issued: refuse to start (KeysMissing says to run `jjj keys init`).
     ring = load_keyring(settings.keys_dir)
     # Nor with a holiday schedule that is unreadable or wrong: ScheduleError names the file and line.

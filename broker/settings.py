@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -12,19 +13,36 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from adapters.tls_material import TlsMaterial, TlsSource, load_broker_tls
 from merge.regions import Region
 
+#: The published development value of ``JJJ_SUBJECT_KEY_SECRET``: never accepted in production.
+DEVELOPMENT_SUBJECT_KEY = "jjj-development-subject-key"
+_MIN_SECRET_CHARS = 32
+
+
+class InsecureConfiguration(Exception):
+    """Production settings that would protect real data with a default or nothing; ``problems`` names each."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
 
 class Settings(BaseSettings):
     """Everything the broker reads from its environment. Secrets are ``SecretStr`` so ``repr`` masks them."""
 
     model_config = SettingsConfigDict(env_prefix="JJJ_", frozen=True, extra="ignore")
 
+    #: ``production`` (the default) refuses to run on a development default (:meth:`production_problems`);
+    #: ``development`` runs on them, saying so (``jjj demo`` sets it).
+    env: Literal["production", "development"] = "production"
+
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=0, le=65535)
 
     redis_url: SecretStr = SecretStr("redis://127.0.0.1:6379/0")
-    #: Keys Redis entries about a subject by HMAC(secret, identifier), so no identifier is stored in clear.
-    #: Production sets its own; every replica must share it.
-    subject_key_secret: SecretStr = SecretStr("jjj-development-subject-key")
+    #: Keys Redis entries about a subject by HMAC(secret, identifier), so no identifier is stored in clear; third
+    #: parties' pairwise subject identifiers are derived from it too. Production sets its own (at least 32
+    #: characters, random); every replica must share it. The default is published: development only.
+    subject_key_secret: SecretStr = SecretStr(DEVELOPMENT_SUBJECT_KEY)
     #: Every key the broker writes starts with this, so that several deployments (or test runs) share a server.
     redis_prefix: str = "jjj:"
 
@@ -108,6 +126,34 @@ class Settings(BaseSettings):
     def issuer(self) -> str:
         """The OAuth issuer identifier: ``oauth_issuer``, else the public base URL (never a request's Host)."""
         return (self.oauth_issuer or self.public_base_url).rstrip("/")
+
+    def production_problems(self) -> list[str]:
+        """What stops this configuration from protecting real data, one line per setting (empty: none)."""
+        problems = []
+        secret = self.subject_key_secret.get_secret_value()
+        if secret == DEVELOPMENT_SUBJECT_KEY or len(secret) < _MIN_SECRET_CHARS:
+            problems.append(
+                "JJJ_SUBJECT_KEY_SECRET: unset, the published development value, or shorter than "
+                f"{_MIN_SECRET_CHARS} characters; set a random value (e.g. `openssl rand -base64 48`), the same on "
+                "every replica"
+            )
+        if self.nodes_insecure:
+            problems.append("JJJ_NODES_INSECURE: plaintext gRPC to the nodes is for development only; use mTLS")
+        redis = urlsplit(self.redis_url.get_secret_value())
+        if redis.hostname not in (None, "127.0.0.1", "localhost", "::1") and not redis.password:
+            problems.append(
+                "JJJ_REDIS_URL: a Redis reached over the network needs a user and password "
+                "(rediss://user:password@host:6380/0, TLS)"
+            )
+        return problems
+
+    def check_production(self) -> list[str]:
+        """Raise :class:`InsecureConfiguration` in production when :meth:`production_problems` finds any; in
+        development return them (to be printed as warnings)."""
+        problems = self.production_problems()
+        if problems and self.env == "production":
+            raise InsecureConfiguration(problems)
+        return problems
 
     @property
     def warrants_issuer(self) -> str:

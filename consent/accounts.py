@@ -37,6 +37,15 @@ def subject_ref(secret: bytes, subject: Subject) -> str:
     return digest.hexdigest()[:32]
 
 
+def pairwise_subject(secret: bytes, client_id: str, subject_ref: str) -> str:
+    """The subject as one third party knows it (OIDC Core §8.1 pairwise identifier): different for every client,
+    stable for one, and not linkable to the broker-wide :func:`subject_ref` nor to other clients' identifiers
+    without ``secret`` (its key is derived from it, apart from the subject key's own)."""
+    key = hmac.new(secret, b"jjj pairwise subject identifier/1", hashlib.sha256).digest()
+    digest = hmac.new(key, f"{client_id}\x1f{subject_ref}".encode(), hashlib.sha256).digest()
+    return "ps_" + base64.urlsafe_b64encode(digest[:20]).decode("ascii").rstrip("=")
+
+
 def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 

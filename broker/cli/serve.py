@@ -1,9 +1,17 @@
-"""``jjj serve``: the broker, with settings from the ``JJJ_*`` environment, on uvloop when it is installed."""
+"""``jjj serve``: the broker, with settings from the ``JJJ_*`` environment, on uvloop when it is installed.
+
+Everything that would fail later is checked before the port opens, each as one clear line: a default or weak
+secret in production, missing keys, a bad certificate, an unusable holiday schedule.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from broker.settings import Settings
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -13,39 +21,54 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     serve.set_defaults(func=run)
 
 
-def run(args: argparse.Namespace) -> int:
-    from aiohttp import web
+def checked_settings(args: argparse.Namespace) -> Settings | None:
+    """The settings, or None after printing why the broker must not start."""
     from pydantic import ValidationError
 
     from adapters.pki_files import PkiError
-    from broker.app import create_app
     from broker.calendar import load_calendar
     from broker.keys import KeysMissing, load_keyring
-    from broker.settings import Settings
-    from broker.web.access_log import PathOnlyAccessLogger
-    from broker.web.event_loop import fast_event_loop
+    from broker.settings import InsecureConfiguration, Settings
     from merge.holiday_schedule import ScheduleError
 
-    overrides: dict[str, object] = {}
-    if args.host is not None:
-        overrides["host"] = args.host
-    if args.port is not None:
-        overrides["port"] = args.port
+    overrides = {name: value for name in ("host", "port") if (value := getattr(args, name)) is not None}
     try:
-        settings = Settings(**overrides)  # type: ignore[arg-type]
-    except ValidationError as exc:
-        print(f"jjj serve: invalid configuration:\n{exc}", file=sys.stderr)
-        return 2
-    try:
-        # Checked here too: missing keys, a bad certificate or holiday schedule are one clear line, not a traceback.
+        settings = Settings(**overrides)
+        warnings = settings.check_production()
         load_keyring(settings.keys_dir)
         settings.node_tls()
         load_calendar(settings.holiday_schedules)
+    except ValidationError as exc:
+        print(f"jjj serve: invalid configuration:\n{exc}", file=sys.stderr)
+        return None
+    except InsecureConfiguration as exc:
+        print(
+            "jjj serve: refusing to start in production (JJJ_ENV=development runs a development broker):",
+            file=sys.stderr,
+        )
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return None
     except (KeysMissing, PkiError, ScheduleError) as exc:
         print(f"jjj serve: {exc}", file=sys.stderr)
+        return None
+    if settings.env == "development":
+        print("jjj serve: development mode (JJJ_ENV=development): not for real data", file=sys.stderr)
+    for warning in warnings:
+        print(f"jjj serve: WARNING: {warning}", file=sys.stderr)
+    return settings
+
+
+def run(args: argparse.Namespace) -> int:
+    from aiohttp import web
+
+    from broker.app import create_app
+    from broker.web.access_log import PathOnlyAccessLogger
+    from broker.web.event_loop import fast_event_loop
+
+    settings = checked_settings(args)
+    if settings is None:
         return 2
-    if settings.nodes_insecure:
-        print("jjj serve: WARNING: JJJ_NODES_INSECURE: plaintext gRPC to the nodes (development only)", file=sys.stderr)
     web.run_app(
         create_app(settings),
         host=settings.host,

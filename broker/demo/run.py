@@ -21,7 +21,9 @@ from pathlib import Path
 from types import FrameType
 
 from adapters.pki import ensure_dev_pki
-from broker.demo.consent import seed_consent, walkthrough
+from broker.demo.consent import seed_consent
+from broker.demo.guide import print_ready, write_accounts
+from broker.demo.private import redis_config, secret_file
 from broker.demo.supervisor import Supervisor, free_port, port_free, tail
 from broker.settings import Settings
 from merge.regions import REGION_ORDER, Region
@@ -82,18 +84,17 @@ def _start_redis(data: Path, supervisor: Supervisor) -> str:
         raise RuntimeError("redis-server is not installed and JJJ_REDIS_URL is not set (run `make demo`)")
     port = free_port(6380)
     directory = data / "redis"
-    directory.mkdir(parents=True, exist_ok=True)
-    # AOF with fsync on every write: consent grants must survive a crash of the demo's Redis.
-    argv = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes",
-            "--appendfsync", "always", "--dir", str(directory.resolve())]  # fmt: skip
-    supervisor.start("redis", f"127.0.0.1:{port}", argv)
+    password = secret_file(data / "redis.password", 24)
+    conf = redis_config(directory, port, password)
+    # umask 077: the AOF and every other file Redis writes is its owner's only.
+    supervisor.start("redis", f"127.0.0.1:{port} (user jjj)", [binary, str(conf.resolve())], umask=0o077)
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5) as sock:
-                sock.sendall(b"PING\r\n")
-                if sock.recv(16).startswith(b"+PONG"):
-                    return f"redis://127.0.0.1:{port}/0"
+                sock.sendall(f"AUTH jjj {password}\r\nPING\r\n".encode())
+                if b"+PONG" in sock.recv(64):
+                    return f"redis://jjj:{password}@127.0.0.1:{port}/0"
         except OSError:
             time.sleep(0.1)
     raise RuntimeError(f"redis-server did not start:\n{tail(supervisor.logs / 'redis.log')}")
@@ -110,20 +111,6 @@ def _wait_http(url: str, supervisor: Supervisor) -> None:
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             time.sleep(0.2)
     raise RuntimeError(f"{url} did not answer within {_STARTUP_TIMEOUT_S:.0f} s")
-
-
-def _print_ready(port: int, supervisor: Supervisor, seed: int, consent_text: str = "") -> None:
-    from adapters.seed import demo_subjects
-
-    print("\njjj demo is running (Ctrl-C stops everything):\n")
-    for child in supervisor.children:
-        print(f"  {child.name:<10} {child.where:<28} log: {child.log}")
-    print("\nSeeded subjects to try:")
-    subjects = demo_subjects(seed)
-    for subject in subjects:
-        print(f"  {subject.identifier}  {subject.name}  ({subject.note})")
-    print(consent_text, end="")
-    print(f"Health: curl -s http://127.0.0.1:{port}/healthz   API: http://127.0.0.1:{port}/openapi.json\n", flush=True)
 
 
 def _broker_keys(data: Path, settings: Settings) -> tuple[Path, Path]:
@@ -151,6 +138,13 @@ def _node_trust(data: Path, insecure: bool) -> tuple[list[str], dict[str, str]]:
     return ["--tls-dir", str(pki.directory)], env
 
 
+def _subject_secret(data: Path, settings: Settings) -> str:
+    """``JJJ_SUBJECT_KEY_SECRET`` when set, else the demo's own random one (kept in ``<data>/subject-key.secret``)."""
+    if "subject_key_secret" in settings.model_fields_set:
+        return settings.subject_key_secret.get_secret_value()
+    return secret_file(data / "subject-key.secret")
+
+
 def _start_broker(port: int, data: Path, settings: Settings, supervisor: Supervisor, logs: Path, seed: int,
                   subjects: int, insecure: bool) -> str:  # fmt: skip
     """Seed the regions, start Redis (unless configured), the three nodes and the broker; returns the Redis URL."""
@@ -169,6 +163,9 @@ def _start_broker(port: int, data: Path, settings: Settings, supervisor: Supervi
         JJJ_HOST="127.0.0.1",
         JJJ_KEYS_DIR=str(keys_dir),
         JJJ_PUBLIC_BASE_URL=public,
+        # A development broker (it says so), but not on the published secret.
+        JJJ_ENV="development",
+        JJJ_SUBJECT_KEY_SECRET=_subject_secret(data, settings),
         **tls_env,
     )
     for region in REGION_ORDER:
@@ -183,10 +180,10 @@ def _start_broker(port: int, data: Path, settings: Settings, supervisor: Supervi
     return redis_url
 
 
-def _start_bank(port: int, redis_url: str, seed: int, supervisor: Supervisor) -> int:
+def _start_bank(port: int, redis_url: str, subject_secret: str, seed: int, supervisor: Supervisor) -> int:
     """Register the demo bank as an OAuth client and start it; returns its port."""
     bank_port = free_port(8765)
-    bank_secret = seed_consent(redis_url, seed, f"http://127.0.0.1:{bank_port}/callback")
+    bank_secret = seed_consent(redis_url, subject_secret, seed, f"http://127.0.0.1:{bank_port}/callback")
     bank_env = dict(os.environ, JJJ_DEMO_BANK_SECRET=bank_secret)
     bank_argv = [sys.executable, "-m", "broker.demo.bank", "--port", str(bank_port),
                  "--broker", f"http://127.0.0.1:{port}"]  # fmt: skip
@@ -231,8 +228,8 @@ def run_demo(*, port: int, seed: int, subjects: int, data_dir: str, insecure: bo
     signal.signal(signal.SIGTERM, _on_signal)
     try:
         redis_url = _start_broker(port, data, settings, supervisor, logs, seed, subjects, insecure)
-        bank_port = _start_bank(port, redis_url, seed, supervisor)
-        _print_ready(port, supervisor, seed, walkthrough(port, bank_port, seed))
+        bank_port = _start_bank(port, redis_url, _subject_secret(data, settings), seed, supervisor)
+        print_ready(port, supervisor, seed, bank_port, write_accounts(data, seed))
         return _watch(supervisor, lambda: stopping)
     except RuntimeError as exc:
         print(f"jjj demo: {exc}", file=sys.stderr)

@@ -44,11 +44,13 @@ class Supervisor:
     logs: Path
     children: list[Child] = field(default_factory=list)
 
-    def start(self, name: str, where: str, argv: list[str], env: dict[str, str] | None = None) -> Child:
+    def start(
+        self, name: str, where: str, argv: list[str], env: dict[str, str] | None = None, *, umask: int = -1
+    ) -> Child:
         log_path = self.logs / f"{name}.log"
         with log_path.open("ab") as log_file:
             process = subprocess.Popen(  # noqa: S603 - argv built from our own interpreter and options
-                argv, stdout=log_file, stderr=subprocess.STDOUT, env=env, start_new_session=True
+                argv, stdout=log_file, stderr=subprocess.STDOUT, env=env, start_new_session=True, umask=umask
             )
         child = Child(name, where, process, log_path)
         self.children.append(child)

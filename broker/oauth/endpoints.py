@@ -7,6 +7,8 @@ are appended to the audit log.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
+from typing import Any
 
 from aiohttp import web
 from joserfc import jws
@@ -15,7 +17,7 @@ from multidict import MultiDictProxy
 from broker.audit.appkeys import AUDIT
 from broker.audit.entries import Action
 from broker.errors import BodyTooLarge, MalformedBody
-from broker.web.appkeys import OAUTH
+from broker.web.appkeys import GRANTS, OAUTH
 from broker.web.bodies import read_form
 from broker.web.middleware import REQUEST_ID
 from consent.oauth.server import metadata
@@ -46,6 +48,11 @@ async def _form(request: web.Request) -> MultiDictProxy[str | bytes | bytearray 
         raise _BadForm(web.json_response(body, status=exc.status, headers={"Cache-Control": "no-store"})) from None
 
 
+async def _subject_key(request: web.Request, claims: Mapping[str, Any]) -> str:
+    stored = await request.app[GRANTS].get(str(claims["grant_id"]))
+    return stored.artefact.subject_ref if stored is not None else ""
+
+
 async def token(request: web.Request) -> web.Response:
     try:
         response = await request.app[OAUTH].token(request, await _form(request))
@@ -54,13 +61,14 @@ async def token(request: web.Request) -> web.Response:
     except _BadForm as bad:
         return bad.response
     if response.status == 200 and isinstance(response.body, dict) and "access_token" in response.body:
-        # Our own token, just signed: its claims name the subject (HMAC), grant and client.
+        # Our own token, just signed: its claims name the grant and client (``sub`` is the client's own view of
+        # the subject; the audit log indexes the subject by its broker-wide key, read from the grant).
         claims = json.loads(jws.extract_compact(response.body["access_token"].encode()).payload)
         await request.app[AUDIT].append(
             action=Action.TOKEN_ISSUE,
             actor=f"client:{claims['client_id']}",
             outcome="issued",
-            subject_key=claims["sub"],
+            subject_key=await _subject_key(request, claims),
             grant=claims["grant_id"],
             grantee=claims["client_id"],
             request_id=request[REQUEST_ID],
@@ -89,7 +97,7 @@ async def revoke(request: web.Request) -> web.Response:
             action=Action.TOKEN_REVOKE,
             actor=f"client:{claims['client_id']}",
             outcome="revoked",
-            subject_key=str(claims["sub"]),
+            subject_key=await _subject_key(request, claims),
             grant=str(claims["grant_id"]),
             grantee=str(claims["client_id"]),
             request_id=request[REQUEST_ID],

@@ -44,6 +44,8 @@ class OAuthConfig:
     token_lifetime_s: int
     signing_key: Callable[[], OKPKey]
     verification_keys: Callable[[], KeySet]
+    #: The secret pairwise subject identifiers are derived from (the broker's subject-key secret).
+    pairwise_secret: bytes = b""
 
 
 class OAuthIntegration:
@@ -71,6 +73,7 @@ class OAuthIntegration:
             token_endpoint=issuer + "/oauth/token",
             token_lifetime_s=self.config.token_lifetime_s,
             signing_key=self.config.signing_key(),
+            pairwise_secret=self.config.pairwise_secret,
         )
 
     async def _load_client(self, exchange: Exchange, client_id: str | None) -> None:

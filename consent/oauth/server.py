@@ -28,6 +28,7 @@ from authlib.oauth2.rfc7662 import IntrospectionEndpoint
 from authlib.oauth2.rfc9207 import IssuerParameter
 from joserfc.jwk import KeySet, OKPKey
 
+from consent.accounts import pairwise_subject
 from consent.clients import SCOPE_EDITIONS
 from consent.oauth.models import AccessTokenInfo, AuthCode, OAuthClient, SubjectUser
 from consent.oauth.terms import parse_terms
@@ -60,6 +61,8 @@ class Exchange:
     token_endpoint: str
     token_lifetime_s: int
     signing_key: OKPKey
+    #: Derives each client's pairwise subject identifier (the token's ``sub``).
+    pairwise_secret: bytes = b""
     client: OAuthClient | None = None
     code: AuthCode | None = None
     assertion_fresh: bool = False
@@ -214,7 +217,7 @@ class BrokerAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
             issuer=exchange.issuer,
             audience=exchange.audience,
             client_id=client.get_client_id(),
-            subject_ref=user.ref,
+            subject=pairwise_subject(exchange.pairwise_secret, client.get_client_id(), user.ref),
             grant_id=user.grant_id,
             scope=scope,
             lifetime_s=exchange.token_lifetime_s,

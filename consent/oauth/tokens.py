@@ -38,15 +38,16 @@ class InvalidAccessToken(Exception):
 
 
 def encode_access_token(
-    key: OKPKey, *, issuer: str, audience: str, client_id: str, subject_ref: str, grant_id: str, scope: str,
+    key: OKPKey, *, issuer: str, audience: str, client_id: str, subject: str, grant_id: str, scope: str,
     lifetime_s: int,
 ) -> str:  # fmt: skip
-    """An RFC 9068 access token: ``typ: at+jwt``, EdDSA, with the grant it was issued under."""
+    """An RFC 9068 access token: ``typ: at+jwt``, EdDSA, with the grant it was issued under. ``subject`` is the
+    client's pairwise identifier of the subject, never the broker-wide subject key."""
     now = int(time.time())
     claims = {
         "iss": issuer,
         "aud": audience,
-        "sub": subject_ref,
+        "sub": subject,
         "client_id": client_id,
         "scope": scope,
         "grant_id": grant_id,

@@ -111,6 +111,8 @@ class Nodes:
 
 #: The issuer the test brokers name in their warrants, and the one the test nodes accept.
 WARRANT_ISSUER = "https://broker.jjj.test"
+#: The test brokers' subject-key secret (production settings refuse the published development value).
+SUBJECT_KEY_SECRET = "jjj-test-subject-key-0123456789abcdef0123456789"
 
 
 async def start_nodes(pki: PkiLayout, tmp_path: Path, latency_ms: dict[Region, float] | None = None) -> Nodes:
@@ -160,6 +162,7 @@ def settings_for(nodes: Nodes, redis_prefix: str, **overrides: object) -> Settin
         "request_deadline_s": 3.0,
         "keys_dir": nodes.keys_dir,
         "warrant_issuer": WARRANT_ISSUER,
+        "subject_key_secret": SUBJECT_KEY_SECRET,
     }
     if nodes.pki is not None:
         values |= {"tls_cert": nodes.pki.broker_cert, "tls_key": nodes.pki.broker_key, "tls_ca": nodes.pki.ca_cert}

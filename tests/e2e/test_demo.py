@@ -14,6 +14,7 @@ import os
 import re
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import time
@@ -21,6 +22,9 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+
+from adapters.seed import demo_subjects
+from merge.identifiers import SubjectKind, parse_subject
 
 pytestmark = pytest.mark.e2e
 
@@ -55,6 +59,27 @@ def _children(pid: int) -> dict[str, int]:
         elif "redis-server" in args:
             found["redis"] = int(child_pid)
     return found
+
+
+def _assert_nothing_leaks(text: str, data: Path) -> None:
+    """Issue 10: the console shows no full resident ID; the demo's secrets are files only their owner reads;
+    its Redis answers nobody without the password; the nodes speak mTLS."""
+    persons = [s for s in demo_subjects(2026) if s.kind is SubjectKind.PERSON]
+    assert persons
+    for person in persons:
+        assert person.identifier not in text
+        assert parse_subject(person.identifier).masked in text
+    assert "accounts.txt" in text
+    for name in ("accounts.txt", "subject-key.secret", "redis.password", "redis/redis.conf"):
+        assert stat.S_IMODE((data / name).stat().st_mode) == 0o600, name
+    assert all(person.identifier in (data / "accounts.txt").read_text() for person in persons)
+    redis_port = int(re.search(r"redis\s+127\.0\.0\.1:(\d+)", text).group(1))  # type: ignore[union-attr]
+    with socket.create_connection(("127.0.0.1", redis_port), timeout=2) as sock:
+        sock.sendall(b"PING\r\n")
+        assert sock.recv(64).startswith(b"-NOAUTH")
+    for path in (data / "redis").iterdir():
+        assert stat.S_IMODE(path.stat().st_mode) & 0o077 == 0, path
+    assert "federation PKI" in text
 
 
 def _alive(pid: int) -> bool:
@@ -157,6 +182,7 @@ def test_demo_walkthrough(tmp_path: Path) -> None:
         assert bank is not None, text
         children = _children(demo.pid)
         assert set(children) == {"redis", "node-beijing", "node-tianjin", "node-hebei", "broker", "bank"}
+        _assert_nothing_leaks(text, tmp_path)
 
         base = f"http://127.0.0.1:{port}"
         asyncio.run(_walk_through(base, bank.group(1)))

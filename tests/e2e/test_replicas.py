@@ -38,6 +38,9 @@ from merge.identifiers import parse_subject
 from merge.regions import REGION_ORDER
 from tests.conftest import REDIS_URL
 
+#: Production settings refuse the published development value; every replica shares this one.
+SUBJECT_KEY_SECRET = "jjj-e2e-replicas-subject-key-0123456789abcdef"
+
 pytestmark = pytest.mark.e2e
 
 SEED = 2026
@@ -139,7 +142,8 @@ async def test_revocation_through_one_broker_process_holds_on_the_other(
     pki = ensure_dev_pki(tmp_path / "certs")
     tls = {"JJJ_TLS_CERT": str(pki.broker_cert), "JJJ_TLS_KEY": str(pki.broker_key), "JJJ_TLS_CA": str(pki.ca_cert)}
     env = dict(os.environ, JJJ_REDIS_URL=REDIS_URL, JJJ_REDIS_PREFIX=prefix, JJJ_KEYS_DIR=str(tmp_path / "keys"),
-               JJJ_OAUTH_ISSUER=ISSUER, JJJ_HOST="127.0.0.1", JJJ_WARRANT_ISSUER=ISSUER, **tls)  # fmt: skip
+               JJJ_OAUTH_ISSUER=ISSUER, JJJ_HOST="127.0.0.1", JJJ_WARRANT_ISSUER=ISSUER,
+               JJJ_SUBJECT_KEY_SECRET=SUBJECT_KEY_SECRET, **tls)  # fmt: skip
     for region in REGION_ORDER:
         port = _free_port()
         env[f"JJJ_NODE_{region.name}"] = f"127.0.0.1:{port}"
@@ -162,7 +166,7 @@ async def test_revocation_through_one_broker_process_holds_on_the_other(
     enterprise = next(s for s in demo_subjects(SEED) if s.kind.value == "enterprise").identifier
     redis = aioredis.Redis.from_url(REDIS_URL)
     try:
-        await AccountStore(redis, prefix, b"jjj-development-subject-key").add(
+        await AccountStore(redis, prefix, SUBJECT_KEY_SECRET.encode()).add(
             parse_subject(enterprise), "示例企业", PASSWORD
         )
         _, secret = await ClientRegistry(redis, prefix).add("replica-bank", "示例银行", [REDIRECT], ["report:standard"])

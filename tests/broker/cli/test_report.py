@@ -14,7 +14,7 @@ import redis.asyncio as aioredis
 
 from merge.regions import Region
 from merge.verification_code import is_well_formed, lookup_id
-from tests.broker.conftest import ENTERPRISE, WARRANT_ISSUER, Nodes
+from tests.broker.conftest import ENTERPRISE, SUBJECT_KEY_SECRET, WARRANT_ISSUER, Nodes
 from tests.conftest import REDIS_URL
 
 
@@ -29,6 +29,7 @@ async def run_report(nodes: Nodes, prefix: str, *args: str) -> tuple[int, str, s
         JJJ_NODE_HEBEI=nodes.targets[Region.HEBEI],
         JJJ_REQUEST_DEADLINE_S="3",
         JJJ_WARRANT_ISSUER=WARRANT_ISSUER,
+        JJJ_SUBJECT_KEY_SECRET=SUBJECT_KEY_SECRET,
     )
     if nodes.pki is not None:
         env.update(

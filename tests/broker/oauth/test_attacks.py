@@ -5,6 +5,7 @@ Each test is one attack; each failed on the code before the fix (the closing not
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Awaitable, Callable
 
@@ -12,7 +13,9 @@ import aiohttp
 import redis.asyncio as aioredis
 from aiohttp.test_utils import TestClient
 
-from broker.web.appkeys import CLIENTS
+from broker.web.appkeys import ACCOUNTS, CLIENTS
+from merge.identifiers import parse_subject
+from tests.broker.conftest import ENTERPRISE
 from tests.broker.oauth.test_rules import authorize_url, basic, get_code, redeem, report_with, setup
 from tests.broker.oauth_helpers import REDIRECT, base, new_verifier, query_of
 
@@ -151,3 +154,31 @@ async def test_authorization_responses_name_the_configured_issuer_whatever_the_h
         location = response.headers.get("Location", "")
     assert response.status == 302
     assert query_of(location)["iss"] == base(client)
+
+
+async def test_each_third_party_gets_its_own_subject_identifier(broker_factory: Factory) -> None:
+    client = await broker_factory()
+    secret = await setup(client)
+    _, other_secret = await client.app[CLIENTS].add("other-bank", "另一家银行", [REDIRECT], ["report:standard"])
+    assert other_secret is not None
+
+    async def sub_for(client_id: str, client_secret: str) -> str:
+        verifier = new_verifier()
+        code = await get_code(client, verifier, client_id=client_id)
+        form = {"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT, "code_verifier": verifier}
+        token = await (await client.post("/oauth/token", data=form, headers=basic(client_id, client_secret))).json()
+        introspected = await client.post(
+            "/oauth/introspect", data={"token": token["access_token"]}, headers=basic(client_id, client_secret)
+        )
+        claims = await introspected.json()
+        payload = json.loads(base64.urlsafe_b64decode(token["access_token"].split(".")[1] + "=="))
+        assert payload["sub"] == claims["sub"]
+        value: str = claims["sub"]
+        return value
+
+    mine, again = await sub_for("demo-bank", secret), await sub_for("demo-bank", secret)
+    theirs = await sub_for("other-bank", other_secret)
+    assert mine == again  # stable for one client …
+    assert mine != theirs  # … but two clients cannot link their subjects
+    broker_wide = client.app[ACCOUNTS].ref(parse_subject(ENTERPRISE))
+    assert broker_wide not in (mine, theirs)  # never the broker-wide subject key
