@@ -96,6 +96,7 @@ def test_jjj_serve_says_why_in_one_line(
     init_keys(tmp_path / "keys")
     monkeypatch.setenv("JJJ_KEYS_DIR", str(tmp_path / "keys"))
     monkeypatch.setenv("JJJ_NODES_INSECURE", "true")
+    monkeypatch.setenv("JJJ_ENV", "development")  # a development broker: the schedule is what stops it
     monkeypatch.setenv("JJJ_HOLIDAY_SCHEDULES", str(tmp_path / "absent.toml"))
     assert main(["serve", "--port", "0"]) == 2
     err = capsys.readouterr().err
