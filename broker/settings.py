@@ -38,7 +38,10 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=0, le=65535)
 
+    #: ``redis://[user:password@]host:port/db``; ``rediss://`` for TLS (the server's certificate is checked against
+    #: ``redis_ca``, else the system's CAs, and must name the host).
     redis_url: SecretStr = SecretStr("redis://127.0.0.1:6379/0")
+    redis_ca: Path | None = None
     #: Keys Redis entries about a subject by HMAC(secret, identifier), so no identifier is stored in clear; third
     #: parties' pairwise subject identifiers are derived from it too. Production sets its own (at least 32
     #: characters, random); every replica must share it. The default is published: development only.
