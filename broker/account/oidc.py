@@ -14,9 +14,9 @@ from collections.abc import AsyncIterator
 import aiohttp
 from aiohttp import web
 
-from broker.account.signin import safe_next
 from broker.errors import ApiError
 from broker.web.appkeys import ACCOUNTS, REDIS, SESSIONS, SETTINGS
+from broker.web.redirects import local_path
 from broker.web.sessions import SESSION_COOKIE, set_cookie
 from consent.accounts import Account
 from consent.oidc import OidcError, authorization_request
@@ -82,7 +82,7 @@ async def start(request: web.Request) -> web.StreamResponse:
         raise OidcUnavailable(str(exc)) from None
     auth = authorization_request(config, _redirect_uri(request))
     browser = secrets.token_urlsafe(32)
-    pending = PendingSignIn(auth.nonce, auth.code_verifier, safe_next(request.query.get("next") or None))
+    pending = PendingSignIn(auth.nonce, auth.code_verifier, local_path(request.query.get("next") or None))
     await request.app[OIDC_PENDING].put(auth.state, browser, pending)
     response = web.HTTPFound(auth.url)
     set_cookie(response, request, OIDC_BROWSER_COOKIE, browser, PENDING_TTL_S)

@@ -16,6 +16,7 @@ from broker.account.own_report import form_context
 from broker.errors import CsrfFailed, TooManyAttempts
 from broker.web.appkeys import ACCOUNTS, CLOCK, GRANTS, SESSIONS, SETTINGS, SIGNIN_LIMITER
 from broker.web.bodies import form_value, read_form
+from broker.web.redirects import local_path
 from broker.web.sessions import (
     CSRF_FIELD,
     SESSION_COOKIE,
@@ -32,13 +33,6 @@ from merge.identifiers import InvalidIdentifier, parse_subject
 _SIGNIN_FORM_TTL_S = 3600
 
 
-def safe_next(value: str | None) -> str:
-    """Only a local path: never an open redirect to another site."""
-    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
-        return value
-    return "/account"
-
-
 def _signin_page(
     request: web.Request, *, status: int = 200, error: str | None = None, subject: str = ""
 ) -> web.Response:
@@ -48,7 +42,7 @@ def _signin_page(
         "signin.html.j2",
         status=status,
         csrf_token=csrf,
-        next=safe_next(request.query.get("next") or None),
+        next=local_path(request.query.get("next") or None),
         error=error,
         subject=subject,
         oidc=request.app[SETTINGS].oidc_issuer is not None,
@@ -66,7 +60,7 @@ async def signin(request: web.Request) -> web.Response:
     check_signin_csrf(request, form_value(form, CSRF_FIELD))
     raw_subject = (form_value(form, "subject") or "").strip()
     password = form_value(form, "password") or ""
-    target = safe_next(form_value(form, "next"))
+    target = local_path(form_value(form, "next"))
     try:
         subject = parse_subject(raw_subject)
     except InvalidIdentifier as exc:

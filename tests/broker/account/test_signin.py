@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import unquote
 from collections.abc import Awaitable, Callable
 
 import aiohttp
+import pytest
 import redis.asyncio as aioredis
 from aiohttp.test_utils import TestClient
 
@@ -143,3 +145,42 @@ async def test_passwords_are_stored_as_scrypt_hashes(
     assert row[b"password"].startswith(b"scrypt$32768$8$1$")
     assert PASSWORD.encode() not in b"".join(row.values())
     assert PERSON.encode() not in b"".join([keys[0], *row.values()])
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "//evil.example/",
+        "/\\evil.example",
+        "\\\\evil.example",
+        "/\t/evil.example",
+        "/\n/evil.example",
+        " //evil.example",
+        "\x00//evil.example",
+        "/%2F/evil.example",
+        "/%5Cevil.example",
+        "/%09/evil.example",
+        "https://evil.example/",
+        "javascript:alert(1)",
+        "evil.example",
+        "",
+    ],
+)
+async def test_sign_in_only_ever_follows_a_local_path(broker_factory: Factory, target: str) -> None:
+    # Checked after the normalisation a browser applies (tabs and newlines removed, backslashes as slashes,
+    # percent-encoding decoded): nothing that a browser would take to another site.
+    client = await broker_factory()
+    await client.app[ACCOUNTS].add(parse_subject(ENTERPRISE), "示例公司", PASSWORD)
+    form = {"subject": ENTERPRISE, "password": PASSWORD, "csrf_token": await form_token(client), "next": target}
+    response = await client.post("/signin", data=form, allow_redirects=False)
+    assert response.status == 303
+    assert response.headers["Location"] == "/account"
+
+
+@pytest.mark.parametrize("target", ["/account", "/oauth/authorize?client_id=demo-bank&scope=report%3Astandard"])
+async def test_sign_in_follows_a_local_next(broker_factory: Factory, target: str) -> None:
+    client = await broker_factory()
+    await client.app[ACCOUNTS].add(parse_subject(ENTERPRISE), "示例公司", PASSWORD)
+    form = {"subject": ENTERPRISE, "password": PASSWORD, "csrf_token": await form_token(client), "next": target}
+    response = await client.post("/signin", data=form, allow_redirects=False)
+    assert unquote(response.headers["Location"]) == unquote(target)  # aiohttp may normalise %3A to ":"
