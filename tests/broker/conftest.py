@@ -21,6 +21,7 @@ from adapters.broker_jwks import BrokerJwks
 from adapters.pki import PkiLayout
 from adapters.server import NodeConfig, create_server
 from adapters.store import SqlRecordStore
+from adapters.tls_material import TlsMaterial
 from adapters.warrant_check import WarrantCheck
 from broker.app import create_app
 from broker.keys import init_keys
@@ -115,7 +116,13 @@ WARRANT_ISSUER = "https://broker.jjj.test"
 SUBJECT_KEY_SECRET = "jjj-test-subject-key-0123456789abcdef0123456789"
 
 
-async def start_nodes(pki: PkiLayout, tmp_path: Path, latency_ms: dict[Region, float] | None = None) -> Nodes:
+async def start_nodes(
+    pki: PkiLayout,
+    tmp_path: Path,
+    latency_ms: dict[Region, float] | None = None,
+    tls: dict[Region, TlsMaterial] | None = None,
+) -> Nodes:
+    """Three nodes over mTLS; ``tls`` gives a node other material (an impostor's certificate, say)."""
     nodes = Nodes(keys_dir=tmp_path / "keys", pki=pki)
     ring = init_keys(nodes.keys_dir)
     # The nodes get the broker's public keys the way production does: a JWKS file given by configuration.
@@ -129,7 +136,8 @@ async def start_nodes(pki: PkiLayout, tmp_path: Path, latency_ms: dict[Region, f
         verifier = await WarrantCheck.open(db_url, region, jwks, issuers=(WARRANT_ISSUER,))
         nodes.verifiers[region] = verifier
         config = NodeConfig(region=region, latency_ms=(latency_ms or {}).get(region, 0.0))
-        server, port = await create_server("127.0.0.1:0", store, config, tls=node_tls(pki, region), verifier=verifier)
+        material = (tls or {}).get(region) or node_tls(pki, region)
+        server, port = await create_server("127.0.0.1:0", store, config, tls=material, verifier=verifier)
         nodes.servers[region] = server
         nodes.targets[region] = f"127.0.0.1:{port}"
         nodes.stores.append(store)

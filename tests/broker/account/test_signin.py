@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import unquote
 from collections.abc import Awaitable, Callable
+from urllib.parse import unquote
 
 import aiohttp
 import pytest
