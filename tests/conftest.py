@@ -4,6 +4,7 @@ federation's development PKI (mTLS between broker and nodes) for the session."""
 from __future__ import annotations
 
 import os
+import socket
 import uuid
 from collections.abc import AsyncIterator
 
@@ -13,6 +14,14 @@ import redis.asyncio as aioredis
 from adapters.pki import PkiLayout, ensure_dev_pki
 
 REDIS_URL = os.environ.get("JJJ_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def free_port() -> int:
+    """A TCP port free on loopback right now (for servers a test starts as processes)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -29,7 +28,7 @@ from broker.settings import Settings
 from merge.records import DishonestyListEntry, Penalty, PenaltyCategory, Procedure, SubjectCategory
 from merge.regions import REGION_ORDER, Region
 from tests.adapters.tls import node_tls
-from tests.conftest import REDIS_URL
+from tests.conftest import REDIS_URL, free_port
 
 #: A Tianjin enterprise with records in all three regions (valid USCC, check character by python-stdnum).
 ENTERPRISE = "91120116MA05KQ2X31"
@@ -193,13 +192,6 @@ def broker_factory(
         return await aiohttp_client(app, server_kwargs={"port": port})
 
     return make
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 PASSWORD = "correct horse battery staple"

@@ -25,19 +25,13 @@ import pytest
 
 from adapters.seed import demo_subjects
 from merge.identifiers import SubjectKind, parse_subject
+from tests.conftest import free_port
 
 pytestmark = pytest.mark.e2e
 
 ENTERPRISE = "91110112WD3EC8YYCL"  # demo_subjects(2026)[0]: records in all three regions
 PASSWORD = "jjj-demo-password"
 _HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)">')
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _hidden_fields(page: str) -> dict[str, str]:
@@ -155,7 +149,7 @@ async def _report_after_node_stopped(base: str) -> str:
 
 
 def test_demo_walkthrough(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if k != "JJJ_REDIS_URL"}  # the demo starts its own Redis
     demo = subprocess.Popen(
         [sys.executable, "-m", "broker", "demo", "--port", str(port), "--subjects", "25", "--data-dir", str(tmp_path)],

@@ -33,18 +33,12 @@ from merge.regions import Region
 from tests.adapters.test_server import _query_call, penalty, query
 from tests.adapters.test_warrant_check import BROKER, ENTERPRISE, WINDOW_FROM, WINDOW_TO, write_jwks
 from tests.adapters.tls import broker_tls, channel, raw_tls
+from tests.conftest import free_port
 
 pytestmark = pytest.mark.e2e
 
 ISSUER = "https://broker.e2e.test"
 _STARTUP_S = 60.0
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 class Node:
@@ -128,7 +122,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
 @pytest.fixture(scope="module")
 def tianjin(site: Site) -> int:
     """The port of Tianjin's genuine node, serving mTLS with its own certificate."""
-    port = _free_port()
+    port = free_port()
     _wait_listening(site.start(port), port, site.pki)
     return port
 
@@ -169,7 +163,7 @@ def test_a_node_does_not_even_start_with_another_regions_certificate(site: Site)
     pki = site.pki
     files = ("--tls-cert", str(pki.node_cert(Region.TIANJIN)), "--tls-key", str(pki.node_key(Region.TIANJIN)),
              "--tls-ca", str(pki.ca_cert))  # fmt: skip
-    argv = site.serve_argv(_free_port(), *files, region="beijing", tls_dir=False)
+    argv = site.serve_argv(free_port(), *files, region="beijing", tls_dir=False)
     done = subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 1
     assert "certificate names region 120000, expected 110000 (this node serves beijing)" in done.stderr
@@ -203,7 +197,7 @@ async def test_a_second_listener_cannot_bind_a_nodes_port(site: Site, tianjin: i
 async def test_a_node_without_a_certificate_from_the_ca_is_refused(site: Site) -> None:
     # A node with every name right (urn:jjj:region:120000, region-120000.jjj.internal) but another CA.
     foreign = ensure_dev_pki(site.directory / "foreign-certs")
-    port = _free_port()
+    port = free_port()
     _wait_listening(site.start(port, pki=foreign), port, foreign)
     status, reason = await ask(site, port)
     assert status == "refused"
@@ -218,7 +212,7 @@ async def test_a_warrant_from_an_unknown_issuer_is_refused(site: Site, tianjin: 
 
 
 async def test_insecure_serves_plaintext_only_when_asked_and_warns(site: Site) -> None:
-    port = _free_port()
+    port = free_port()
     node = site.start(port, "--insecure")
     client = AdapterClient(Region.TIANJIN, f"127.0.0.1:{port}", insecure=True)
     request = RegionQuery(ENTERPRISE, Edition.STANDARD, WINDOW_FROM, WINDOW_TO, "req-plain", warrant())

@@ -16,7 +16,6 @@ import json
 import os
 import re
 import secrets
-import socket
 import subprocess
 import sys
 import time
@@ -36,7 +35,7 @@ from consent.accounts import AccountStore
 from consent.clients import ClientRegistry
 from merge.identifiers import parse_subject
 from merge.regions import REGION_ORDER
-from tests.conftest import REDIS_URL
+from tests.conftest import REDIS_URL, free_port
 
 #: Production settings refuse the published development value; every replica shares this one.
 SUBJECT_KEY_SECRET = "jjj-e2e-replicas-subject-key-0123456789abcdef"
@@ -49,13 +48,6 @@ REDIRECT = "http://127.0.0.1:9/callback"
 ISSUER = "https://jjj.replicas.test"
 _HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)">')
 _STARTUP_S = 60.0
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 class Processes:
@@ -145,7 +137,7 @@ async def test_revocation_through_one_broker_process_holds_on_the_other(
                JJJ_OAUTH_ISSUER=ISSUER, JJJ_HOST="127.0.0.1", JJJ_WARRANT_ISSUER=ISSUER,
                JJJ_SUBJECT_KEY_SECRET=SUBJECT_KEY_SECRET, **tls)  # fmt: skip
     for region in REGION_ORDER:
-        port = _free_port()
+        port = free_port()
         env[f"JJJ_NODE_{region.name}"] = f"127.0.0.1:{port}"
         processes.start(f"node-{region.value}", [sys.executable, "-m", "adapters", "serve", "--region", region.value,
                         "--db", urls[region.value], "--host", "127.0.0.1", "--port", str(port),
@@ -154,7 +146,7 @@ async def test_revocation_through_one_broker_process_holds_on_the_other(
     brokers: dict[str, str] = {}
     started: dict[str, subprocess.Popen[bytes]] = {}
     for name in ("broker-a", "broker-b"):
-        port = _free_port()
+        port = free_port()
         brokers[name] = f"http://127.0.0.1:{port}"
         started[name] = processes.start(
             name, [sys.executable, "-m", "broker", "serve"],
