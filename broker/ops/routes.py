@@ -12,8 +12,13 @@ ROUTES = (
         "/healthz",
         healthz,
         {
-            "summary": "Broker, store and per-region health",
-            "responses": {"200": {"description": "status ok or degraded, with each region's gRPC health"}},
+            "summary": "Broker, store, per-region and PDF worker health",
+            "responses": {
+                "200": {
+                    "description": "status ok, starting (PDF workers warming) or degraded, with each region's gRPC "
+                    "health and the PDF pool's state"
+                }
+            },
         },
     ),
     Route(
