@@ -1,9 +1,12 @@
 """PDF benchmark (issue 5, point 3): render time of a 2-page report in a warm pool, a 1,000-record report's
-time and peak memory, and the pool's memory after 100 versus 1,000 renders.
+time and peak memory, and the pool's memory after 100 versus 1,000 renders; and (issue 15) what starting a
+signing worker costs, phase by phase, alone and two at once as the broker starts them.
 
 ``run(quick)`` returns the figures as a dict; ``python -m bench.pdf_bench [--quick]`` prints them. Quick mode
 renders fewer reports (10 and 40 instead of 100 and 1,000; a 100-record report instead of 1,000) and
 takes about 15 s on a quiet machine, so that ``python -m bench --quick`` as a whole stays under a minute.
+
+The JSON + PDF latency of one user after a broker start is ``bench/pdf_first_bench.py`` (it needs the nodes).
 
 Method: one warm worker process (``PdfRenderer(workers=1, max_tasks_per_child=None)``, so that memory growth
 is measured without the recycling that production uses), reports rendered one after another, each timed
@@ -127,6 +130,23 @@ def _sign_figures(quick: bool, directory: Path, pdf: bytes) -> dict[str, Any]:
     return _ms(times)
 
 
+async def _start_figures(directory: Path, workers: int) -> dict[str, Any]:
+    """Start a signing pool of ``workers`` cold workers; its wall time and each worker's phases and CPU."""
+    renderer = PdfRenderer(workers=workers, max_tasks_per_child=None, keyring=init_keys(directory))
+    try:
+        started = time.perf_counter()
+        await renderer.start()
+        wall = time.perf_counter() - started
+    finally:
+        renderer.close()
+    return {
+        "workers": workers,
+        "start_s": round(wall, 2),
+        "worker_cpu_ms": [s.cpu_ms for s in renderer.startups],
+        "phases_ms": [s.wall_ms for s in renderer.startups],
+    }
+
+
 def run(quick: bool) -> dict[str, Any]:
     """Measure and return the PDF figures (see the module docstring)."""
     import tempfile
@@ -135,6 +155,7 @@ def run(quick: bool) -> dict[str, Any]:
     figures, pdf = asyncio.run(_pool_figures(quick))
     with tempfile.TemporaryDirectory() as keys:
         figures["sign"] = _sign_figures(quick, Path(keys), pdf)
+        figures["worker_start"] = [asyncio.run(_start_figures(Path(keys), n)) for n in (1, 2)]
     figures["quick"] = quick
     figures["machine"] = {"cpus": os.cpu_count(), "python": platform.python_version(), "load": os.getloadavg()}
     figures["bench_seconds"] = round(time.perf_counter() - started, 1)
@@ -151,6 +172,8 @@ def main(argv: list[str]) -> int:
     )
     print(f"PDF worker memory growth: {memory['growth']:+.1%} (target within ±10 %)")
     print(f"PAdES signature: median {figures['sign']['median_ms']} ms")
+    for start in figures["worker_start"]:
+        print(f"PDF pool of {start['workers']} starting: {start['start_s']} s, worker CPU {start['worker_cpu_ms']} ms")
     print(json.dumps(figures, ensure_ascii=False, indent=2))
     return 0
 

@@ -3,7 +3,8 @@
 
 Contract: :func:`run_all` returns the results document (also written to disk); each part is a dict with its
 figures, its ``target`` and ``met``. A part that fails is recorded as ``{"error": ...}`` and the others still
-run. The PDF part comes from ``bench/pdf_bench.py`` (``run(quick) -> dict``) when that module exists.
+run. The PDF part comes from ``bench/pdf_bench.py`` (``run(quick) -> dict``) when that module exists, and
+``pdf_first`` (JSON + PDF after a broker start) from ``bench/pdf_first_bench.py``; ``--only pdf`` runs both.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import fanout_bench, large_subject_bench, merge_bench, throughput_bench
+from bench import fanout_bench, large_subject_bench, merge_bench, pdf_first_bench, throughput_bench
 from bench.data import subjects_data
 from bench.machine import describe
 from bench.nodes import NODE_NICENESS, prepare
@@ -113,6 +114,10 @@ def run_all(
                 "large_subject",
                 lambda: large_subject_bench.run(site, large, reports=sizes.large_reports, progress=progress),
                 progress,
+            )
+        if "pdf" in wanted:  # JSON + PDF after a broker start: needs the nodes
+            results["pdf_first"] = _guarded(
+                "pdf_first", lambda: pdf_first_bench.run(site, typical, quick=quick, progress=progress), progress
             )
     if "pdf" in wanted:
         results["pdf"] = _guarded("pdf", lambda: _pdf(quick), progress)

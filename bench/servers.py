@@ -37,6 +37,9 @@ def broker_settings(targets: dict[Region, str], keys_dir: Path, certs_dir: Path,
         "node_hebei": targets[Region.HEBEI],
         "keys_dir": str(keys_dir),
         "request_deadline_s": 10.0,
+        # These parts measure JSON reports, and a daemonic child cannot start PDF workers (bench/pdf_bench.py
+        # measures PDFs with a broker of its own).
+        "pdf_prewarm": False,
     }
 
 

@@ -77,7 +77,32 @@ def _pdf(part: dict[str, Any]) -> list[Row]:
     return rows
 
 
-_PARTS = {"fanout": _fanout, "throughput": _throughput, "merge": _merge, "large_subject": _large, "pdf": _pdf}
+def _pdf_first(part: dict[str, Any]) -> list[Row]:
+    warm, cold, no_wait = part["prewarm"], part["on_demand"], part["prewarm_no_wait"]
+    return [
+        (
+            "JSON + PDF, one user, p99 incl. first after start (warm pool, once ready)",
+            f"{warm['total_p99_ms']} ms (first {max(warm['first_total_ms'])} ms; ready {warm['ready_s']} s after "
+            f"start, {warm['start_cpu_ms']:.0f} ms CPU)",
+            f"≤ {part['target']['total_p99_ms_max']:.0f} ms",
+            _mark(part["met"]),
+        ),
+        ("JSON + PDF, workers on demand (old default): first / p99", f"{max(cold['first_total_ms'])} / "
+         f"{cold['total_p99_ms']} ms", "", ""),
+        ("JSON + PDF, warm pool, not waiting for ready: first", f"{max(no_wait['first_total_ms'])} ms", "", ""),
+        ("JSON + PDF: CPU per pair (broker + workers), later PDF p50", f"{warm['cpu_per_pair_ms']} ms, "
+         f"{warm['later_pdf_p50_ms']} ms", "", ""),
+    ]  # fmt: skip
+
+
+_PARTS = {
+    "fanout": _fanout,
+    "throughput": _throughput,
+    "merge": _merge,
+    "large_subject": _large,
+    "pdf_first": _pdf_first,
+    "pdf": _pdf,
+}
 
 
 def render_table(document: dict[str, Any]) -> str:

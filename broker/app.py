@@ -17,7 +17,7 @@ from broker.audit.appkeys import AUDIT
 from broker.clock import Clock, SystemClock
 from broker.oauth.routes import ROUTES as OAUTH_ROUTES
 from broker.ops.routes import ROUTES as OPS_ROUTES
-from broker.reports.appkeys import FETCHERS, PDF_MAKER, REPORT_STORE, REPORTS, SNAPSHOTS
+from broker.reports.appkeys import FETCHERS, PDF_MAKER, PDF_POOL, REPORT_STORE, REPORTS, SNAPSHOTS
 from broker.reports.routes import ROUTES as REPORT_ROUTES
 from broker.services import Services, open_services
 from broker.settings import Settings
@@ -58,6 +58,7 @@ def _install(app: web.Application, services: Services) -> None:
     app[RATE_LIMITER] = services.rate_limiter
     app[PDF_MAKER] = services.pdf.render
     app[CALENDAR] = services.calendar
+    app[PDF_POOL] = services.pdf
 
 
 async def _services_ctx(app: web.Application) -> AsyncIterator[None]:

@@ -7,7 +7,7 @@ Layout of the keys directory (``JJJ_KEYS_DIR``, default ``var/keys``)::
     signing/ACTIVE      the kid that signs now
     ca.pem, ca-key.pem  the development CA (production: your CA's certificate only, no key)
     broker.pem          the broker's certificate for PAdES signatures, issued by the CA
-    broker-key.pem      its private key (ECDSA P-256)
+    broker-key.pem      its private key (ECDSA P-256; RSA works too, EdDSA is refused: see check_pdf_signer_cert)
 
 ``jjj keys init`` makes all of this for the demo; ``jjj keys rotate`` adds a signing key and makes it active.
 Production mounts the same layout from its own files. JOSE via joserfc (authlib's successor to ``authlib.jose``).
@@ -23,13 +23,47 @@ from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from joserfc.jwk import KeySet, OKPKey
 
 
 class KeysMissing(RuntimeError):
     """The keys directory is incomplete; ``jjj keys init`` creates a development set."""
+
+
+class KeysUnusable(KeysMissing):
+    """A key in the keys directory cannot do its job (the message says which and what to do instead)."""
+
+
+#: ECDSA curves a PDF 1.7 PAdES signature may use (ETSI TS 119 312), by their cryptography names.
+_PDF_SIGNER_CURVES = frozenset({"secp256r1", "secp384r1", "secp521r1"})
+_MIN_RSA_BITS = 2048
+
+
+def check_pdf_signer_cert(cert: Path) -> None:
+    """Refuse a PDF signer certificate whose key a PDF 1.7 / PDF/A-3 signature cannot use.
+
+    ECDSA on P-256/P-384/P-521 and RSA of at least 2048 bits are fine. EdDSA is defined for PDF signatures only
+    by ISO/TS 32002 on PDF 2.0: signing with it would turn the PDF/A-3b report into a PDF 2.0 file that many
+    desktop readers cannot verify, so a key directory holding such a certificate gets a clear message instead.
+    """
+    key = x509.load_pem_x509_certificate(cert.read_bytes()).public_key()
+    if isinstance(key, ec.EllipticCurvePublicKey) and key.curve.name in _PDF_SIGNER_CURVES:
+        return
+    if isinstance(key, rsa.RSAPublicKey) and key.key_size >= _MIN_RSA_BITS:
+        return
+    if isinstance(key, ec.EllipticCurvePublicKey):
+        kind = f"ECDSA {key.curve.name}"
+    elif isinstance(key, rsa.RSAPublicKey):
+        kind = f"RSA {key.key_size} bits"
+    else:
+        kind = type(key).__name__.removesuffix("PublicKey")
+    raise KeysUnusable(
+        f"{cert}: the PDF signer's key ({kind}) cannot sign a PDF 1.7 / PDF/A-3 report; use ECDSA P-256 (or RSA "
+        f">= {_MIN_RSA_BITS} bits) with a certificate from your CA, or for development "
+        f"`jjj keys init --force --dir {cert.parent}` (older PDFs then verify only against the old CA)"
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +115,10 @@ def load_keyring(directory: Path) -> KeyRing:
     active = active_file.read_text().strip()
     if active not in keys:
         raise KeysMissing(f"{active_file} names {active!r}, which is not in {signing}")
-    return KeyRing(directory=directory, active_kid=active, keys=keys)
+    ring = KeyRing(directory=directory, active_kid=active, keys=keys)
+    if ring.signer_cert.exists():  # checked at start, not on the first PDF in a worker process
+        check_pdf_signer_cert(ring.signer_cert)
+    return ring
 
 
 def _write_private(path: Path, data: bytes) -> None:

@@ -146,11 +146,12 @@ async def open_services(
             retention=timedelta(days=settings.report_metadata_retention_days),
         )
         report_store = RedisReportStore(redis, prefix, secret, snapshots, audit)
-        # Worker processes start on the first PDF (or now, with pdf_prewarm), never at import or per request.
+        # Worker processes start now, in the background (pdf_prewarm; /healthz tells when they are warm), or on
+        # the first PDF; never at import or per request.
         pdf = PdfRenderer(workers=settings.pdf_workers, keyring=ring)
         stack.push_async_callback(asyncio.to_thread, pdf.close)
         if settings.pdf_prewarm:
-            warm = asyncio.create_task(pdf.start())
+            warm = asyncio.create_task(pdf.prewarm())
             stack.callback(warm.cancel)
         yield Services(
             redis=redis,

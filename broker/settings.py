@@ -108,8 +108,9 @@ class Settings(BaseSettings):
     #: Lifetime of a query warrant (consent/warrants.py); nodes refuse anything longer than 60 s.
     #: PDF rendering processes (weasyprint is CPU-bound; rendering never runs on the event loop).
     pdf_workers: int = Field(default=2, ge=1, le=32)
-    #: Start them (and build the font cache) at startup rather than on the first PDF download.
-    pdf_prewarm: bool = False
+    #: Start and warm them (and build the font cache) at startup rather than on the first PDF download, which
+    #: otherwise waits seconds for them; /healthz says "starting" until they are warm (see broker/ops/health.py).
+    pdf_prewarm: bool = True
 
     warrant_lifetime_s: int = Field(default=30, ge=1, le=60)
     #: The issuer named in every query warrant (``iss``); each node accepts only the issuers it is configured with.

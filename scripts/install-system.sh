@@ -37,6 +37,8 @@ need_pkg libpangoft2-1.0-0
 need_pkg libharfbuzz-subset0
 need_pkg fonts-noto-cjk
 need_cmd pdftotext poppler-utils
+# NSS's certutil: the PDF tests give poppler's pdfsig a certificate database that trusts the test CA.
+need_cmd certutil libnss3-tools
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

@@ -92,7 +92,8 @@ async def issue_report(args: argparse.Namespace, out: TextIO, *, as_pdf: bool = 
     body = parse_report_request(
         {"subject": args.subject, "edition": args.edition, "window_years": args.window_years, "purpose": args.purpose}
     )
-    settings = Settings()
+    # One report, at most one PDF: warming a pool of workers first would only add their start to the wait.
+    settings = Settings(pdf_prewarm=False)
     async with open_services(settings, SystemClock(), wrap=lambda f: ProgressFetcher(f, out)) as services:
         authority = QueryAuthority(
             subject=body.parsed_subject,

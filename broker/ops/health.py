@@ -1,16 +1,19 @@
-"""``GET /healthz``: the broker, its store, each region's gRPC health service, and the working-day calendar."""
+"""``GET /healthz``: the broker, its store, each region's gRPC health service, the PDF worker pool and the
+working-day calendar."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 from functools import partial
+from typing import Any
 
 from aiohttp import web
 
 from broker.calendar import check_calendar
 from broker.clock import CST
-from broker.reports.appkeys import FETCHERS, REPORT_STORE
+from broker.pdf.pool import PoolState
+from broker.reports.appkeys import FETCHERS, PDF_POOL, REPORT_STORE
 from broker.web.appkeys import CALENDAR, CLOCK, SETTINGS
 from consent.errors import ConsentStoreUnavailable
 from merge.working_days import package_version, package_years
@@ -30,18 +33,26 @@ async def healthz(request: web.Request) -> web.Response:
         {"code": f.region.code, "name": f.region.display_name, "region": f.region.value, "health": status}
         for f, status in zip(fetchers, statuses, strict=True)
     ]
-    all_serving = all(s == "SERVING" for s in statuses)
+    pdf = _pdf(request.app)
     calendar = calendar_health(request.app)
     # The broker itself is up whenever it answers; "degraded" tells operators a report would be incomplete
-    # (a region down) or refused (store down, or no calendar for a year the window lag needs now). A calendar
-    # missing only for the coming year is a warning: reports are fine until January, and a readiness probe
-    # that failed in December would take every replica out of service for a file still to be written.
-    healthy = all_serving and store == "ok" and calendar["status"] != "missing"
+    # (a region down) or refused (store down, or no calendar for a year the window lag needs now), or have no PDF
+    # (its workers failed to start); "starting" that the PDF workers are still warming. A calendar missing only for
+    # the coming year is a warning: reports are fine until January, and a readiness probe that failed in December
+    # would take every replica out of service for a file still to be written.
+    healthy = all(s == "SERVING" for s in statuses) and store == "ok" and calendar["status"] != "missing"
+    if not healthy or pdf["state"] == PoolState.FAILED:
+        overall = "degraded"
+    elif pdf["state"] == PoolState.WARMING:
+        overall = "starting"
+    else:
+        overall = "ok"
     warnings = [calendar["message"]] if calendar["status"] == "warning" else []
     body = {
-        "status": "ok" if healthy else "degraded",
+        "status": overall,
         "store": store,
         "regions": regions,
+        "pdf": pdf,
         "calendar": calendar,
         "warnings": warnings,
     }
@@ -72,3 +83,13 @@ def calendar_health(app: web.Application) -> dict[str, object]:
         "missing": [*check.blocking, *check.upcoming],
         "message": check.message() if lag else "",
     }
+
+
+def _pdf(app: web.Application) -> dict[str, Any]:
+    pool = app.get(PDF_POOL)
+    if pool is None:
+        return {"state": "unavailable"}
+    answer: dict[str, Any] = {"state": pool.state.value, "workers": pool.workers}
+    if pool.error:
+        answer["error"] = pool.error
+    return answer

@@ -20,9 +20,12 @@ ROUTES = (
         "/healthz",
         healthz,
         {
-            "summary": "Broker, store, per-region and working-day calendar health",
+            "summary": "Broker, store, per-region, PDF worker and working-day calendar health",
             "responses": {
-                "200": {"description": "status ok or degraded, each region's gRPC health, the calendar entry, warnings"}
+                "200": {
+                    "description": "status ok, starting (PDF workers warming) or degraded, with each region's gRPC "
+                    "health, the PDF pool's state, the calendar entry and warnings"
+                }
             },
         },
     ),

@@ -8,7 +8,9 @@ Contract of :func:`render_pdf`:
   every page.
 - The matrix shows every row of ``report.matrix`` (45 domains × 3 regions), each cell coloured and labelled.
 - ``canonical_json`` is embedded unchanged as ``report.json`` (``/AFRelationship /Source``, as PDF/A-3 asks of
-  an associated file).
+  an associated file), listed once in the catalog's ``/AF``.
+- PDF 1.7 throughout (header, no catalog ``/Version``), so that the signature :mod:`broker.pdf.sign` adds keeps
+  it the PDF/A-3b file its XMP metadata claims.
 - Only what the Report holds is printed: a person's identifier is masked there already and stays masked.
 
 The expensive, reusable parts (font configuration with its ``@font-face`` faces, the parsed stylesheet, the
@@ -105,11 +107,18 @@ def _release_engine() -> None:
     gc.collect()
 
 
-def warm_up() -> None:
+def engine_ready() -> None:
+    """Build this process's engine (fonts, font configuration, stylesheets, template) now, not on a render."""
+    _engine()
+
+
+def warm_up() -> bytes:
     """Build this process's engine and render a sample report (incomplete, so the banner is drawn too), so
-    that the first real render is as fast as the rest."""
+    that the first real render is as fast as the rest; returns that PDF (to warm up signing with)."""
     report = sample_report(2, complete=False)
-    render_pdf(report, verification_code="WARM-UP", verify_url="https://example.invalid/verify", canonical_json=b"{}")
+    return render_pdf(
+        report, verification_code="WARM-UP", verify_url="https://example.invalid/verify", canonical_json=b"{}"
+    )
 
 
 def render_html(report: Report, *, verification_code: str, verify_url: str) -> str:
@@ -146,5 +155,17 @@ def render_pdf(report: Report, *, verification_code: str, verify_url: str, canon
         attachments=[attachment],
         pdf_variant=PDF_VARIANT,
         output_intent=_OUTPUT_INTENT,
+        finisher=_list_associated_files_once,
     )
     return pdf
+
+
+def _list_associated_files_once(_document: Any, pdf: Any) -> None:
+    """weasyprint 70 adds each attachment to the catalog's ``/AF`` twice (once found through ``/EmbeddedFiles``,
+    once as a file specification object); an associated file is one entry (ISO 19005-3 6.8)."""
+    associated = pdf.catalog.get("AF")
+    if associated is None:
+        return
+    unique = list(dict.fromkeys(associated))
+    associated.clear()
+    associated.extend(unique)

@@ -5,6 +5,13 @@ certificate and its CA in the CMS) in an incremental update: the PDF/A-3b docume
 byte at the start of the file, and pyhanko's invisible field (print flag set, no appearance needed) and its XMP
 update keep the file PDF/A. The signature covers the whole file, so any changed byte breaks it.
 
+The file stays PDF 1.7, as PDF/A-3 (ISO 19005-3, built on ISO 32000-1) and the XMP ``pdfaid`` claim require:
+the signer key is ECDSA P-256 (or RSA), which PAdES baseline signatures on PDF 1.7 allow (ETSI EN 319 142-1,
+algorithms per ETSI TS 119 312) and which desktop readers validate; the only extension declared is ESIC level 1,
+PAdES on PDF 1.7. pyhanko would also declare ISO/TS 32002 for P-256, a PDF 2.0 extension, and raise the
+catalog to ``/Version /2.0``; the signer here declares only what PDF 1.7 needs. EdDSA (Ed25519/Ed448)
+exists for PDF signatures only in PDF 2.0, so such keys are refused when loaded (:func:`load_signer`).
+
 :func:`check_pdf_signature` is what tests and the verify endpoint use: pyhanko's validator with a
 :class:`~pyhanko_certvalidator.ValidationContext` that trusts only the given CA and never fetches revocation
 data over the network.
@@ -15,13 +22,14 @@ from __future__ import annotations
 import asyncio
 import io
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from broker.keys import KeyRing
+from broker.keys import KeyRing, check_pdf_signer_cert
 
 if TYPE_CHECKING:
-    from pyhanko.sign.signers import Signer
+    from pyhanko.sign.signers import PdfSigner, Signer
 
 FIELD_NAME = "jjj-report-signature"
 _REASON = "京津冀公共信用信息报告 出具签章"
@@ -29,15 +37,37 @@ _LOCATION = "CN"
 
 
 def load_signer(key: Path, cert: Path, ca_cert: Path) -> Signer:
-    """A pyhanko ``SimpleSigner`` from PEM files (the CA certificate goes into the CMS as the chain)."""
+    """A pyhanko ``SimpleSigner`` from PEM files (the CA certificate goes into the CMS as the chain).
+
+    Raises :class:`~broker.keys.KeysUnusable` for a key a PDF 1.7 signature cannot use (see the module docstring).
+    """
     from pyhanko.sign.signers import SimpleSigner
 
+    check_pdf_signer_cert(cert)
     signer: SimpleSigner | None = SimpleSigner.load(  # type: ignore[no-untyped-call]
         str(key), str(cert), ca_chain_files=(str(ca_cert),)
     )
     if signer is None:
         raise ValueError(f"could not load the PDF signing key {key} and certificate {cert}")
     return signer
+
+
+@cache
+def _pdf17_signer_class() -> type[PdfSigner]:
+    """pyhanko's ``PdfSigner``, declaring only the PDF 1.7 extension PAdES needs (ESIC level 1)."""
+    from pyhanko.pdf_utils.writer import BasePdfFileWriter
+    from pyhanko.sign.signers import PdfSigner
+    from pyhanko.sign.signers.constants import ESIC_EXTENSION_1
+
+    class Pdf17Signer(PdfSigner):
+        def register_extensions(self, pdf_out: BasePdfFileWriter, *, md_algorithm: str) -> None:
+            # What pyhanko's own method does for a PAdES signature in a PDF 1.7 file, without the ISO/TS 32002
+            # declaration it adds for ECDSA on the NIST curves (which needs PDF 2.0). EdDSA keys and SHA-3
+            # digests, for which pyhanko declares PDF 2.0 extensions too, never get here (load_signer, sha256).
+            pdf_out.ensure_output_version(version=(1, 7))  # type: ignore[no-untyped-call]
+            pdf_out.register_extension(ESIC_EXTENSION_1)
+
+    return Pdf17Signer
 
 
 def sign_with(pdf: bytes, signer: Signer) -> bytes:
@@ -48,7 +78,7 @@ def sign_with(pdf: bytes, signer: Signer) -> bytes:
     _not_in_event_loop("sign_pdf")
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign.fields import SigSeedSubFilter
-    from pyhanko.sign.signers import PdfSignatureMetadata, PdfSigner
+    from pyhanko.sign.signers import PdfSignatureMetadata
 
     metadata = PdfSignatureMetadata(
         field_name=FIELD_NAME,
@@ -59,7 +89,9 @@ def sign_with(pdf: bytes, signer: Signer) -> bytes:
     )
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
     _match_producer(writer)
-    output = PdfSigner(metadata, signer=signer).sign_pdf(writer)
+    output = _pdf17_signer_class()(metadata, signer=signer).sign_pdf(writer)
+    if writer.output_version > (1, 7):  # a pyhanko upgrade that declares more must not go unnoticed
+        raise RuntimeError(f"signing raised the PDF version to {writer.output_version}; PDF/A-3 needs 1.7")
     signed: bytes = output.getvalue()
     return signed
 

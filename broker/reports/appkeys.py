@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from aiohttp import web
 
+from broker.pdf.pool import PdfRenderer
 from broker.reports.interfaces import PdfMaker, RegionFetcher
 from broker.reports.service import ReportService
 from broker.reports.snapshots import SnapshotStore
@@ -17,3 +18,5 @@ SNAPSHOTS = web.AppKey("snapshots", SnapshotStore)
 FETCHERS = web.AppKey("fetchers", Sequence[RegionFetcher])
 #: Optional: set when PDF rendering is available; without it ``GET /v1/reports/{no}.pdf`` answers 501.
 PDF_MAKER = web.AppKey("pdf_maker", PdfMaker)
+#: Optional: the worker pool behind PDF_MAKER, whose state readiness reports.
+PDF_POOL = web.AppKey("pdf_pool", PdfRenderer)

@@ -170,6 +170,9 @@ def settings_for(nodes: Nodes, redis_prefix: str, **overrides: object) -> Settin
         "keys_dir": nodes.keys_dir,
         "warrant_issuer": WARRANT_ISSUER,
         "subject_key_secret": SUBJECT_KEY_SECRET,
+        # Most tests never render a PDF: no pool of workers warming beside each test app (tests of the
+        # warm-up ask for it).
+        "pdf_prewarm": False,
     }
     if nodes.pki is not None:
         values |= {"tls_cert": nodes.pki.broker_cert, "tls_key": nodes.pki.broker_key, "tls_ca": nodes.pki.ca_cert}

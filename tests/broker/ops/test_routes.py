@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 
 from aiohttp.test_utils import TestClient
@@ -50,3 +51,26 @@ async def test_unknown_endpoint_is_json_404(broker_factory: Factory) -> None:
     response = await client.get("/nope")
     assert response.status == 404
     assert (await response.json())["error"]["code"] == "not_found"
+
+
+async def test_health_says_starting_until_the_pdf_workers_are_warm(broker_factory: Factory) -> None:
+    client = await broker_factory(pdf_prewarm=True, pdf_workers=1)
+    seen: list[tuple[str, str]] = []
+    deadline = asyncio.get_running_loop().time() + 60
+    while asyncio.get_running_loop().time() < deadline:
+        body = await (await client.get("/healthz")).json()
+        seen.append((body["status"], body["pdf"]["state"]))
+        if body["pdf"]["state"] != "warming":
+            break
+        await asyncio.sleep(0.05)
+    # Never "ok" while a PDF would still wait for its worker; "ok" once it would not.
+    assert all(status == "starting" for status, state in seen if state == "warming")
+    assert seen[-1] == ("ok", "ready"), seen
+    assert body["pdf"] == {"state": "ready", "workers": 1}
+
+
+async def test_health_without_prewarm_is_ok_and_says_workers_start_on_demand(broker_factory: Factory) -> None:
+    client = await broker_factory()
+    body = await (await client.get("/healthz")).json()
+    assert body["status"] == "ok"
+    assert body["pdf"] == {"state": "on_demand", "workers": 2}

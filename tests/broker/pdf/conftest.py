@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import re
 import subprocess
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -151,3 +153,86 @@ def complete_pdf() -> bytes:
 @pytest.fixture(scope="session")
 def incomplete_pdf() -> bytes:
     return render(incomplete_report())
+
+
+def pdf_a_3b_problems(pdf: bytes, attached: bytes, tmp_path: Path) -> list[str]:
+    """What keeps ``pdf`` from being the PDF/A-3b file it claims to be, with ``attached`` as its report.json;
+    empty when it declares PDF 1.7 everywhere, PDF/A-3B in its XMP, an sRGB output intent and exactly one
+    associated file. Read with pyhanko and with poppler (pdfinfo, pdfdetach), which nobody here wrote."""
+    problems: list[str] = []
+    reader = PdfFileReader(io.BytesIO(pdf), strict=False)
+    root = reader.root
+    if not pdf.startswith(b"%PDF-1.7\n"):
+        problems.append(f"header {pdf[:9]!r}")
+    # A PDF 1.7 file may raise its version only through the catalog (ISO 32000-1 7.2.2): it must not here.
+    if "/Version" in root:
+        problems.append(f"catalog /Version {root['/Version']}")
+    extensions = root.get("/Extensions")
+    if extensions is not None:
+        # Only the ESIC extension of PDF 1.7 (PAdES) is expected; ISO/TS 32002 (/ISO_) is a PDF 2.0 extension.
+        for prefix in extensions:
+            value = extensions[prefix]
+            entries = list(value) if isinstance(value, list) else [value]
+            if prefix != "/ESIC" or any(e["/BaseVersion"] != "/1.7" for e in entries):
+                problems.append(f"developer extension {prefix} {entries}")
+    path = tmp_path / "claims.pdf"
+    path.write_bytes(pdf)
+    info = subprocess.run(["pdfinfo", str(path)], check=True, capture_output=True, text=True).stdout
+    if not re.search(r"^PDF version:\s+1\.7$", info, re.MULTILINE):
+        problems.append("pdfinfo: " + next((line for line in info.splitlines() if "version" in line), "no version"))
+    xmp = root["/Metadata"].data.decode()
+    for claim in ('pdfaid:part="3"', 'pdfaid:conformance="B"'):
+        if claim not in xmp:
+            problems.append(f"XMP lacks {claim}")
+    intents = root.get("/OutputIntents") or []
+    if [i["/S"] for i in intents] != ["/GTS_PDFA1"] or int(intents[0]["/DestOutputProfile"]["/N"]) != 3:
+        problems.append("output intent is not one GTS_PDFA1 RGB profile")
+    associated = root.get("/AF") or []
+    refs = [associated.raw_get(i) for i in range(len(associated))]
+    named = root["/Names"]["/EmbeddedFiles"]["/Names"]
+    names = [str(named[i]) for i in range(0, len(named), 2)]
+    if len(refs) != 1 or names != [ATTACHMENT] or named.raw_get(1) != refs[0]:
+        problems.append(f"/AF holds {refs}, /EmbeddedFiles names {names}")
+    elif (spec := refs[0].get_object())["/AFRelationship"] != "/Source" or spec["/EF"]["/F"][
+        "/Subtype"
+    ] != "/application/json":
+        problems.append("report.json is not an application/json /Source associated file")
+    out = tmp_path / "claims-attachment"
+    subprocess.run(["pdfdetach", "-save", "1", "-o", str(out), str(path)], check=True, capture_output=True)
+    if out.read_bytes() != attached:
+        problems.append("the attached report.json differs from the canonical JSON")
+    return problems
+
+
+ATTACHMENT = "report.json"
+
+
+@dataclass(frozen=True, slots=True)
+class Pdfsig:
+    """poppler's pdfsig, with an NSS database that trusts one CA (as a reader that was given that CA)."""
+
+    nss_dir: Path
+
+    def __call__(self, pdf: bytes, tmp_path: Path) -> str:
+        path = tmp_path / "pdfsig.pdf"
+        path.write_bytes(pdf)
+        # OCSP stays on: the certificates name no responder, so nothing is fetched (and poppler 22.12's
+        # -no-ocsp reports a trusted chain as "Unknown issue").
+        run = subprocess.run(["pdfsig", "-nssdir", f"sql:{self.nss_dir}", str(path)], capture_output=True, text=True)
+        return run.stdout + run.stderr
+
+
+def nss_trusting(directory: Path, ca_cert: Path | None) -> Pdfsig:
+    """An NSS database in ``directory`` (made with NSS's certutil) that trusts ``ca_cert`` for signatures."""
+    directory.mkdir(parents=True)
+    subprocess.run(["certutil", "-N", "--empty-password", "-d", f"sql:{directory}"], check=True, capture_output=True)
+    if ca_cert is not None:
+        add = ["certutil", "-A", "-n", "jjj CA", "-t", ",C,", "-i", str(ca_cert), "-d", f"sql:{directory}"]
+        subprocess.run(add, check=True, capture_output=True)
+    return Pdfsig(directory)
+
+
+@pytest.fixture(scope="session")
+def pdfsig(pdf_keyring: KeyRing, tmp_path_factory: pytest.TempPathFactory) -> Pdfsig:
+    """pdfsig trusting the test key ring's CA."""
+    return nss_trusting(tmp_path_factory.mktemp("nss") / "db", pdf_keyring.ca_cert)

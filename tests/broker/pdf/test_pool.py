@@ -10,11 +10,20 @@ from pathlib import Path
 import pytest
 
 from broker.keys import KeyRing
-from broker.pdf.pool import PdfRenderer
+from broker.pdf.pool import PdfRenderer, PoolState
 from broker.pdf.sign import check_pdf_signature_async
+from broker.pdf.worker import WorkerNotStarted
 from merge.canonical import canonical_json
 from merge.report import Report
-from tests.broker.pdf.conftest import CODE, VERIFY_URL, complete_report, incomplete_report, pdftotext
+from tests.broker.pdf.conftest import (
+    CODE,
+    VERIFY_URL,
+    Pdfsig,
+    complete_report,
+    incomplete_report,
+    pdf_a_3b_problems,
+    pdftotext,
+)
 
 
 async def render(renderer: PdfRenderer, report: Report) -> bytes:
@@ -28,10 +37,17 @@ async def test_renders_and_signs_concurrently_while_the_loop_keeps_ticking(
 ) -> None:
     renderer = PdfRenderer(workers=2, keyring=pdf_keyring)
     try:
+        assert renderer.state is PoolState.ON_DEMAND
         await renderer.start()
+        assert renderer.state is PoolState.READY
         pids = renderer.worker_pids()
         assert len(pids) == 2
         assert os.getpid() not in pids
+        # start() returned only once each worker had warmed up (it answered only then), signer included.
+        assert sorted(s.pid for s in renderer.startups) == pids
+        for startup in renderer.startups:
+            assert set(startup.wall_ms) == {"spawn", "weasyprint", "engine", "first_render", "signer", "first_sign"}
+            assert startup.cpu_ms > 0
 
         gaps: list[float] = []
         done = asyncio.Event()
@@ -63,6 +79,34 @@ async def test_renders_and_signs_concurrently_while_the_loop_keeps_ticking(
         banner = "本报告不完整" in pdftotext(pdf, tmp_path)
         assert banner is (not report.complete)
         assert (await check_pdf_signature_async(pdf, pdf_keyring.ca_cert)).ok
+
+
+async def test_signed_pdf_from_the_pool_meets_its_claims(pdf_keyring: KeyRing, pdfsig: Pdfsig, tmp_path: Path) -> None:
+    # What the broker serves: rendered and signed in a worker, checked by readers nobody here wrote.
+    renderer = PdfRenderer(workers=1, keyring=pdf_keyring)
+    try:
+        report = complete_report()
+        pdf = await render(renderer, report)
+    finally:
+        renderer.close()
+    assert await asyncio.to_thread(pdf_a_3b_problems, pdf, canonical_json(report), tmp_path) == []
+    out = await asyncio.to_thread(pdfsig, pdf, tmp_path)
+    assert "Signature Validation: Signature is Valid." in out
+    assert "Certificate Validation: Certificate is Trusted." in out
+
+
+async def test_a_worker_that_cannot_start_fails_the_pool_visibly(pdf_keyring: KeyRing, tmp_path: Path) -> None:
+    broken = KeyRing(directory=tmp_path / "no-such-keys", active_kid=pdf_keyring.active_kid, keys=pdf_keyring.keys)
+    renderer = PdfRenderer(workers=1, keyring=broken)
+    try:
+        await renderer.prewarm()  # logs, never raises
+        assert renderer.state is PoolState.FAILED
+        # The reason, not just "a process terminated": the signer's files are not there.
+        assert "no-such-keys/broker" in renderer.error
+        with pytest.raises(WorkerNotStarted, match="no-such-keys/broker"):
+            await render(renderer, complete_report())
+    finally:
+        renderer.close()
 
 
 async def test_worker_replaced_after_max_tasks() -> None:

@@ -1,4 +1,5 @@
-"""PAdES signatures: valid under pyhanko's validator, broken by any changed byte, PDF/A metadata kept consistent."""
+"""PAdES signatures: valid under pyhanko's validator and poppler's pdfsig, broken by any changed byte; the signed
+file still declares and meets PDF 1.7 / PDF/A-3b (ECDSA P-256 needs no PDF 2.0 extension)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 
 from broker.keys import KeyRing, init_keys
 from broker.pdf.sign import FIELD_NAME, check_pdf_signature, check_pdf_signature_async, sign_pdf, validate_pdf_signature
+from merge.canonical import canonical_json
+from tests.broker.pdf.conftest import Pdfsig, complete_report, nss_trusting, pdf_a_3b_problems
 
 
 def test_signature_is_valid_trusted_and_covers_the_file(complete_pdf: bytes, pdf_keyring: KeyRing) -> None:
@@ -93,3 +96,54 @@ async def test_blocking_calls_refuse_to_run_inside_the_event_loop(complete_pdf: 
         sign_pdf(complete_pdf, pdf_keyring)
     signed = await asyncio.to_thread(sign_pdf, complete_pdf, pdf_keyring)
     assert (await check_pdf_signature_async(signed, pdf_keyring.ca_cert)).ok
+
+
+def test_signed_file_stays_pdf_1_7_and_pdf_a_3b(complete_pdf: bytes, pdf_keyring: KeyRing, tmp_path: Path) -> None:
+    attached = canonical_json(complete_report())
+    assert pdf_a_3b_problems(complete_pdf, attached, tmp_path) == []
+    signed = sign_pdf(complete_pdf, pdf_keyring)
+    # pyhanko declares ISO/TS 32002 (a PDF 2.0 extension) for ECDSA on P-256 unless told not to, which
+    # raised the catalog to /Version /2.0 under an XMP that claims PDF/A-3B.
+    assert pdf_a_3b_problems(signed, attached, tmp_path) == []
+    root = PdfFileReader(io.BytesIO(signed), strict=False).root
+    assert root["/Extensions"]["/ESIC"]["/ExtensionLevel"] == 1  # PAdES, declared the PDF 1.7 way
+
+
+def test_signature_is_ecdsa_p256_sha256_with_its_chain(complete_pdf: bytes, pdf_keyring: KeyRing) -> None:
+    signed = sign_pdf(complete_pdf, pdf_keyring)
+    (signature,) = PdfFileReader(io.BytesIO(signed), strict=False).embedded_signatures
+    signer_info = signature.signed_data["signer_infos"][0]
+    assert signer_info["signature_algorithm"]["algorithm"].native == "sha256_ecdsa"
+    assert signer_info["digest_algorithm"]["algorithm"].native == "sha256"
+    assert signature.signer_cert.public_key.curve == ("named", "secp256r1")
+    subjects = {c.chosen.subject.native["common_name"] for c in signature.signed_data["certificates"]}
+    assert subjects == {"jjj broker report signing", "jjj development CA"}
+
+
+def test_pdfsig_validates_signature_and_chain(
+    complete_pdf: bytes, pdf_keyring: KeyRing, pdfsig: Pdfsig, tmp_path: Path
+) -> None:
+    signed = sign_pdf(complete_pdf, pdf_keyring)
+    out = pdfsig(signed, tmp_path)
+    assert "Signature Field Name: jjj-report-signature" in out
+    assert "Signer Certificate Common Name: jjj broker report signing" in out
+    assert "Signing Hash Algorithm: SHA-256" in out
+    assert "Signature Type: ETSI.CAdES.detached" in out
+    assert "Total document signed" in out
+    assert "Signature Validation: Signature is Valid." in out
+    assert "Certificate Validation: Certificate is Trusted." in out
+
+
+def test_pdfsig_rejects_a_changed_byte_and_an_untrusted_ca(
+    complete_pdf: bytes, pdf_keyring: KeyRing, pdfsig: Pdfsig, tmp_path: Path
+) -> None:
+    signed = sign_pdf(complete_pdf, pdf_keyring)
+    position = signed.index(b"/CreationDate (D:2026")
+    tampered = bytearray(signed)
+    tampered[position + len("/CreationDate (D:202")] = ord("7")
+    assert "Signature Validation: Signature is Valid." not in pdfsig(bytes(tampered), tmp_path)
+    # A reader that was not given our CA says so: pdfsig really checks the chain.
+    untrusting = nss_trusting(tmp_path / "no-ca", None)
+    assert "Certificate Validation: Certificate is Trusted." not in untrusting(signed, tmp_path)
+    other = init_keys(tmp_path / "other")
+    assert "Certificate Validation: Certificate is Trusted." not in pdfsig(sign_pdf(complete_pdf, other), tmp_path)
