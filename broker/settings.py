@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     #: ``development`` runs on them, saying so (``jjj demo`` sets it).
     env: Literal["production", "development"] = "production"
 
+    #: ``json``: one JSON object per log line (fields: request_id, region, status, ms, …); ``text`` for a terminal.
+    log_format: Literal["json", "text"] = "json"
+
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=0, le=65535)
 

@@ -7,6 +7,7 @@ secret in production, missing keys, a bad certificate, an unusable holiday sched
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from typing import TYPE_CHECKING
 
@@ -63,12 +64,14 @@ def run(args: argparse.Namespace) -> int:
     from aiohttp import web
 
     from broker.app import create_app
+    from broker.web import logs
     from broker.web.access_log import PathOnlyAccessLogger
     from broker.web.event_loop import fast_event_loop
 
     settings = checked_settings(args)
     if settings is None:
         return 2
+    logs.configure(logging.DEBUG if args.verbose else logging.INFO, json_lines=settings.log_format == "json")
     web.run_app(
         create_app(settings),
         host=settings.host,

@@ -21,6 +21,31 @@ from merge.working_days import package_version, package_years
 _HEALTH_TIMEOUT_S = 1.0
 
 
+async def live(request: web.Request) -> web.Response:
+    """``GET /healthz/live``: the process answers (a liveness probe restarts it only when this fails)."""
+    return web.json_response({"status": "live"}, headers={"Cache-Control": "no-store"})
+
+
+async def ready(request: web.Request) -> web.Response:
+    """``GET /healthz/ready``: 200 when this replica should get traffic, 503 otherwise.
+
+    Ready means the store answers, the PDF workers are warm and the calendar covers what a report needs now. A
+    region being down does not make a replica unready: every replica sees the same region, and the report says so
+    honestly (taking replicas out of service would only turn an incomplete report into none)."""
+    reasons = []
+    try:
+        await request.app[REPORT_STORE].ping()
+    except ConsentStoreUnavailable:
+        reasons.append("store unavailable")
+    pdf = _pdf(request.app)
+    if pdf["state"] in (PoolState.WARMING, PoolState.FAILED):
+        reasons.append(f"pdf workers {pdf['state']}")
+    if calendar_health(request.app)["status"] == "missing":
+        reasons.append("working-day calendar missing for a year needed now")
+    body = {"status": "ready" if not reasons else "not_ready", "reasons": reasons}
+    return web.json_response(body, status=200 if not reasons else 503, headers={"Cache-Control": "no-store"})
+
+
 async def healthz(request: web.Request) -> web.Response:
     fetchers = request.app[FETCHERS]
     statuses = await asyncio.gather(*(f.health(timeout=_HEALTH_TIMEOUT_S) for f in fetchers))

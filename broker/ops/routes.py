@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from broker.ops.health import healthz
+from broker.ops.health import healthz, live, ready
+from broker.web.metrics import metrics_page
 from broker.web.openapi import openapi
 from broker.web.routing import Route
 from broker.web.static_files import static_file
@@ -14,6 +15,30 @@ _STATIC = {
 }
 
 ROUTES = (
+    Route(
+        "GET",
+        "/healthz/live",
+        live,
+        {"summary": "Liveness: the process answers", "responses": {"200": {"description": "live"}}},
+    ),
+    Route(
+        "GET",
+        "/healthz/ready",
+        ready,
+        {
+            "summary": "Readiness: store, PDF workers and calendar (a region down leaves a replica ready)",
+            "responses": {"200": {"description": "ready"}, "503": {"description": "not ready, with the reasons"}},
+        },
+    ),
+    Route(
+        "GET",
+        "/metrics",
+        metrics_page,
+        {
+            "summary": "Prometheus metrics (keep off the public load balancer)",
+            "responses": {"200": {"description": "text format"}},
+        },
+    ),
     Route("GET", "/static/{name}", static_file, _STATIC),
     Route(
         "GET",

@@ -9,10 +9,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Sequence
 
 from aiohttp import web
+from prometheus_client import CollectorRegistry
 
 from broker.clock import Clock
 from broker.settings import Settings
 from broker.web.appkeys import CLOCK, SETTINGS, TEMPLATES
+from broker.web.metrics import HTTP, REGISTRY, HttpMetrics, http_metrics
 from broker.web.middleware import errors_middleware
 from broker.web.routing import Route, add_routes
 from broker.web.security_headers import security_headers
@@ -24,7 +26,11 @@ CleanupContext = Callable[[web.Application], AsyncIterator[None]]
 def new_application(
     settings: Settings, clock: Clock, *, routes: Sequence[Route], contexts: Sequence[CleanupContext]
 ) -> web.Application:
-    app = web.Application(middlewares=[security_headers, errors_middleware], client_max_size=settings.max_body_bytes)
+    app = web.Application(
+        middlewares=[http_metrics, security_headers, errors_middleware], client_max_size=settings.max_body_bytes
+    )
+    app[REGISTRY] = CollectorRegistry()
+    app[HTTP] = HttpMetrics(app[REGISTRY])
     app[SETTINGS] = settings
     app[CLOCK] = clock
     app[TEMPLATES] = environment()

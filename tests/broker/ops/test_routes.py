@@ -74,3 +74,33 @@ async def test_health_without_prewarm_is_ok_and_says_workers_start_on_demand(bro
     body = await (await client.get("/healthz")).json()
     assert body["status"] == "ok"
     assert body["pdf"] == {"state": "on_demand", "workers": 2}
+
+
+async def test_live_and_ready(broker_factory: Factory, nodes: Nodes) -> None:
+    client = await broker_factory()
+    assert (await client.get("/healthz/live")).status == 200
+    ready = await client.get("/healthz/ready")
+    assert ready.status == 200
+    assert (await ready.json())["status"] == "ready"
+    # A region down leaves the replica ready: every replica sees the same region, and reports say so.
+    await nodes.stop(Region.HEBEI)
+    assert (await client.get("/healthz/ready")).status == 200
+
+
+async def test_not_ready_without_its_store(broker_factory: Factory) -> None:
+    client = await broker_factory(redis_url="redis://127.0.0.1:1/0")
+    ready = await client.get("/healthz/ready")
+    assert ready.status == 503
+    assert "store unavailable" in (await ready.json())["reasons"]
+    assert (await client.get("/healthz/live")).status == 200
+
+
+async def test_metrics_count_requests_by_route_template(broker_factory: Factory) -> None:
+    client = await broker_factory()
+    await client.get("/v1/reports/JJJ-20260101-000001.json", params={"code": "0000-0000-0000-0000-0"})
+    await client.get("/healthz/live")
+    text = await (await client.get("/metrics")).text()
+    assert 'jjj_http_requests_total{method="GET",route="/healthz/live",status="200"} 1.0' in text
+    assert 'route="/v1/reports/{report_no}.json"' in text
+    assert "JJJ-20260101-000001" not in text  # labels are route templates, never what a client sent
+    assert "jjj_http_request_seconds_bucket" in text
