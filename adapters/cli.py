@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import sys
 from pathlib import Path
 from typing import TextIO
@@ -124,8 +125,11 @@ def main(argv: list[str] | None = None, *, out: TextIO | None = None, err: TextI
         return exc.code if isinstance(exc.code, int) else 2
     db = args.db or default_db(args.region)
     if args.command == "serve":
-        from adapters import node  # the gRPC stack loads only for the command that needs it
+        from adapters import logs, node  # the gRPC stack loads only for the command that needs it
 
+        # One JSON object per line (request id, masked subject, outcome, ms per query), libraries that would log
+        # query parameters held at WARNING.
+        logs.configure(logging.INFO)
         trust = serve_trust(args, err)
         if trust is None:
             return 2

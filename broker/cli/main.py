@@ -16,10 +16,10 @@ from broker.cli import accounts, audit, calendar, demo, keys, serve
 
 
 def _configure_logging(verbose: bool) -> None:
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    from adapters import logs
+
+    # Text for a terminal; ``jjj serve`` switches to its configured format (JSON by default).
+    logs.configure(logging.DEBUG if verbose else logging.INFO, json_lines=False)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -54,9 +54,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args_list and args_list[0] == "bench":
         os.execv(sys.executable, [sys.executable, "-m", "bench", *args_list[1:]])  # noqa: S606 - our interpreter
     if args_list and args_list[0] == "report":
+        from adapters import logs
         from broker.cli.report import main as report_main
 
-        logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+        logs.configure(logging.WARNING, json_lines=False)
         return report_main(args_list[1:])
     args = build_parser().parse_args(args_list)
     _configure_logging(args.verbose)

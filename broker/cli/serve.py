@@ -63,8 +63,8 @@ def checked_settings(args: argparse.Namespace) -> Settings | None:
 def run(args: argparse.Namespace) -> int:
     from aiohttp import web
 
+    from adapters import logs
     from broker.app import create_app
-    from broker.web import logs
     from broker.web.access_log import PathOnlyAccessLogger
     from broker.web.event_loop import fast_event_loop
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import grpc
 import pytest
 import redis.asyncio as aioredis
-from aiohttp.test_utils import TestClient
+from aiohttp.test_utils import TestClient, TestServer
 from pytest_aiohttp import AiohttpClient
 
 from adapters.broker_jwks import BrokerJwks
@@ -25,6 +25,7 @@ from adapters.warrant_check import WarrantCheck
 from broker.app import create_app
 from broker.keys import init_keys
 from broker.settings import Settings
+from broker.web.access_log import PathOnlyAccessLogger
 from merge.records import DishonestyListEntry, Penalty, PenaltyCategory, Procedure, SubjectCategory
 from merge.regions import REGION_ORDER, Region
 from tests.adapters.tls import node_tls
@@ -192,7 +193,10 @@ def broker_factory(
         port = free_port()
         overrides.setdefault("public_base_url", f"http://127.0.0.1:{port}")
         app = create_app(settings_for(nodes, redis_prefix, **overrides))
-        return await aiohttp_client(app, server_kwargs={"port": port})
+        # The access log jjj serve uses (no query strings: verification codes travel as ?code=…).
+        server = TestServer(app, port=port)
+        await server.start_server(access_log_class=PathOnlyAccessLogger)
+        return await aiohttp_client(server)
 
     return make
 

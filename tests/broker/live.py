@@ -18,6 +18,7 @@ from aiohttp import web
 
 from adapters.pki import PkiLayout
 from broker.app import create_app
+from broker.web.access_log import PathOnlyAccessLogger
 from tests.broker.conftest import free_port, settings_for, start_nodes, stop_nodes
 from tests.conftest import REDIS_URL
 
@@ -52,7 +53,7 @@ def live_broker(pki: PkiLayout, tmp_path: Path, **overrides: Any) -> Iterator[Li
     async def start() -> tuple[Any, web.AppRunner]:
         nodes = await start_nodes(pki, tmp_path)
         settings = settings_for(nodes, prefix, public_base_url=f"http://127.0.0.1:{port}", **overrides)
-        runner = web.AppRunner(create_app(settings))
+        runner = web.AppRunner(create_app(settings), access_log_class=PathOnlyAccessLogger)
         await runner.setup()
         await web.TCPSite(runner, "127.0.0.1", port).start()
         return nodes, runner

@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from broker.web import logs
+from adapters import logs
 
 
 def test_a_log_line_is_one_json_object_with_its_fields(capsys: pytest.CaptureFixture[str]) -> None:
@@ -26,3 +26,14 @@ def test_a_log_line_is_one_json_object_with_its_fields(capsys: pytest.CaptureFix
     assert record["request_id"] == "r-1"
     assert record["ms"] == 12.5
     assert "time" in record
+
+
+def test_libraries_that_log_secrets_are_held_at_warning() -> None:
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    try:
+        logs.configure(logging.DEBUG)
+        for name in logs.SECRET_LOGGERS:
+            assert not logging.getLogger(name).isEnabledFor(logging.INFO), name
+    finally:
+        root.handlers[:], root.level = saved[0], saved[1]
