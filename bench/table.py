@@ -54,6 +54,22 @@ def _large(part: dict[str, Any]) -> list[Row]:
     return [("Large subject: broker peak memory", figure, "< 200 MB", _mark(part["met"]))]
 
 
+def _node(part: dict[str, Any]) -> list[Row]:
+    rows: list[Row] = []
+    target = part["target"]["cpu_ms_per_query_max"]
+    for backend, paths in part["backends"].items():
+        for path, figures in paths.items():
+            levels = " / ".join(
+                f"{level['cpu_ms_per_query']} ms" if "error" not in level else "failed" for level in figures["levels"]
+            )
+            fast = path == "rows"
+            rows.append(
+                (f"Node CPU per query, {backend}, {path}, concurrency 1 / 16", levels,
+                 f"≤ {target} ms" if fast else "", _mark(part["met"]) if fast else "")
+            )  # fmt: skip
+    return rows
+
+
 def _pdf(part: dict[str, Any]) -> list[Row]:
     if "pending" in part:
         return [("PDF", f"pending: {part['pending']}", "", "")]
@@ -77,7 +93,14 @@ def _pdf(part: dict[str, Any]) -> list[Row]:
     return rows
 
 
-_PARTS = {"fanout": _fanout, "throughput": _throughput, "merge": _merge, "large_subject": _large, "pdf": _pdf}
+_PARTS = {
+    "fanout": _fanout,
+    "throughput": _throughput,
+    "merge": _merge,
+    "large_subject": _large,
+    "node": _node,
+    "pdf": _pdf,
+}
 
 
 def render_table(document: dict[str, Any]) -> str:
