@@ -33,6 +33,16 @@ from sqlalchemy.types import TypeDecorator, TypeEngine
 
 metadata = MetaData()
 
+#: How a penalty's categories are joined in their one column.
+CATEGORY_SEPARATOR = "、"
+
+
+def normalise_amount(value: Any) -> Decimal:
+    """A stored amount as the record has it. NUMERIC(18, 6) pads to six places and decimal text keeps what was
+    written: normalise, so a round trip returns what was stored (``2.500000`` → ``2.5``, ``10.000000`` → ``10``)."""
+    amount = Decimal(str(value))
+    return amount.quantize(Decimal(1)) if amount == amount.to_integral() else amount.normalize()
+
 
 class Amount(TypeDecorator[Decimal]):
     """An amount in 万元 with up to 6 decimal places: NUMERIC(18, 6) where the database has exact decimals,
@@ -52,11 +62,7 @@ class Amount(TypeDecorator[Decimal]):
         return format(value, "f")
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
-        if value is None:
-            return None
-        # NUMERIC(18, 6) pads to six places; normalise so a round trip returns what was stored.
-        amount = Decimal(str(value))
-        return amount.quantize(Decimal(1)) if amount == amount.to_integral() else amount.normalize()
+        return None if value is None else normalise_amount(value)
 
 
 def _common(*, event_column: str) -> list[Column[Any]]:

@@ -5,44 +5,45 @@ Contracts:
 * :meth:`SqlRecordStore.add_records` writes in one transaction, idempotently: the natural key is region +
   record kind (the table) + the record's ``dedup_key``; rows already present are left untouched
   (``INSERT … ON CONFLICT DO NOTHING``) and the call returns how many were new.
-* :meth:`SqlRecordStore.query` streams one subject's records, newest event first then by ``record_id``, without
-  ever holding them all in memory. Edition rules are *not* applied here (the gRPC server applies
-  :func:`merge.edition_rules.shows`).
+* :meth:`SqlRecordStore.query_rows` reads one subject's records, newest event first then by ``record_id``, as
+  pages of plain rows (:data:`adapters.record_rows.RecordRow`, each the JSON form of its record model): one
+  statement per page of up to :data:`adapters.record_query.PAGE_ROWS` records, on the raw driver
+  (:mod:`adapters.raw_sql`), no connection held between pages. :meth:`SqlRecordStore.query` is the same read as
+  record models. Edition rules are *not* applied here (the node applies :func:`merge.edition_rules.shows`, or
+  :mod:`adapters.row_rules` on rows).
 * The store holds one region's data; records of another region are refused.
+
+Writes and schema creation go through SQLAlchemy's engine; the per-query reads through the raw driver.
 """
 
 from __future__ import annotations
 
 import hashlib
-import heapq
-from collections.abc import AsyncGenerator, AsyncIterator, Sequence
-from contextlib import AsyncExitStack
+from collections.abc import AsyncGenerator, Sequence
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, Self
 
-from sqlalchemy import Select, Table, and_, event, func, or_, select
+from sqlalchemy import Table, event, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from adapters.schema import coercive_measures, dishonesty_list_entries, meta, metadata, penalties
-from merge.identifiers import Subject, SubjectKind
-from merge.records import CoerciveMeasure, DishonestyListEntry, Penalty, Record, RecordKind
+from adapters.raw_sql import RawDb, RawStatement, open_raw_db, sqlite_pragmas
+from adapters.record_query import KIND_TABLES, PAGE_ROWS, page_params, page_statement
+from adapters.record_rows import RecordRow, record_rows
+from adapters.schema import CATEGORY_SEPARATOR, meta, metadata
+from merge.identifiers import Subject
+from merge.records import CoerciveMeasure, DishonestyListEntry, Penalty, Record
 from merge.regions import Region
 
 _KEY_SEPARATOR = "\x1f"
-_CATEGORY_SEPARATOR = "、"
-_STREAM_BATCH = 500
-
-# kind → (table, model, event-date column, end-of-force column or None)
-_KINDS: dict[RecordKind, tuple[Table, type[Penalty | DishonestyListEntry | CoerciveMeasure], str, str | None]] = {
-    RecordKind.PENALTY: (penalties, Penalty, "decision_date", None),
-    RecordKind.DISHONESTY_LIST_ENTRY: (dishonesty_list_entries, DishonestyListEntry, "listed_on", "removed_on"),
-    RecordKind.COERCIVE_MEASURE: (coercive_measures, CoerciveMeasure, "decided_on", "lifted_on"),
+_MODELS: dict[str, type[Penalty | DishonestyListEntry | CoerciveMeasure]] = {
+    model.model_fields["kind"].default.value: model for model in (Penalty, DishonestyListEntry, CoerciveMeasure)
 }
+_META = select(meta.c.key, meta.c.value).where(or_(meta.c.key == "created_at", meta.c.key == "data_as_of"))
 
 
 def record_id_for(dedup_key: Sequence[str]) -> str:
@@ -65,23 +66,12 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    # WAL lets a node keep answering queries while an import or seed writes; wait for a writer, don't fail.
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    # In WAL mode NORMAL syncs at checkpoints, not on every commit: still never corrupt, and a commit costs no
-    # fsync (a power cut may lose the last commits, never half of one).
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.close()
-
-
 def _to_row(record: Record) -> tuple[Table, dict[str, Any]]:
-    table = _KINDS[record.kind][0]
+    table = KIND_TABLES[record.kind][0]
     row: dict[str, Any] = {}
     for name, value in record.model_dump(exclude={"kind"}).items():
         if name == "categories":
-            value = _CATEGORY_SEPARATOR.join(category.value for category in value)
+            value = CATEGORY_SEPARATOR.join(category.value for category in value)
         elif isinstance(value, StrEnum):
             value = value.value
         row[name] = value
@@ -89,20 +79,14 @@ def _to_row(record: Record) -> tuple[Table, dict[str, Any]]:
     return table, row
 
 
-def _from_row(kind: RecordKind, row: dict[str, Any]) -> Record:
-    model = _KINDS[kind][1]
-    row.pop("dedup_key", None)
-    if kind is RecordKind.PENALTY:
-        row["categories"] = tuple(c for c in row["categories"].split(_CATEGORY_SEPARATOR) if c)
-    return model.model_validate(row)
-
-
 class SqlRecordStore:
     """One region's records in a SQL database. Open with :meth:`open`, release with :meth:`close`."""
 
-    def __init__(self, engine: AsyncEngine, region: Region) -> None:
+    def __init__(self, engine: AsyncEngine, raw: RawDb, region: Region) -> None:
         self._engine = engine
+        self._raw = raw
         self.region = region
+        self._meta = RawStatement.compile(_META, raw.dialect)
 
     @property
     def url(self) -> str:
@@ -129,9 +113,11 @@ class SqlRecordStore:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(parsed)
         if engine.dialect.name == "sqlite":
-            event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
-        store = cls(engine, region)
+            event.listen(engine.sync_engine, "connect", sqlite_pragmas)
+        raw: RawDb | None = None
         try:
+            raw = await open_raw_db(parsed)
+            store = cls(engine, raw, region)
             async with engine.begin() as conn:
                 await conn.run_sync(metadata.create_all)
                 now = datetime.now(UTC).isoformat()
@@ -143,11 +129,14 @@ class SqlRecordStore:
             if stored != region.code:
                 raise ValueError(f"database {parsed.render_as_string()} holds region {stored}, not {region.code}")
         except BaseException:
+            if raw is not None:
+                await raw.close()
             await engine.dispose()
             raise
         return store
 
     async def close(self) -> None:
+        await self._raw.close()
         await self._engine.dispose()
 
     async def __aenter__(self) -> Self:
@@ -186,76 +175,46 @@ class SqlRecordStore:
         await conn.execute(stmt.on_conflict_do_update(index_elements=[meta.c.key], set_={"value": stmt.excluded.value}))
 
     async def data_as_of(self) -> datetime:
-        """When the data was last imported or seeded, else when the store was created (timezone-aware)."""
-        async with self._engine.connect() as conn:
-            values = {key: value for key, value in await conn.execute(select(meta.c.key, meta.c.value))}
+        """When the data was last imported or seeded, else when the store was created (timezone-aware).
+
+        Read it before the records it describes: then no record read is older than what it claims."""
+        values = {key: value for key, value in await self._raw.fetch(self._meta, {})}
         return datetime.fromisoformat(values.get("data_as_of") or values["created_at"])
 
     async def count(self) -> int:
         """How many records of this region the store holds, all kinds together."""
         total = 0
         async with self._engine.connect() as conn:
-            for table, *_ in _KINDS.values():
+            for table, *_ in KIND_TABLES.values():
                 stmt = select(func.count()).select_from(table).where(table.c.region_code == self.region.code)
                 total += int(await conn.scalar(stmt) or 0)
         return total
 
-    def _select(self, kind: RecordKind, subject: Subject, window_from: date, window_to: date) -> Select[Any]:
-        table, _, event, ends = _KINDS[kind]
-        subject_column = table.c.uscc if subject.kind is SubjectKind.ENTERPRISE else table.c.id_number
-        event_column = table.c[event]
-        in_window: Any = and_(event_column >= window_from, event_column <= window_to)
-        if ends is not None:
-            # Began before the window but still in force at its start (or never ended): the subject is still
-            # listed / the measure still applies, so it belongs in the report.
-            end_column = table.c[ends]
-            in_window = and_(
-                event_column <= window_to,
-                or_(event_column >= window_from, end_column.is_(None), end_column >= window_from),
-            )
-        return (
-            select(table)
-            .where(table.c.region_code == self.region.code, subject_column == subject.identifier, in_window)
-            .order_by(event_column.desc(), table.c.record_id)
-        )
-
-    async def query(self, subject: Subject, window_from: date, window_to: date) -> AsyncGenerator[Record]:
-        """Stream ``subject``'s records for the window (inclusive), newest event first, then by ``record_id``.
+    async def query_rows(
+        self, subject: Subject, window_from: date, window_to: date, *, page_rows: int = PAGE_ROWS
+    ) -> AsyncGenerator[list[RecordRow]]:
+        """``subject``'s records for the window (inclusive) as pages of rows, newest event first, then by
+        ``record_id``: every page but the last holds ``page_rows`` rows, and none is empty.
 
         Penalties count when decided within the window; list entries and coercive measures also when they began
-        earlier but had not ended by ``window_from``. Each kind is read through its own server-side cursor and the
-        three ordered streams are merged, so memory stays at a few batches whatever the record count.
-        Close the iterator if you stop early (``contextlib.aclosing``) so its connections return to the pool.
+        earlier but had not ended by ``window_from``. No connection is held while a page is with the caller, so
+        stopping early (or being cancelled) leaves nothing open.
         """
-        async with AsyncExitStack() as stack:
-            streams: list[AsyncIterator[Record]] = []
-            for kind in _KINDS:
-                conn = await stack.enter_async_context(self._engine.connect())
-                result = await conn.stream(self._select(kind, subject, window_from, window_to))
-                stack.push_async_callback(result.close)
-                rows = _records(kind, result.mappings().partitions(_STREAM_BATCH))
-                stack.push_async_callback(rows.aclose)
-                streams.append(rows)
-            heads: list[tuple[tuple[int, str], int, Record]] = []
-            for index, stream in enumerate(streams):
-                await _push(heads, index, stream)
-            while heads:
-                _, index, record = heapq.heappop(heads)
-                yield record
-                await _push(heads, index, streams[index])
+        if page_rows < 1:
+            raise ValueError("page_rows: must be at least 1")
+        last: Sequence[Any] | None = None
+        while True:
+            statement = page_statement(self._raw.dialect, subject.kind, last is not None)
+            params = page_params(self.region.code, subject.identifier, window_from, window_to, last, page_rows)
+            rows = await self._raw.fetch(statement, params)
+            if rows:
+                yield record_rows(rows, self._raw.dialect, self.region.code)
+            if len(rows) < page_rows:
+                return
+            last = rows[-1]
 
-
-def _order_key(record: Record) -> tuple[int, str]:
-    return (-record.event_date.toordinal(), record.record_id)
-
-
-async def _push(heads: list[tuple[tuple[int, str], int, Record]], index: int, stream: AsyncIterator[Record]) -> None:
-    record = await anext(stream, None)
-    if record is not None:
-        heapq.heappush(heads, (_order_key(record), index, record))
-
-
-async def _records(kind: RecordKind, partitions: AsyncIterator[Sequence[Any]]) -> AsyncGenerator[Record]:
-    async for partition in partitions:
-        for row in partition:
-            yield _from_row(kind, dict(row))
+    async def query(self, subject: Subject, window_from: date, window_to: date) -> AsyncGenerator[Record]:
+        """:meth:`query_rows` as record models, one at a time (:class:`adapters.server.RecordSource`)."""
+        async for page in self.query_rows(subject, window_from, window_to):
+            for row in page:
+                yield _MODELS[row["kind"]].model_validate(row)

@@ -7,15 +7,21 @@ never seen before (``jti``), and names exactly the query's subject, edition and 
 :class:`~adapters.server.WarrantRejected` (the server answers ``PERMISSION_DENIED``) with a reason that never
 holds the subject identifier.
 
-Storage, in the node's own database (SQLAlchemy, SQLite or PostgreSQL), two tables of its own:
+Storage, in the node's own database (SQLite or PostgreSQL), one table of its own, ``warrant_log``: one row per
+warrant accepted or refused — time, jti, grant, grantee, purpose, edition, outcome, reason, masked subject,
+request id. Claims of a refused warrant are read unverified (that is what was presented), cut to
+:data:`_FIELD_MAX` characters; the subject shown is the query's own, masked.
 
-* ``warrant_jtis`` — jti (primary key) and expiry. A warrant is accepted by inserting its jti with
-  ``ON CONFLICT DO NOTHING`` in the same transaction as its log row: of two replicas sharing the database, only
-  the one whose insert wrote a row accepts. Rows are purged some time after they expire (an expired warrant is
-  refused anyway).
-* ``warrant_log`` — one row per warrant accepted or refused: time, jti, grant, grantee, purpose, edition,
-  outcome, reason, masked subject, request id. Claims of a refused warrant are read unverified (that is what was
-  presented), cut to :data:`_FIELD_MAX` characters; the subject shown is the query's own, masked.
+Replay protection is the log itself: a unique index on the jti of *accepted* rows. A warrant is accepted by
+inserting its "accepted" row with ``ON CONFLICT DO NOTHING``: one statement, so one atomic transaction and one
+round trip, and of any number of replicas sharing the database only the one whose insert wrote the row accepts —
+once, ever (a jti is never purged). The loser logs a "replayed" refusal. (Until 2026-12 the jti went into a table
+of its own, ``warrant_jtis``, in a transaction with the log row: four statements. A database keeps that table,
+unused; replicas of both versions sharing a database still accept a jti at most once, because the old version's
+log insert meets the same unique index and rolls its transaction back.)
+
+Writes go through the raw driver (:mod:`adapters.raw_sql`; on SQLite one connection, the file's one writer);
+tables are made and the log is read through SQLAlchemy.
 
 The broker's public keys come from a JWKS file or ``http(s)`` URL (:class:`adapters.broker_jwks.BrokerJwks`); a
 warrant signed with a kid not in it makes the node re-read the source (rate-limited), so rotation needs no restart.
@@ -23,9 +29,7 @@ warrant signed with a kid not in it makes the node re-read the source (rate-limi
 
 from __future__ import annotations
 
-import asyncio
 import base64
-import contextlib
 import json
 import logging
 from collections.abc import Callable, Collection
@@ -34,17 +38,18 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
-    BigInteger,
     Column,
     DateTime,
+    Index,
     Integer,
     MetaData,
     String,
     Table,
     Text,
-    delete,
+    bindparam,
     event,
     insert,
+    literal_column,
     select,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -54,6 +59,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from adapters.broker_jwks import BrokerJwks
 from adapters.convert import QueryScope
+from adapters.raw_sql import DEFAULT_POOL_SIZE, RawDb, RawStatement, open_raw_db, sqlite_pragmas
 from adapters.server import WarrantRejected
 from adapters.store import normalise_url
 from consent.warrants import DEFAULT_LEEWAY_S, UNKNOWN_KEY, Warrant, WarrantInvalid, verify_warrant
@@ -62,18 +68,9 @@ from merge.regions import Region
 log = logging.getLogger(__name__)
 
 _FIELD_MAX = 64
-#: Keep a jti this long after its warrant expired before purging it (longer than any clock skew).
-_JTI_GRACE_S = 300
-_PURGE_EVERY = 256
+_ACCEPTED = "accepted"
 
 warrant_metadata = MetaData()
-
-warrant_jtis = Table(
-    "warrant_jtis",
-    warrant_metadata,
-    Column("jti", String(64), primary_key=True),
-    Column("expires_at", BigInteger, nullable=False, index=True, comment="exp, seconds since the epoch"),
-)
 
 warrant_log = Table(
     "warrant_log",
@@ -90,6 +87,13 @@ warrant_log = Table(
     Column("subject_masked", String(40), nullable=False),
     Column("request_id", String(_FIELD_MAX), nullable=False),
 )
+_ACCEPTED_ONLY = warrant_log.c.outcome == literal_column(f"'{_ACCEPTED}'")
+#: Replay protection: a jti is accepted at most once (see the module docstring).
+accepted_jti = Index(
+    "uq_warrant_log_accepted_jti", warrant_log.c.jti, unique=True, sqlite_where=_ACCEPTED_ONLY,
+    postgresql_where=_ACCEPTED_ONLY,
+)  # fmt: skip
+_LOG_COLUMNS = tuple(c.name for c in warrant_log.columns if c.name != "id")
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +130,7 @@ class WarrantCheck:
     def __init__(
         self,
         engine: AsyncEngine,
+        raw: RawDb,
         jwks: BrokerJwks,
         region: Region,
         *,
@@ -136,18 +141,13 @@ class WarrantCheck:
         if not issuers:
             raise ValueError("issuers: name at least one broker whose warrants this node accepts (--broker-issuer)")
         self._engine = engine
+        self._raw = raw
         self._jwks = jwks
         self._region = region
         self._issuers = tuple(issuers)
         self._leeway_s = leeway_s
         self._clock = clock
-        self._accepted = 0
-        # SQLite has one writer at a time; concurrent queries of this process queue here rather than in SQLite's
-        # busy handler, which sleeps in growing steps (the p99 of a busy node). Other processes sharing the file
-        # still meet busy_timeout. PostgreSQL needs no such queue.
-        self._write_lock: asyncio.Lock | contextlib.nullcontext[None] = (
-            asyncio.Lock() if engine.dialect.name == "sqlite" else contextlib.nullcontext()
-        )
+        self._accept_row, self._log_row = _statements(raw.dialect)
 
     @classmethod
     async def open(
@@ -159,16 +159,25 @@ class WarrantCheck:
         parsed = make_url(normalise_url(db_url))
         engine = create_async_engine(parsed)
         if engine.dialect.name == "sqlite":
-            event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+            event.listen(engine.sync_engine, "connect", sqlite_pragmas)
+        raw: RawDb | None = None
         try:
             async with engine.begin() as conn:
                 await conn.run_sync(warrant_metadata.create_all)
+                # A log made before replay protection moved into it has the table but not the index.
+                await conn.run_sync(lambda sync: accepted_jti.create(sync, checkfirst=True))
+            # SQLite has one writer at a time: one connection queues this process's writes in order, rather than
+            # in SQLite's busy handler, which sleeps in growing steps (other processes still meet busy_timeout).
+            raw = await open_raw_db(parsed, size=1 if engine.dialect.name == "sqlite" else DEFAULT_POOL_SIZE)
+            return cls(engine, raw, jwks, region, issuers=issuers, **options)
         except BaseException:
+            if raw is not None:
+                await raw.close()
             await engine.dispose()
             raise
-        return cls(engine, jwks, region, issuers=issuers, **options)
 
     async def close(self) -> None:
+        await self._raw.close()
         await self._engine.dispose()
 
     async def verify(self, warrant: bytes, scope: QueryScope) -> None:
@@ -202,29 +211,16 @@ class WarrantCheck:
                 raise
             return check()
 
-    def _insert_jti(self) -> Any:
-        dialect_insert = pg_insert if self._engine.dialect.name == "postgresql" else sqlite_insert
-        return dialect_insert(warrant_jtis).on_conflict_do_nothing(index_elements=["jti"])
-
     async def _accept(self, warrant: Warrant, scope: QueryScope, now: datetime) -> bool:
-        """Record the jti and the acceptance in one transaction; False if the jti was already recorded."""
-        async with self._write_lock, self._engine.begin() as conn:
-            result = await conn.execute(
-                self._insert_jti(), {"jti": warrant.jti, "expires_at": int(warrant.expires_at.timestamp())}
-            )
-            if result.rowcount != 1:
-                return False
-            await conn.execute(insert(warrant_log), self._row(now, scope, "accepted", "", warrant_claims(warrant)))
-            self._accepted += 1
-            if self._accepted % _PURGE_EVERY == 0:
-                cutoff = int(now.timestamp()) - _JTI_GRACE_S
-                await conn.execute(delete(warrant_jtis).where(warrant_jtis.c.expires_at < cutoff))
+        """Log the acceptance, which records the jti; False if the jti was already accepted (nothing written)."""
+        row = self._row(now, scope, _ACCEPTED, "", warrant_claims(warrant))
+        if not await self._raw.fetch(self._accept_row, row):
+            return False
         log.info("warrant accepted jti=%s grant=%s request=%s", warrant.jti, warrant.grant_id, scope.request_id)
         return True
 
     async def _refuse(self, claims: dict[str, Any], scope: QueryScope, now: datetime, reason: str) -> None:
-        async with self._write_lock, self._engine.begin() as conn:
-            await conn.execute(insert(warrant_log), self._row(now, scope, "refused", reason, claims))
+        await self._raw.fetch(self._log_row, self._row(now, scope, "refused", reason, claims))
         log.warning(
             "warrant refused jti=%s request=%s reason=%s", _cut(claims.get("jti")) or "-", scope.request_id, reason
         )
@@ -270,13 +266,14 @@ def _utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    # Replicas (and the record store's writers) share the file: wait for a writer instead of failing.
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA busy_timeout=10000")
-    # WAL (as adapters.store sets it) + synchronous=NORMAL: a commit appends to the WAL without an fsync, so a
-    # node is no longer capped by the disk at a few dozen queries a second. Commits stay atomic and the file
-    # never corrupts; a power cut may lose the newest commits (those warrants expire within 60 s anyway).
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()
+def _statements(dialect: str) -> tuple[RawStatement, RawStatement]:
+    """(accept: insert an accepted row unless its jti was accepted before, returning its id; log: insert a row)."""
+    values: dict[str, Any] = {name: bindparam(name) for name in _LOG_COLUMNS}
+    dialect_insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    accept = (
+        dialect_insert(warrant_log)
+        .values(values)
+        .on_conflict_do_nothing(index_elements=[warrant_log.c.jti], index_where=_ACCEPTED_ONLY)
+        .returning(warrant_log.c.id)
+    )
+    return RawStatement.compile(accept, dialect), RawStatement.compile(insert(warrant_log).values(values), dialect)

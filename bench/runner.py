@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import fanout_bench, large_subject_bench, merge_bench, pdf_first_bench, throughput_bench
+from bench import fanout_bench, large_subject_bench, merge_bench, node_bench, pdf_first_bench, throughput_bench
 from bench.data import subjects_data
 from bench.machine import describe
 from bench.nodes import NODE_NICENESS, prepare
@@ -44,12 +44,13 @@ class Sizes:
     warmup_s: float = 1.0
     merge_rounds: int = 15
     large_reports: int = 5
+    node_queries: int = 2000  # per concurrency level, backend and path
 
 
 FULL = Sizes("full")
 #: A first look in under a minute: shorter load phases (six of them, each with its warm-up); the PDF part has
 #: its own quick sizes (bench/pdf_bench.py).
-QUICK = Sizes("quick", fanout_s=1.5, throughput_s=1.5, warmup_s=0.3, merge_rounds=5, large_reports=1)
+QUICK = Sizes("quick", fanout_s=1.5, throughput_s=1.5, warmup_s=0.3, merge_rounds=5, large_reports=1, node_queries=300)
 
 
 def _guarded(name: str, part: Callable[[], dict[str, Any]], progress: Callable[[str], None]) -> dict[str, Any]:
@@ -82,7 +83,7 @@ def run_all(
 ) -> dict[str, Any]:
     """Run the parts (all when ``parts`` is empty) and write the results; returns the results document."""
     quick = sizes.name != "full"  # the PDF part knows two modes only
-    wanted = set(parts) or {"fanout", "throughput", "merge", "large_subject", "pdf"}
+    wanted = set(parts) or {"fanout", "throughput", "merge", "large_subject", "node", "pdf"}
     started = datetime.now(UTC)
     progress(f"jjj bench ({sizes.name}): preparing data …")
     typical, large = subjects_data(sizes.typical_per_region, sizes.large_per_region)
@@ -119,6 +120,10 @@ def run_all(
             results["pdf_first"] = _guarded(
                 "pdf_first", lambda: pdf_first_bench.run(site, typical, quick=quick, progress=progress), progress
             )
+    if "node" in wanted:  # its own databases, SQLite and PostgreSQL: no site needed
+        results["node"] = _guarded(
+            "node", lambda: node_bench.run(queries_per_level=sizes.node_queries, progress=progress), progress
+        )
     if "pdf" in wanted:
         results["pdf"] = _guarded("pdf", lambda: _pdf(quick), progress)
     document = {
@@ -153,7 +158,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="a first look in under a minute")
     parser.add_argument("--json", action="store_true", help="print the results document as JSON, not the table")
     parser.add_argument(
-        "--only", action="append", default=[], choices=["fanout", "throughput", "merge", "large_subject", "pdf"],
+        "--only", action="append", default=[],
+        choices=["fanout", "throughput", "merge", "large_subject", "node", "pdf"],
         help="run only this part (repeatable)",
     )  # fmt: skip
     args = parser.parse_args(argv)

@@ -54,6 +54,22 @@ def _large(part: dict[str, Any]) -> list[Row]:
     return [("Large subject: broker peak memory", figure, "< 200 MB", _mark(part["met"]))]
 
 
+def _node(part: dict[str, Any]) -> list[Row]:
+    rows: list[Row] = []
+    target = part["target"]["cpu_ms_per_query_max"]
+    for backend, paths in part["backends"].items():
+        for path, figures in paths.items():
+            levels = " / ".join(
+                f"{level['cpu_ms_per_query']} ms" if "error" not in level else "failed" for level in figures["levels"]
+            )
+            fast = path == "rows"
+            rows.append(
+                (f"Node CPU per query, {backend}, {path}, concurrency 1 / 16", levels,
+                 f"≤ {target} ms" if fast else "", _mark(part["met"]) if fast else "")
+            )  # fmt: skip
+    return rows
+
+
 def _pdf(part: dict[str, Any]) -> list[Row]:
     if "pending" in part:
         return [("PDF", f"pending: {part['pending']}", "", "")]
@@ -101,6 +117,7 @@ _PARTS = {
     "merge": _merge,
     "large_subject": _large,
     "pdf_first": _pdf_first,
+    "node": _node,
     "pdf": _pdf,
 }
 

@@ -1,13 +1,12 @@
 """The node's warrant check: a real gRPC node on port 0 over a SQLite store, warrants signed with real keys.
 
 Each kind of bad warrant is refused with PERMISSION_DENIED and logged — also one signed by a key of the JWKS for
-another issuer than the node accepts; a good one is accepted once and logged; two verifiers sharing one database
-(SQLite and PostgreSQL) accept a warrant exactly once between them. The node serves mTLS, as in production.
+another issuer than the node accepts; a good one is accepted once and logged. The node serves mTLS, as in
+production. Replay across replicas sharing a database is in test_warrant_check_replay.py.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, date, datetime, timedelta
@@ -18,7 +17,6 @@ import grpc
 import pytest
 from aiohttp import web
 from joserfc.jwk import KeySet, OKPKey
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from adapters.broker_jwks import BrokerJwks
 from adapters.cli import main as adapter_main
@@ -26,7 +24,7 @@ from adapters.convert import QueryScope
 from adapters.pki import PkiLayout
 from adapters.server import NodeConfig, WarrantRejected, create_server
 from adapters.store import SqlRecordStore
-from adapters.warrant_check import WarrantCheck, warrant_metadata
+from adapters.warrant_check import WarrantCheck
 from consent.warrants import issue_warrant
 from merge.editions import Edition
 from merge.identifiers import Subject, SubjectKind
@@ -189,47 +187,6 @@ async def test_a_rotated_broker_key_is_picked_up_from_the_jwks_file(tmp_path: Pa
         await verifier.verify(warrant(BROKER), scope)  # older keys still verify
     finally:
         await verifier.close()
-
-
-async def _race(urls: list[str]) -> list[bool]:
-    """Two replicas of one node (two verifiers, one database) get the same warrant 10 times each, at once."""
-    jwks = BrokerJwks("test", KeySet([BROKER]))
-    replicas = [await WarrantCheck.open(url, Region.TIANJIN, jwks, issuers=ISSUERS) for url in urls]
-    scope = QueryScope(Region.TIANJIN, ENTERPRISE, Edition.STANDARD, WINDOW_FROM, WINDOW_TO, "req-race")
-    token = warrant()
-
-    async def attempt(replica: WarrantCheck) -> bool:
-        try:
-            await replica.verify(token, scope)
-        except WarrantRejected:
-            return False
-        return True
-
-    try:
-        outcomes = await asyncio.gather(*(attempt(replicas[i % 2]) for i in range(20)))
-        entries = await replicas[0].log_entries(limit=50)
-        assert sorted(e.outcome for e in entries) == ["accepted"] + ["refused"] * 19
-    finally:
-        for replica in replicas:
-            await replica.close()
-    return list(outcomes)
-
-
-async def test_two_replicas_sharing_sqlite_accept_a_warrant_once(tmp_path: Path) -> None:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'shared.db'}"
-    assert sum(await _race([url, url])) == 1
-
-
-@pytest.mark.postgres
-async def test_two_replicas_sharing_postgresql_accept_a_warrant_once(postgres_urls: dict[Region, str]) -> None:
-    url = postgres_urls[Region.TIANJIN]
-    try:
-        assert sum(await _race([url, url])) == 1
-    finally:
-        engine = create_async_engine(url)
-        async with engine.begin() as conn:
-            await conn.run_sync(warrant_metadata.drop_all)
-        await engine.dispose()
 
 
 @pytest.mark.parametrize(
