@@ -61,6 +61,8 @@ class AnswerVerifier:
 
     def verify(self, region: Region, document: bytes, scheme: str, signature: bytes, certificate: bytes) -> str:
         """The signing certificate's subject if ``signature`` is ``region``'s over ``document``; else raises."""
+        if not scheme and not signature:
+            raise AnswerUnauthenticated("the answer is not signed")
         if scheme != SCHEME:
             raise AnswerUnauthenticated(f"unknown signature scheme {scheme[:40]!r}")
         signer = self._signer(certificate)

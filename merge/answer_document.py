@@ -68,13 +68,15 @@ def _wire_type(annotation: Any) -> Any:
 
 def _wire_struct(model: type[Penalty | DishonestyListEntry | CoerciveMeasure]) -> type[msgspec.Struct]:
     """The wire form of a record model: every field but ``region_code``, sorted by name, defaults as the model's;
-    ``kind`` is a required literal (the model's default is its only value)."""
+    ``kind`` is a required literal (the model's default is its only value), ``domain`` a code of the catalogue."""
     fields: list[tuple[str, Any] | tuple[str, Any, Any]] = []
     for name, field in sorted(model.model_fields.items()):
         if name == "region_code":
             continue
         if name == "kind":
             fields.append((name, Literal[field.default.value]))
+        elif name == "domain":
+            fields.append((name, DomainCode))
         elif field.default is PydanticUndefined:
             fields.append((name, _wire_type(field.annotation)))
         else:
