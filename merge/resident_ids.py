@@ -15,6 +15,7 @@ import re
 from operator import attrgetter
 from typing import Any
 
+from merge.identifiers import mask_resident_id
 from merge.masking import RESIDENT_ID_SHAPE, is_full_resident_id, is_resident_id
 
 _DIGITS_17 = re.compile(rb"[0-9]{17}")
@@ -44,7 +45,8 @@ def first_full_resident_id(records: Any) -> str | None:
 
 def _in_record(record: Any, fields: tuple[str, ...]) -> str | None:
     number: str = record.id_number
-    if number and is_full_resident_id(getattr(record, "id_type", "身份证"), number):
+    # Unmasked where the masking rule masks (masking a masked number changes nothing).
+    if number and is_full_resident_id(getattr(record, "id_type", "身份证"), number) and mask_resident_id(number) != number:
         return "id_number"
     for name in fields:
         if any(is_resident_id(m[0]) for m in RESIDENT_ID_SHAPE.finditer(getattr(record, name))):

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from pydantic import GetCoreSchemaHandler
+from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
+from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import core_schema
 
 from merge.canonical import canonical_json_of
@@ -79,6 +80,21 @@ class SignedPart:
 
     def __repr__(self) -> str:  # the document is record content: keep it out of reprs and logs
         return f"SignedPart({len(self.document)} bytes, scheme={self.scheme!r})"
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        return {
+            "type": "object",
+            "description": "the region's signed part: its answer document (jjj.region-answer/1) verbatim, the "
+            "signature (base64) and the signing certificate (base64 DER); scheme " + SCHEME,
+            "required": ["certificate", "document", "scheme", "signature"],
+            "properties": {
+                "certificate": {"type": "string", "contentEncoding": "base64"},
+                "document": {"type": "object"},
+                "scheme": {"type": "string"},
+                "signature": {"type": "string", "contentEncoding": "base64"},
+            },
+        }
 
     @classmethod
     def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:

@@ -3,15 +3,21 @@ path the broker calls (merge.fast.merging + merge.fast.canonical)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import pytest
 
 from merge import canonical, merging
+from merge.answer_builder import AnswerContext, answer_subject, build_document
+from merge.answer_document import SubjectStatus
+from merge.answers import RegionAnswer, RegionStatus, answered
+from merge.edition_rules import AnyRecord
 from merge.fast import canonical as fast_canonical
 from merge.fast import merging as fast_merging
-from merge.report import Report
+from merge.masking import masked
+from merge.report import Report, ReportQuery
 
 
 @dataclass(frozen=True)
@@ -30,3 +36,32 @@ IMPLEMENTATIONS = {
 def implementation(request: pytest.FixtureRequest) -> Implementation:
     """Each merge in turn (module scope, so that hypothesis tests may take it too)."""
     return IMPLEMENTATIONS[request.param]
+
+
+def region_answer(
+    region_code: str,
+    records: Iterable[AnyRecord] = (),
+    *,
+    query: ReportQuery,
+    covered: Iterable[str] | None = None,
+    data_as_of: datetime = datetime(2026, 1, 4, 16, 0, tzinfo=UTC),
+    latency_ms: float = 0.0,
+    subject_name: str = "",
+    subject_status: SubjectStatus = SubjectStatus.NOT_REGISTERED,
+    signer: str | None = "CN=test signer",
+) -> RegionAnswer:
+    """An answered region as the broker holds it after reading its signed document: the region's records (masked as
+    a node masks them), covering ``covered`` (by default the domains of its records) and answering ``query``."""
+    shown = [masked(record) for record in records]
+    domains = set(covered if covered is not None else ()) | {record.domain for record in shown}
+    context = AnswerContext(
+        region_code, "req-1", "jti-1", query.edition, query.window_from, query.window_to, data_as_of,
+        tuple(sorted(domains)),
+    )  # fmt: skip
+    subject = answer_subject(query.subject.kind, query.subject.masked, subject_name, subject_status)
+    document = build_document(context, subject, shown)
+    return answered(document, latency_ms=latency_ms, signature=b"signature", certificate=b"certificate", signer=signer)
+
+
+def not_answered(region_code: str, status: RegionStatus, error: str | None = "no answer", latency_ms: float = 0.0) -> RegionAnswer:
+    return RegionAnswer(region_code=region_code, status=status, latency_ms=latency_ms, error=error)
