@@ -22,9 +22,12 @@ from merge.answer_document import (
     grouped,
     wire_record,
 )
+from merge.answers import RegionAnswer, answered
 from merge.edition_rules import AnyRecord
 from merge.editions import Edition
 from merge.identifiers import SubjectKind
+from merge.masking import masked
+from merge.report import ReportQuery
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,3 +68,28 @@ def build_document(context: AnswerContext, subject: AnswerSubject, records: Iter
         warrant_id=context.warrant_id,
         window=AnswerWindow(from_=context.window_from, to=context.window_to),
     )
+
+
+def unsigned_answer(
+    region_code: str,
+    records: Iterable[AnyRecord],
+    *,
+    query: ReportQuery,
+    covered: Iterable[str] = (),
+    data_as_of: datetime,
+    latency_ms: float = 0.0,
+    subject_name: str = "",
+    subject_status: SubjectStatus = SubjectStatus.NOT_REGISTERED,
+    signer: str | None = None,
+) -> RegionAnswer:
+    """An answered region for samples and tests, as the broker holds it once read: ``records`` masked as a node
+    masks them, covering ``covered`` and the domains of the records, answering ``query``. Its signature is
+    empty: the merge never checks signatures (the gRPC client does, before an answer exists)."""
+    shown = [masked(record) for record in records]
+    domains = set(covered) | {record.domain for record in shown}
+    context = AnswerContext(
+        region_code, "req-1", "jti-1", query.edition, query.window_from, query.window_to, data_as_of,
+        tuple(sorted(domains)),
+    )  # fmt: skip
+    subject = answer_subject(query.subject.kind, query.subject.masked, subject_name, subject_status)
+    return answered(build_document(context, subject, shown), latency_ms=latency_ms, signer=signer)

@@ -10,13 +10,12 @@ from datetime import UTC, datetime
 import pytest
 
 from merge import canonical, merging
-from merge.answer_builder import AnswerContext, answer_subject, build_document
+from merge.answer_builder import unsigned_answer
 from merge.answer_document import SubjectStatus
-from merge.answers import RegionAnswer, RegionStatus, answered
+from merge.answers import RegionAnswer, RegionStatus
 from merge.edition_rules import AnyRecord
 from merge.fast import canonical as fast_canonical
 from merge.fast import merging as fast_merging
-from merge.masking import masked
 from merge.report import Report, ReportQuery
 
 
@@ -50,17 +49,12 @@ def region_answer(
     subject_status: SubjectStatus = SubjectStatus.NOT_REGISTERED,
     signer: str | None = "CN=test signer",
 ) -> RegionAnswer:
-    """An answered region as the broker holds it after reading its signed document: the region's records (masked as
-    a node masks them), covering ``covered`` (by default the domains of its records) and answering ``query``."""
-    shown = [masked(record) for record in records]
-    domains = set(covered if covered is not None else ()) | {record.domain for record in shown}
-    context = AnswerContext(
-        region_code, "req-1", "jti-1", query.edition, query.window_from, query.window_to, data_as_of,
-        tuple(sorted(domains)),
+    """An answered region as the broker holds it after reading its signed document
+    (:func:`merge.answer_builder.unsigned_answer`)."""
+    return unsigned_answer(
+        region_code, records, query=query, covered=covered or (), data_as_of=data_as_of, latency_ms=latency_ms,
+        subject_name=subject_name, subject_status=subject_status, signer=signer,
     )  # fmt: skip
-    subject = answer_subject(query.subject.kind, query.subject.masked, subject_name, subject_status)
-    document = build_document(context, subject, shown)
-    return answered(document, latency_ms=latency_ms, signature=b"signature", certificate=b"certificate", signer=signer)
 
 
 def not_answered(region_code: str, status: RegionStatus, error: str | None = "no answer", latency_ms: float = 0.0) -> RegionAnswer:
