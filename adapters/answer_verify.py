@@ -59,17 +59,29 @@ class AnswerVerifier:
         """From the federation CA certificate(s) in PEM (``ca.pem``, as published)."""
         return cls(x509.load_pem_x509_certificates(pem))
 
-    def verify(self, region: Region, document: bytes, scheme: str, signature: bytes, certificate: bytes) -> str:
-        """The signing certificate's subject if ``signature`` is ``region``'s over ``document``; else raises."""
+    def verify(
+        self,
+        region: Region,
+        document: bytes,
+        scheme: str,
+        signature: bytes,
+        certificate: bytes,
+        *,
+        at: dt.datetime | None = None,
+    ) -> str:
+        """The signing certificate's subject if ``signature`` is ``region``'s over ``document``; else raises.
+
+        The certificate must be valid ``at`` (now by default; an offline verifier gives the report's issue time,
+        when the broker checked it)."""
         if not scheme and not signature:
             raise AnswerUnauthenticated("the answer is not signed")
         if scheme != SCHEME:
             raise AnswerUnauthenticated(f"unknown signature scheme {scheme[:40]!r}")
         signer = self._signer(certificate)
-        now = self._clock()
+        now = at or self._clock()
         cert = signer.certificate
         if not cert.not_valid_before_utc <= now <= cert.not_valid_after_utc:
-            raise AnswerUnauthenticated("signing certificate not valid now")
+            raise AnswerUnauthenticated("signing certificate not valid at the time of the answer")
         mismatch = region_mismatch(uris_of(cert), region)
         if mismatch is not None:
             raise AnswerUnauthenticated(f"signing {mismatch}")

@@ -26,7 +26,7 @@ from datetime import date
 import grpc
 from grpc_health.v1 import health_pb2
 
-from adapters.answer_reader import Asked, AnswerReader, QueryMismatch, StreamViolation
+from adapters.answer_reader import AnswerReader, Asked, QueryMismatch, StreamViolation
 from adapters.answer_verify import AnswerUnauthenticated, AnswerVerifier
 from adapters.convert import EDITION_TO_PROTO, SERVICE_NAME, SUBJECT_KIND_TO_PROTO
 from adapters.errors import (
@@ -171,9 +171,7 @@ class AdapterClient:
             raise RegionRefused(self.region, reason, latency_ms=_elapsed_ms(started)) from None
         return answer.model_copy(update={"latency_ms": _elapsed_ms(started)})
 
-    async def _receive(
-        self, request: adapter_pb2.QueryRecordsRequest, asked: Asked, deadline_s: float
-    ) -> RegionAnswer:
+    async def _receive(self, request: adapter_pb2.QueryRecordsRequest, asked: Asked, deadline_s: float) -> RegionAnswer:
         if self._answers is None:
             raise AnswerUnauthenticated("the broker has no federation CA to check region signatures with")
         reader = AnswerReader(asked, self._answers)

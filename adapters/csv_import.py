@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Protocol
 
@@ -158,7 +158,9 @@ def named_subjects(records: Iterable[Penalty]) -> list[RegisteredSubject]:
     penalty file says who was fined, not who the region registered. The last row naming a subject wins."""
     named: dict[str, RegisteredSubject] = {}
     for record in records:
-        identifier, kind = (record.uscc, SubjectKind.ENTERPRISE) if record.uscc else (record.id_number, SubjectKind.PERSON)
+        identifier, kind = (
+            (record.uscc, SubjectKind.ENTERPRISE) if record.uscc else (record.id_number, SubjectKind.PERSON)
+        )
         if identifier:
             named[identifier] = RegisteredSubject(kind, identifier, record.subject_name, SubjectStatus.NOT_REGISTERED)
     return list(named.values())

@@ -50,8 +50,8 @@ from adapters.convert import (
     query_scope_from_proto,
     timestamp_from_datetime,
 )
-from adapters.subject_register import RegisteredSubject
 from adapters.server_tls import SERVER_OPTIONS, broker_peer_refusal, server_credentials
+from adapters.subject_register import RegisteredSubject
 from adapters.tls_material import TlsMaterial
 from merge.answer_builder import AnswerContext, answer_subject, build_document
 from merge.answer_document import AnswerDocument, SubjectStatus, encode_document

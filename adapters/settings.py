@@ -1,7 +1,8 @@
 """A node's environment, read in one place (pydantic-settings): each value is a fallback for its command-line flag.
 
 ``JJJ_ADAPTER_DB`` (the database URL), ``JJJ_BROKER_JWKS`` and ``JJJ_BROKER_ISSUER`` (comma-separated: the
-broker(s) whose warrants are accepted), ``JJJ_ADAPTER_TLS_DIR`` / ``_CERT`` / ``_KEY`` / ``_CA`` (mTLS), ``JJJ_ADAPTER_ANSWER_DIR`` (answer signing).
+broker(s) whose warrants are accepted), ``JJJ_ADAPTER_TLS_DIR`` / ``_CERT`` / ``_KEY`` / ``_CA`` (mTLS),
+``JJJ_ADAPTER_ANSWER_DIR`` (answer signing).
 Empty variables count as unset.
 """
 

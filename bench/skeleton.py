@@ -77,7 +77,7 @@ def _queries(request: web.Request, body: dict[str, object]) -> list[tuple[Adapte
 
 
 def _answer(answers: list[RegionAnswer]) -> web.Response:
-    regions = [{"code": a.region_code, "latency_ms": a.latency_ms, "records": len(a.records)} for a in answers]
+    regions = [{"code": a.region_code, "latency_ms": a.latency_ms, "records": a.record_count} for a in answers]
     return web.Response(body=orjson.dumps({"regions": regions}), content_type="application/json")
 
 

@@ -119,8 +119,10 @@ async def open_services(
         tls = settings.node_tls()
         # Region signatures are checked against the federation CA, also over plaintext (development) when its
         # certificate is there; without it every region's answer is refused (never clean: invariant 1).
-        answers = None if tls is not None or not settings.tls_ca.is_file() else AnswerVerifier.from_pem(
-            settings.tls_ca.read_bytes()
+        answers = (
+            None
+            if tls is not None or not settings.tls_ca.is_file()
+            else AnswerVerifier.from_pem(settings.tls_ca.read_bytes())
         )
         clients = [
             AdapterClient(r, settings.node_target(r), tls=tls, insecure=tls is None, answers=answers)

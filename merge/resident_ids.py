@@ -20,8 +20,12 @@ from merge.masking import RESIDENT_ID_SHAPE, is_full_resident_id, is_resident_id
 
 _DIGITS_17 = re.compile(rb"[0-9]{17}")
 _ID_NUMBER = attrgetter("id_number")
-# Free-text fields per record kind (the models' TEXT_FIELDS), and the kind's position in AnswerRecords.
-_TEXT = {"coercive_measure": ("reason",), "dishonesty_list_entry": ("reason",), "penalty": ("violation_facts", "content", "remarks")}
+# Free-text fields per record kind (the models' TEXT_FIELDS), by the kind's name in AnswerRecords.
+_TEXT = {
+    "coercive_measure": ("reason",),
+    "dishonesty_list_entry": ("reason",),
+    "penalty": ("violation_facts", "content", "remarks"),
+}
 
 
 def first_full_resident_id(records: Any) -> str | None:
@@ -46,7 +50,11 @@ def first_full_resident_id(records: Any) -> str | None:
 def _in_record(record: Any, fields: tuple[str, ...]) -> str | None:
     number: str = record.id_number
     # Unmasked where the masking rule masks (masking a masked number changes nothing).
-    if number and is_full_resident_id(getattr(record, "id_type", "身份证"), number) and mask_resident_id(number) != number:
+    if (
+        number
+        and is_full_resident_id(getattr(record, "id_type", "身份证"), number)
+        and mask_resident_id(number) != number
+    ):
         return "id_number"
     for name in fields:
         if any(is_resident_id(m[0]) for m in RESIDENT_ID_SHAPE.finditer(getattr(record, name))):

@@ -82,7 +82,9 @@ class SignedPart:
         return f"SignedPart({len(self.document)} bytes, scheme={self.scheme!r})"
 
     @classmethod
-    def __get_pydantic_json_schema__(cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+    def __get_pydantic_json_schema__(
+        cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
         return {
             "type": "object",
             "description": "the region's signed part: its answer document (jjj.region-answer/1) verbatim, the "

@@ -150,7 +150,7 @@ def _record_item(item: ReportRecord, record: AnyRecord) -> dict[str, Any]:
 
 
 def _signed_statement(line: RegionSummary) -> str:
-    """"该地区应答经其签名" with the certificate's subject and SHA-256 fingerprint, or why there is none."""
+    """ "该地区应答经其签名" with the certificate's subject and SHA-256 fingerprint, or why there is none."""
     if line.answer is None:
         return f"{line.name}未应答，无签名部分"
     fingerprint = hashlib.sha256(line.answer.certificate).hexdigest()

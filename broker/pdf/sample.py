@@ -38,9 +38,15 @@ def sample_report(records: int = 2, *, complete: bool = True) -> Report:
         penalties = [_penalty(region, n, coverage) for n in range(index, records, len(REGION_ORDER))]
         answers.append(
             unsigned_answer(
-                region.code, penalties, query=_QUERY, covered=coverage, data_as_of=_ISSUED - timedelta(hours=16),
-                latency_ms=12, subject_name="北京某某科技有限公司", signer=f"CN=region {region.code} answers (sample)",
-            )  # fmt: skip
+                region.code,
+                penalties,
+                query=_QUERY,
+                covered=coverage,
+                data_as_of=_ISSUED - timedelta(hours=16),
+                latency_ms=12,
+                subject_name="北京某某科技有限公司",
+                signer=f"CN=region {region.code} answers (sample)",
+            )
         )
     return merge_report(_QUERY, answers, report_no="JJJ-2026-000001", issued_at=_ISSUED)
 

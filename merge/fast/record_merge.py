@@ -113,7 +113,9 @@ class _Columns:
                 out.domains.extend(map(_get("domain"), records))
                 if kind is RecordKind.PENALTY:
                     out.minor.extend(map(_minor, map(_get("categories"), records)))
-                    out.repaired.extend(map(eq, map(_get("repair_status"), records), repeat(RepairStatus.REPAIRED.value)))
+                    out.repaired.extend(
+                        map(eq, map(_get("repair_status"), records), repeat(RepairStatus.REPAIRED.value))
+                    )
                 else:
                     out.minor.extend(repeat(False, count))
                     out.repaired.extend(repeat(False, count))

@@ -93,7 +93,8 @@ async def test_fetch_assembles_chunks_into_one_checked_signed_answer(
 
     assert answer.status is RegionStatus.ANSWERED
     assert answer.region_code == "120000"
-    assert answer.document is not None and answer.part is not None
+    assert answer.document is not None
+    assert answer.part is not None
     received = record_models(answer.document)
     assert len(received) == 450
     stored = {r.record_id: r for r in records}
@@ -103,7 +104,8 @@ async def test_fetch_assembles_chunks_into_one_checked_signed_answer(
     assert answer.latency_ms > 0
     # The part is the bytes the node signed, and who signed them is named.
     assert answer.part.certificate == answer_signer(pki).certificate
-    assert answer.signer is not None and "region 120000 answers" in answer.signer
+    assert answer.signer is not None
+    assert "region 120000 answers" in answer.signer
 
 
 async def test_describe_and_health(start_node: Start, clients: Callable[..., AdapterClient]) -> None:

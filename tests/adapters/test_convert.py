@@ -1,4 +1,5 @@
-"""The protocol's enumerations and timestamps (records travel in the answer document: tests/merge/test_answer_document.py)."""
+"""The protocol's enumerations and timestamps (records travel in the answer document:
+tests/merge/test_answer_document.py)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from adapters.convert import (
 from merge.editions import Edition
 from merge.identifiers import SubjectKind
 from protos.credit.v2 import adapter_pb2
+
 
 def test_enum_mappings_are_total_and_inverse() -> None:
     assert set(EDITION_TO_PROTO) == set(Edition)

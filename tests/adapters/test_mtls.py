@@ -210,7 +210,8 @@ async def test_neither_server_nor_client_falls_back_to_plaintext(
 
 
 async def test_plaintext_when_asked_explicitly_works_and_warns(
-    sqlite_store_factory: Callable[[Region], Awaitable[SqlRecordStore]], caplog: pytest.LogCaptureFixture,
+    sqlite_store_factory: Callable[[Region], Awaitable[SqlRecordStore]],
+    caplog: pytest.LogCaptureFixture,
     pki: PkiLayout,
 ) -> None:
     # Answers are signed whatever the transport: over plaintext the client still checks them against the CA.
@@ -244,7 +245,10 @@ async def test_unsigned_answers_or_no_ca_are_never_an_answer(
     without_ca = AdapterClient(Region.TIANJIN, f"127.0.0.1:{signed_port}", insecure=True)
     query = RegionQuery(BEIJING_QUERY.subject, Edition.STANDARD, TODAY - timedelta(days=1095), TODAY, "r")
     try:
-        assert await _beijing_status_of(checking, query) == (RegionStatus.REFUSED, "answer not authenticated: the answer is not signed")
+        assert await _beijing_status_of(checking, query) == (
+            RegionStatus.REFUSED,
+            "answer not authenticated: the answer is not signed",
+        )
         status, reason = await _beijing_status_of(without_ca, query)
         assert status is RegionStatus.REFUSED
         assert "no federation CA" in reason

@@ -119,11 +119,15 @@ def _query_call(
     )
 
 
-async def _responses(channel: grpc.aio.Channel, request: adapter_pb2.QueryRecordsRequest) -> list[adapter_pb2.AnswerChunk]:
+async def _responses(
+    channel: grpc.aio.Channel, request: adapter_pb2.QueryRecordsRequest
+) -> list[adapter_pb2.AnswerChunk]:
     return [response async for response in _query_call(channel)(request, timeout=10)]
 
 
-async def _answer(channel: grpc.aio.Channel, pki: PkiLayout, request: adapter_pb2.QueryRecordsRequest) -> AnswerDocument:
+async def _answer(
+    channel: grpc.aio.Channel, pki: PkiLayout, request: adapter_pb2.QueryRecordsRequest
+) -> AnswerDocument:
     """The node's answer, its signature verified as the broker verifies it, its document read and checked."""
     messages = await _responses(channel, request)
     assert [m.WhichOneof("item") for m in messages[:-1]] == ["document"] * (len(messages) - 1)
@@ -209,7 +213,9 @@ async def test_an_unregistered_subject_is_named_as_its_newest_record_names_it(no
 
 async def test_full_resident_ids_are_masked_before_signing(node: Node, pki: PkiLayout) -> None:
     facts = f"当事人法定代表人（身份证号{RESIDENT_ID}）未按规定公示"
-    person = penalty(2, subject_category=SubjectCategory.NATURAL_PERSON, uscc="", id_type="身份证", id_number=RESIDENT_ID)
+    person = penalty(
+        2, subject_category=SubjectCategory.NATURAL_PERSON, uscc="", id_type="身份证", id_number=RESIDENT_ID
+    )
     _, channel = await node([penalty(1, violation_facts=facts), person])
     document = await _answer(channel, pki, query())
     assert document.records.penalty[0].violation_facts == "当事人法定代表人（身份证号120101********1235）未按规定公示"

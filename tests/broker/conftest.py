@@ -21,15 +21,15 @@ from adapters.broker_jwks import BrokerJwks
 from adapters.pki import PkiLayout
 from adapters.server import NodeConfig, create_server
 from adapters.store import SqlRecordStore
+from adapters.subject_register import RegisteredSubject, SqlSubjectRegister
 from adapters.warrant_check import WarrantCheck
 from broker.app import create_app
 from broker.keys import init_keys
 from broker.settings import Settings
-from merge.records import DishonestyListEntry, Penalty, PenaltyCategory, Procedure, SubjectCategory
-from merge.regions import REGION_ORDER, Region
-from adapters.subject_register import RegisteredSubject, SqlSubjectRegister
 from merge.answer_document import SubjectStatus
 from merge.identifiers import SubjectKind
+from merge.records import DishonestyListEntry, Penalty, PenaltyCategory, Procedure, SubjectCategory
+from merge.regions import REGION_ORDER, Region
 from tests.adapters.tls import answer_signer, node_tls
 from tests.conftest import REDIS_URL
 

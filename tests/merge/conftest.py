@@ -57,5 +57,7 @@ def region_answer(
     )  # fmt: skip
 
 
-def not_answered(region_code: str, status: RegionStatus, error: str | None = "no answer", latency_ms: float = 0.0) -> RegionAnswer:
+def not_answered(
+    region_code: str, status: RegionStatus, error: str | None = "no answer", latency_ms: float = 0.0
+) -> RegionAnswer:
     return RegionAnswer(region_code=region_code, status=status, latency_ms=latency_ms, error=error)

@@ -119,8 +119,6 @@ SAMPLES: list[AnyRecord] = [
 ]
 
 
-
-
 def _document(records: list[AnyRecord], region: str = REGION) -> bytes:
     context = AnswerContext(
         region, "req-1", "jti-1", Edition.ADMINISTRATIVE, date(2021, 1, 1), date(2025, 12, 31),
@@ -148,7 +146,10 @@ def test_the_document_follows_the_wire_conventions() -> None:
     # Fields at their default are left out: a record holds only what the region filled in.
     assert not {"fine_amount", "publicity_until", "remarks", "objection_open"} & set(empty)
     assert document["schema"] == "jjj.region-answer/1"
-    assert document["summary"] == {"count_by_domain": {"ecology_environment": 1, "market_regulation": 2, "taxation": 2}, "total": 5}
+    assert document["summary"] == {
+        "count_by_domain": {"ecology_environment": 1, "market_regulation": 2, "taxation": 2},
+        "total": 5,
+    }
     assert set(document["records"]) == {"coercive_measure", "dishonesty_list_entry", "penalty"}
 
 
@@ -217,3 +218,20 @@ def test_invalid_record_names_where(mutate: str, where: str) -> None:
     assert "流放" not in str(caught.value)
     assert "津市监罚" not in str(caught.value)
     assert "astrology" not in str(caught.value)
+
+
+def test_every_struct_declares_its_fields_in_key_order() -> None:
+    # The encoder writes struct fields in declaration order (and sorts dict keys): canonical only while each
+    # struct's fields are declared sorted by their JSON names.
+    import msgspec
+
+    from merge import answer_document
+
+    structs = [
+        answer_document.AnswerDocument, answer_document.AnswerRecords, answer_document.AnswerSubject,
+        answer_document.AnswerSummary, answer_document.AnswerWindow,
+        *(wire for _model, wire in answer_document.KINDS.values()),
+    ]  # fmt: skip
+    for struct in structs:
+        names = [field.encode_name for field in msgspec.structs.fields(struct)]
+        assert names == sorted(names), struct.__name__

@@ -63,9 +63,13 @@ def report(*, fine: str = "1.5", reverse: bool = False, issued_at: datetime = IS
         region_answer(BJ, [penalty(BJ, 1, fine)], query=QUERY, latency_ms=10),
         RegionAnswer(region_code=TJ, status=RegionStatus.TIMED_OUT, latency_ms=3000, error="deadline exceeded"),
         region_answer(
-            HE, [penalty(HE, 2), penalty(HE, 3)], query=QUERY, latency_ms=20,
-            data_as_of=datetime(2026, 10, 8, 16, tzinfo=UTC), covered={"market_regulation"},
-        ),  # fmt: skip
+            HE,
+            [penalty(HE, 2), penalty(HE, 3)],
+            query=QUERY,
+            latency_ms=20,
+            data_as_of=datetime(2026, 10, 8, 16, tzinfo=UTC),
+            covered={"market_regulation"},
+        ),
     ]
     if reverse:  # the order of the answers (within a region, the order is the region's signed statement)
         answers = answers[::-1]

@@ -2,7 +2,8 @@
 
 Each of the three regions: absent from the input or present with any status, any covered subset of a few
 domains, and any records, including the same decision sent by several regions (a document covers the domains of
-its records and names the catalogue's only: anything else is refused when read, tests/merge/test_answer_document.py). Every property holds for the
+its records and names the catalogue's only: anything else is refused when read,
+tests/merge/test_answer_document.py). Every property holds for the
 reference merge and for the fast one (the ``implementation`` fixture of tests/merge/conftest.py).
 """
 
@@ -15,13 +16,13 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from merge.answer_document import record_models
 from merge.answers import RegionAnswer, RegionStatus
 from merge.editions import Edition
 from merge.identifiers import Subject, SubjectKind
 from merge.records import DishonestyListEntry, Penalty, PenaltyCategory, SubjectCategory
 from merge.regions import REGION_ORDER
 from merge.report import CellState, Report, ReportQuery
-from merge.answer_document import record_models
 from merge.report_content import shown_records
 from tests.merge.conftest import Implementation, not_answered
 from tests.merge.conftest import region_answer as answer_of
@@ -179,4 +180,6 @@ def _reordered(answer: RegionAnswer, rnd: random.Random) -> RegionAnswer:
         return answer
     sent = _sent(answer)
     covered = answer.covered_domains
-    return answer_of(answer.region_code, rnd.sample(sent, len(sent)), query=QUERY, covered=covered, latency_ms=answer.latency_ms)
+    return answer_of(
+        answer.region_code, rnd.sample(sent, len(sent)), query=QUERY, covered=covered, latency_ms=answer.latency_ms
+    )

@@ -219,7 +219,9 @@ def test_records_are_ordered_by_date_then_domain_then_region_and_record_id() -> 
             listed_on=date(2025, 7, 1),
         ),
     ]
-    report = merge(answer(BJ, *records), answer(TJ, penalty(TJ, 9, decision_date=same_day, domain="education")), answer(HE))
+    report = merge(
+        answer(BJ, *records), answer(TJ, penalty(TJ, 9, decision_date=same_day, domain="education")), answer(HE)
+    )
     ids = [(r.region, r.record_id) for r in report.records]
     # education (index 2) before taxation; within education the region (report order), then the record_id decides.
     assert ids == [(BJ, "l1"), (BJ, f"{BJ}-3"), (BJ, f"{BJ}-4"), (TJ, f"{TJ}-9"), (BJ, f"{BJ}-2"), (BJ, f"{BJ}-1")]
@@ -289,7 +291,9 @@ def test_subject_name_is_the_registering_regions_first() -> None:
     )
     assert report.subject.name == "天津登记名称有限公司"
     # A clean enterprise is named by its register (it used to be nameless without records).
-    clean = merge(answer(BJ, subject_name="北京清白有限公司", subject_status=SubjectStatus.REGISTERED), answer(TJ), answer(HE))
+    clean = merge(
+        answer(BJ, subject_name="北京清白有限公司", subject_status=SubjectStatus.REGISTERED), answer(TJ), answer(HE)
+    )
     assert clean.summary.total_records == 0
     assert clean.subject.name == "北京清白有限公司"
     # No register knows it: the first name an answered region gives; unanswered regions give none.
@@ -372,7 +376,11 @@ def test_report_fields_from_the_query() -> None:
 
 
 def test_data_as_of_is_the_signed_documents_and_has_a_zone() -> None:
-    report = merge(answer(BJ, data_as_of=datetime(2026, 10, 8, 16, 0, tzinfo=UTC)), answer(TJ), answer(HE, status=RegionStatus.ERROR))
+    report = merge(
+        answer(BJ, data_as_of=datetime(2026, 10, 8, 16, 0, tzinfo=UTC)),
+        answer(TJ),
+        answer(HE, status=RegionStatus.ERROR),
+    )
     assert report.regions[0].data_as_of == datetime(2026, 10, 8, 16, 0, tzinfo=UTC)
     assert report.regions[2].data_as_of is None
     # A document stating a time without its zone is refused when read.

@@ -62,7 +62,9 @@ _ENTERPRISE_QUERY = ReportQuery(
 )  # fmt: skip
 
 
-def answered(region: Region, *records: Penalty | DishonestyListEntry, query: ReportQuery = _ENTERPRISE_QUERY) -> RegionAnswer:
+def answered(
+    region: Region, *records: Penalty | DishonestyListEntry, query: ReportQuery = _ENTERPRISE_QUERY
+) -> RegionAnswer:
     """``region``'s signed answer as the broker holds it, the subject named as its newest record names it."""
     return region_answer(
         region.code, records, query=query, covered=DEFAULT_COVERAGE[region], data_as_of=AS_OF, latency_ms=12.0,

@@ -24,13 +24,13 @@ from hypothesis import strategies as st
 
 from merge import canonical, merging
 from merge.answer_document import SubjectStatus
+from merge.answer_document import record_models as document_records
 from merge.answers import RegionAnswer, RegionStatus
 from merge.edition_rules import AnyRecord
 from merge.editions import Edition
 from merge.fast import canonical as fast_canonical
 from merge.fast import merging as fast_merging
 from merge.fast.merging import trusted_cell, trusted_row
-from merge.answer_document import record_models as document_records
 from merge.identifiers import Subject, SubjectKind
 from merge.records import (
     CoerciveMeasure,

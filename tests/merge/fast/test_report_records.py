@@ -10,8 +10,8 @@ from pydantic import ValidationError
 from merge.canonical import canonical_json
 from merge.fast.merging import merge_report
 from merge.fast.report_records import ReportRecords
-from merge.report import Report, ReportRecord
 from merge.records import RecordKind
+from merge.report import Report, ReportRecord
 from tests.merge.test_merging import BJ, HE, ISSUED, TJ, answer, penalty, query
 
 
