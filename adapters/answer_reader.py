@@ -4,13 +4,15 @@ The client never trusts the stream (invariant 1: a region that sent garbage, or 
 authenticated, is never reported clean). In order, before anything reads the document:
 
 1. the stream is well formed: chunks, then exactly one signature, nothing after it, the document within
-   :data:`MAX_DOCUMENT_BYTES` (:class:`StreamViolation` otherwise: status ``error``);
+   :data:`MAX_DOCUMENT_BYTES` (:class:`StreamViolation`);
 2. the signature is the asked region's over exactly these bytes (:mod:`adapters.answer_verify`;
-   :class:`~adapters.answer_verify.AnswerUnauthenticated`: status ``refused``);
+   :class:`~adapters.answer_verify.AnswerUnauthenticated`);
 3. the document is a valid, canonical ``jjj.region-answer/1`` whose summary states its records
-   (:func:`merge.answer_document.read_document`; :class:`~merge.answer_document.AnswerInvalid`: ``error``);
+   (:func:`merge.answer_document.read_document`; :class:`~merge.answer_document.AnswerInvalid`);
 4. it answers exactly what was asked: region, request id, warrant id, edition, window, subject
-   (:class:`QueryMismatch`: ``refused`` — a region's signed statement about another query is not an answer).
+   (:class:`QueryMismatch` — a region's signed statement about another query is not an answer).
+
+The client makes any of these the region's status ``refused``, with the reason.
 
 Pure (no I/O): :class:`adapters.client.AdapterClient` feeds it the messages as they arrive, and the benchmark
 feeds it the bytes a node sends, so both measure and run the same checks.

@@ -5,8 +5,9 @@ One long-lived ``grpc.aio`` channel per region for the process lifetime (DESIGN.
 
 The client never trusts the stream (invariant 1: a region that sent garbage, or whose answer cannot be
 authenticated, is never reported clean): the stream is read by :class:`adapters.answer_reader.AnswerReader`; a
-signature that does not hold, or a signed document about another query, becomes
-:class:`~adapters.errors.RegionRefused`; any other violation of the protocol :class:`~adapters.errors.RegionError`.
+signature that does not hold, a signed document about another query, a document that breaks its schema or its own
+summary, or a stream that breaks the protocol becomes :class:`~adapters.errors.RegionRefused` (status
+``refused``, with the reason).
 
 Over mTLS (the default; issue 10) the channel presents the broker's certificate, trusts only the federation CA,
 and asks gRPC to check the server name ``region-<code>.jjj.internal`` (:func:`adapters.identity.region_dns`),
@@ -164,11 +165,14 @@ class AdapterClient:
             answer = await self._receive(request, asked, timeout)
         except grpc.aio.AioRpcError as exc:
             raise await self._failure(exc, started, timeout) from None
-        except (StreamViolation, AnswerInvalid) as exc:
-            raise RegionError(self.region, f"answer: {exc}"[:_REASON_MAX], latency_ms=_elapsed_ms(started)) from None
         except (AnswerUnauthenticated, QueryMismatch) as exc:
             reason = f"answer not authenticated: {exc}"[:_REASON_MAX]
             raise RegionRefused(self.region, reason, latency_ms=_elapsed_ms(started)) from None
+        except (StreamViolation, AnswerInvalid) as exc:
+            # Not an answer the region can be held to: refused like an unauthenticated one (never clean).
+            raise RegionRefused(
+                self.region, f"answer refused: {exc}"[:_REASON_MAX], latency_ms=_elapsed_ms(started)
+            ) from None
         return answer.model_copy(update={"latency_ms": _elapsed_ms(started)})
 
     async def _receive(self, request: adapter_pb2.QueryRecordsRequest, asked: Asked, deadline_s: float) -> RegionAnswer:

@@ -1,7 +1,7 @@
 """AdapterClient against real nodes (real SqlRecordStore on SQLite) and against a misbehaving gRPC peer, all over
 mTLS with the test PKI's certificates (the TLS rules themselves: test_mtls.py): the peer's answers are signed
-documents, and every way of getting one wrong is refused (a bad signature, another region's key) or an error (a
-document that breaks its schema or its own statements), never an answer."""
+documents, and every way of getting one wrong is refused — a bad or missing signature, another region's key, a
+document that breaks its schema or its own statements, one about another query — never an answer."""
 
 from __future__ import annotations
 
@@ -193,7 +193,7 @@ def _set(path: str, value: object) -> Callable[[Document], None]:
     return change
 
 
-#: Documents that break the schema or their own statements: status ``error``.
+#: Documents that break the schema or their own statements: status ``refused`` ("answer refused: …").
 _DOC: dict[str, Callable[[Document], None]] = {
     "total-mismatch": _set("summary.total", 3),
     "count-mismatch": _set("summary.count_by_domain", {"taxation": 2}),
@@ -211,7 +211,7 @@ _DOC: dict[str, Callable[[Document], None]] = {
     "missing-field": lambda d: _records(d)[0].pop("decision_no"),
     "default-written-out": _set("records.penalty.0.remarks", ""),
 }  # fmt: skip
-#: Signed statements about another query: status ``refused``.
+#: Signed statements about another query: status ``refused`` ("answer not authenticated: …").
 _MISMATCH: dict[str, Callable[[Document], None]] = {
     "other-request": _set("request_id", "someone-else"),
     "other-window": _set("window.from", "2001-01-01"),
@@ -301,9 +301,9 @@ async def rogue_target(pki: PkiLayout, foreign_pki: PkiLayout) -> AsyncIterator[
 async def test_a_stream_or_document_that_breaks_the_protocol_is_never_an_answer(
     rogue_target: str, clients: Callable[..., AdapterClient], mode: str
 ) -> None:
-    with pytest.raises(RegionError) as caught:
+    with pytest.raises(RegionRefused, match="answer refused") as caught:
         await clients(rogue_target).fetch(region_query(request_id=mode), timeout=5)
-    assert caught.value.to_answer().status is RegionStatus.ERROR
+    assert caught.value.to_answer().status is RegionStatus.REFUSED
     # Record content never travels in the reason.
     assert "yesterday" not in caught.value.reason
     assert "120101199003071235" not in caught.value.reason

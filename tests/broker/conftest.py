@@ -126,7 +126,13 @@ class Nodes:
 WARRANT_ISSUER = "https://broker.jjj.test"
 
 
-async def start_nodes(pki: PkiLayout, tmp_path: Path, latency_ms: dict[Region, float] | None = None) -> Nodes:
+async def start_nodes(
+    pki: PkiLayout,
+    tmp_path: Path,
+    latency_ms: dict[Region, float] | None = None,
+    signing_region: dict[Region, Region] | None = None,
+) -> Nodes:
+    """Three nodes; ``signing_region`` makes a node sign with another region's answer key (an attack)."""
     nodes = Nodes(keys_dir=tmp_path / "keys", pki=pki)
     ring = init_keys(nodes.keys_dir)
     # The nodes get the broker's public keys the way production does: a JWKS file given by configuration.
@@ -145,7 +151,7 @@ async def start_nodes(pki: PkiLayout, tmp_path: Path, latency_ms: dict[Region, f
         config = NodeConfig(region=region, latency_ms=(latency_ms or {}).get(region, 0.0))
         server, port = await create_server(
             "127.0.0.1:0", store, config, tls=node_tls(pki, region), verifier=verifier,
-            signer=answer_signer(pki, region), register=register,
+            signer=answer_signer(pki, (signing_region or {}).get(region, region)), register=register,
         )  # fmt: skip
         nodes.servers[region] = server
         nodes.targets[region] = f"127.0.0.1:{port}"
