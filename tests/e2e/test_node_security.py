@@ -28,7 +28,7 @@ from adapters.identity import region_dns
 from adapters.pki import PkiLayout, ensure_dev_pki
 from adapters.store import SqlRecordStore
 from consent.warrants import issue_warrant, new_jti
-from merge.answers import RegionStatus
+from merge.answers import RegionAnswer, RegionStatus
 from merge.editions import Edition
 from merge.regions import Region
 from tests.adapters.test_server import _query_call, penalty, query
@@ -221,10 +221,11 @@ async def test_a_warrant_from_an_unknown_issuer_is_refused(site: Site, tianjin: 
     assert reason.startswith("PERMISSION_DENIED: warrant: unexpected issuer 'https://other-broker.test'")
 
 
-async def test_insecure_serves_plaintext_only_when_asked_and_warns(site: Site) -> None:
-    # Plaintext transport, but the answer is still signed (--answer-dir) and checked against the federation CA.
+async def _plaintext_fetch(site: Site, *flags: str) -> tuple[Node, RegionAnswer | RegionFailure]:
+    """Start a plaintext node with ``flags``, wait until it serves, and ask it once as the broker would (checking
+    its answer against the federation CA); the node and the answer, or the failure the broker would record."""
     port = _free_port()
-    node = site.start(port, "--insecure", "--answer-dir", str(site.pki.directory))
+    node = site.start(port, "--insecure", *flags)
     answers = AnswerVerifier.from_pem(site.pki.ca_cert.read_bytes())
     client = AdapterClient(Region.TIANJIN, f"127.0.0.1:{port}", insecure=True, answers=answers)
     token, jti = warrant()
@@ -235,30 +236,26 @@ async def test_insecure_serves_plaintext_only_when_asked_and_warns(site: Site) -
             assert node.process.poll() is None, node.output()
             assert time.monotonic() < deadline, node.output()
             await asyncio.sleep(0.2)
-        assert (await client.fetch(request, timeout=10)).record_count == 1
+        try:
+            return node, await client.fetch(request, timeout=10)
+        except RegionFailure as exc:
+            return node, exc
     finally:
         await client.close()
+
+
+async def test_insecure_serves_plaintext_only_when_asked_and_warns(site: Site) -> None:
+    # Plaintext transport, but the answer is still signed (--answer-dir) and checked against the federation CA.
+    node, answer = await _plaintext_fetch(site, "--answer-dir", str(site.pki.directory))
+    assert isinstance(answer, RegionAnswer), answer
+    assert answer.record_count == 1
     assert "WARNING: node tianjin: --insecure serves PLAINTEXT gRPC" in node.output()
 
 
 async def test_a_node_without_its_answer_key_is_refused(site: Site) -> None:
     # No --answer-dir (nor --tls-dir): the node starts, warns, answers unsigned, and its answers are refused.
-    port = _free_port()
-    node = site.start(port, "--insecure")
-    answers = AnswerVerifier.from_pem(site.pki.ca_cert.read_bytes())
-    client = AdapterClient(Region.TIANJIN, f"127.0.0.1:{port}", insecure=True, answers=answers)
-    token, jti = warrant()
-    request = RegionQuery(ENTERPRISE, Edition.STANDARD, WINDOW_FROM, WINDOW_TO, "req-unsigned", token, jti)
-    try:
-        deadline = time.monotonic() + _STARTUP_S
-        while await client.health(timeout=1) != "SERVING":
-            assert node.process.poll() is None, node.output()
-            assert time.monotonic() < deadline, node.output()
-            await asyncio.sleep(0.2)
-        with pytest.raises(RegionFailure) as caught:
-            await client.fetch(request, timeout=10)
-    finally:
-        await client.close()
-    assert caught.value.status is RegionStatus.REFUSED
-    assert caught.value.reason == "answer not authenticated: the answer is not signed"
+    node, failure = await _plaintext_fetch(site)
+    assert isinstance(failure, RegionFailure)
+    assert failure.status is RegionStatus.REFUSED
+    assert failure.reason == "answer not authenticated: the answer is not signed"
     assert "answers go UNSIGNED" in node.output()
