@@ -9,8 +9,8 @@ Contracts:
   and streams it in chunks of at most :data:`CHUNK_BYTES`, then the signature.
 * Minimise at the source (invariant 4): only records the edition shows (:func:`merge.edition_rules.shows` with
   ``as_of = window_to``) in domains this node covers ever leave the node, and every full resident ID in them is
-  masked before signing (:func:`merge.masking.masked`; a person's own identifier is stated masked): the broker
-  can no longer change a signed part.
+  masked before signing (:mod:`adapters.node_answer` builds and signs the answer): the broker can no longer
+  change a signed part.
 * A cancelled call or a passed deadline stops the database read at once: grpc cancels the handler task and the
   record iterator is closed.
 * One log line per query: request id, masked subject, edition, count, milliseconds. Never record content, and
@@ -25,8 +25,6 @@ The server depends on a :class:`RecordSource`, not on SQL: :class:`adapters.stor
 from __future__ import annotations
 
 import asyncio
-import base64
-import json
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -39,7 +37,7 @@ from grpc_health.v1 import _async as health_aio  # grpc.aio HealthServicer; grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from adapters.answer_signing import AnswerSignature, AnswerSigner
+from adapters.answer_signing import AnswerSigner
 from adapters.convert import (
     EDITION_TO_PROTO,
     PROTOCOL_VERSION,
@@ -50,15 +48,13 @@ from adapters.convert import (
     query_scope_from_proto,
     timestamp_from_datetime,
 )
+from adapters.node_answer import AnswerMaker
 from adapters.server_tls import SERVER_OPTIONS, broker_peer_refusal, server_credentials
 from adapters.subject_register import RegisteredSubject
 from adapters.tls_material import TlsMaterial
-from merge.answer_builder import AnswerContext, answer_subject, build_document
-from merge.answer_document import AnswerDocument, SubjectStatus, encode_document
 from merge.domains import DEFAULT_COVERAGE, DOMAIN_BY_CODE, domain_name
-from merge.edition_rules import AnyRecord, shows
+from merge.edition_rules import AnyRecord
 from merge.identifiers import Subject, mask_resident_id
-from merge.masking import masked
 from merge.regions import Region
 from protos.credit.v2 import adapter_pb2, adapter_pb2_grpc
 
@@ -158,8 +154,7 @@ class RegionAdapterService(adapter_pb2_grpc.RegionAdapterServicer):
         self._config = config
         self._verifier = verifier
         self._signer = signer  # None: answers go unsigned, and the broker refuses them (development only)
-        self._register = register
-        self._covered = frozenset(config.covered_domains)
+        self._answers = AnswerMaker(source, config.region, config.covered_domains, signer, register)
         self._check_peer = check_peer  # False only when serving plaintext, where no peer can be identified
 
     def _peer_refusal(self, context: grpc.aio.ServicerContext[Any, Any]) -> str | None:
@@ -213,10 +208,7 @@ class RegionAdapterService(adapter_pb2_grpc.RegionAdapterServicer):
                 await context.abort(grpc.StatusCode.PERMISSION_DENIED, f"warrant: {exc}")
             if self._config.latency_ms > 0:
                 await asyncio.sleep(self._config.latency_ms / 1000)
-            records = await self._shown(scope)
-            count = len(records)
-            document = encode_document(await self._document(scope, _warrant_id(request.warrant), records))
-            signature = self._sign(document)
+            document, signature, count = await self._answers.make(scope, request.warrant)
             for start in range(0, len(document), CHUNK_BYTES):
                 yield adapter_pb2.AnswerChunk(document=document[start : start + CHUNK_BYTES])
             yield adapter_pb2.AnswerChunk(
@@ -240,54 +232,6 @@ class RegionAdapterService(adapter_pb2_grpc.RegionAdapterServicer):
                 "query request_id=%s subject=%s edition=%s outcome=%s count=%d ms=%.1f",
                 request_id, subject_log, edition_log, outcome, count, ms,
             )  # fmt: skip
-
-    async def _shown(self, scope: QueryScope) -> list[AnyRecord]:
-        """The records the edition shows in covered domains, every full resident ID in them masked."""
-        records = self._source.query(scope.subject, scope.window_from, scope.window_to)
-        shown: list[AnyRecord] = []
-        try:
-            async for record in records:
-                if record.domain in self._covered and shows(record, scope.edition, as_of=scope.window_to):
-                    shown.append(masked(record))
-        finally:
-            # Return the store's connections now, also when the call was cancelled mid-stream.
-            aclose = getattr(records, "aclose", None)
-            if aclose is not None:
-                await aclose()
-        return shown
-
-    async def _document(self, scope: QueryScope, warrant_id: str, records: list[AnyRecord]) -> AnswerDocument:
-        """The answer document: the subject as registered here (else as its newest record names it)."""
-        subject = scope.subject
-        registered = await self._register.lookup(subject)
-        if registered is not None:
-            stated = answer_subject(subject.kind, subject.masked, registered.name, registered.status)
-        else:
-            name = records[0].subject_name if records else ""
-            stated = answer_subject(subject.kind, subject.masked, name, SubjectStatus.NOT_REGISTERED)
-        context = AnswerContext(
-            region_code=self._config.region.code, request_id=scope.request_id, warrant_id=warrant_id,
-            edition=scope.edition, window_from=scope.window_from, window_to=scope.window_to,
-            data_as_of=await self._source.data_as_of(), covered_domains=self._config.covered_domains,
-        )  # fmt: skip
-        return build_document(context, stated, records)
-
-    def _sign(self, document: bytes) -> AnswerSignature:
-        if self._signer is None:
-            return AnswerSignature("", b"", b"")
-        return self._signer.sign(document)
-
-
-def _warrant_id(warrant: bytes) -> str:
-    """The ``jti`` of a warrant the verifier accepted (its payload, read after the signature was checked), or
-    ``""`` when there is none (a node serving without warrant checks)."""
-    try:
-        payload = warrant.split(b".")[1]
-        claims = json.loads(base64.urlsafe_b64decode(payload + b"=" * (-len(payload) % 4)))
-    except (IndexError, ValueError):
-        return ""
-    jti = claims.get("jti") if isinstance(claims, dict) else None
-    return jti if isinstance(jti, str) else ""
 
 
 async def create_server(
