@@ -29,7 +29,7 @@ fmt: venv
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-# Regenerate protos/credit/v1/*_pb2*.py from the .proto sources (tests fail when they are stale).
+# Regenerate protos/credit/v2/*_pb2*.py from the .proto sources (tests fail when they are stale).
 protos: venv
 	$(PY) -m protos.generate
 

@@ -1,90 +1,120 @@
-"""Read one region's answer stream — pages, then one summary — into a checked :class:`RegionAnswer`.
+"""Read one region's answer stream — document chunks, then one signature — into a checked :class:`RegionAnswer`.
 
-The client never trusts the stream (invariant 1: a region that sent garbage is never reported clean): an answer
-is accepted only if it is pages numbered from 1 followed by exactly one summary, the summary names the expected
-region, its total and per-domain counts equal what arrived, every record converts and lies in a domain the
-region says it covers. Anything else raises :class:`StreamViolation`.
+The client never trusts the stream (invariant 1: a region that sent garbage, or whose answer cannot be
+authenticated, is never reported clean). In order, before anything reads the document:
 
-Pure (no I/O): :class:`adapters.client.AdapterClient` feeds it the messages of the gRPC stream as they arrive,
-and the benchmark feeds it pages decoded from bytes, so both measure and run the same checks.
+1. the stream is well formed: chunks, then exactly one signature, nothing after it, the document within
+   :data:`MAX_DOCUMENT_BYTES` (:class:`StreamViolation`);
+2. the signature is the asked region's over exactly these bytes (:mod:`adapters.answer_verify`;
+   :class:`~adapters.answer_verify.AnswerUnauthenticated`);
+3. the document is a valid, canonical ``jjj.region-answer/1`` whose summary states its records
+   (:func:`merge.answer_document.read_document`; :class:`~merge.answer_document.AnswerInvalid`);
+4. it answers exactly what was asked: region, request id, warrant id, edition, window, subject
+   (:class:`QueryMismatch` — a region's signed statement about another query is not an answer).
+
+The client makes any of these the region's status ``refused``, with the reason.
+
+Pure (no I/O): :class:`adapters.client.AdapterClient` feeds it the messages as they arrive, and the benchmark
+feeds it the bytes a node sends, so both measure and run the same checks.
 """
 
 from __future__ import annotations
 
-from collections import Counter
+from dataclasses import dataclass
+from datetime import date
 
-from adapters.convert import datetime_from_timestamp, record_from_proto
+from adapters.answer_verify import AnswerVerifier
+from merge.answer_document import AnswerDocument, read_document
 from merge.answers import RegionAnswer, RegionStatus
-from merge.domains import DOMAIN_BY_CODE
-from merge.edition_rules import AnyRecord
+from merge.editions import Edition
+from merge.identifiers import Subject
 from merge.regions import Region
-from protos.credit.v1 import adapter_pb2
+from merge.signed_part import SignedPart
+from protos.credit.v2 import adapter_pb2
+
+#: Largest answer document accepted (a 10,000-record region answers about 3 MB).
+MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
 
 
 class StreamViolation(Exception):
     """The stream broke the protocol (the message says how; it never holds record content)."""
 
 
+class QueryMismatch(Exception):
+    """The signed document answers another query than the one asked."""
+
+
+@dataclass(frozen=True, slots=True)
+class Asked:
+    """What the broker asked the region, which the signed document must repeat."""
+
+    region: Region
+    subject: Subject
+    edition: Edition
+    window_from: date
+    window_to: date
+    request_id: str
+    warrant_id: str
+
+
 class AnswerReader:
-    """Feed :meth:`add` every message of one answer stream, in order, then call :meth:`answer`.
+    """Feed :meth:`add` every message of one answer stream, in order, then call :meth:`answer`."""
 
-    Pages are converted as they arrive, so at most one page of messages is held at a time.
-    """
+    def __init__(self, asked: Asked, verifier: AnswerVerifier) -> None:
+        self.asked = asked
+        self._verifier = verifier
+        self._chunks: list[bytes] = []
+        self._size = 0
+        self._signature: adapter_pb2.AnswerSignature | None = None
 
-    def __init__(self, region: Region) -> None:
-        self.region = region
-        self._records: list[AnyRecord] = []
-        self._summary: adapter_pb2.QuerySummary | None = None
-        self._expected_page = 1
-
-    def add(self, response: adapter_pb2.QueryRecordsResponse) -> None:
-        item = response.WhichOneof("item")
-        if self._summary is not None:
-            raise StreamViolation("message after the summary")
-        if item == "summary":
-            self._summary = response.summary
-        elif item == "page":
-            page = response.page
-            if page.page_no != self._expected_page:
-                raise StreamViolation(f"page {page.page_no} where page {self._expected_page} was expected")
-            self._expected_page += 1
-            code = self.region.code
-            for index, message in enumerate(page.records):
-                try:
-                    self._records.append(record_from_proto(message, code))
-                except ValueError as exc:
-                    raise StreamViolation(f"page {page.page_no} record {index}: {exc}") from None
+    def add(self, message: adapter_pb2.AnswerChunk) -> None:
+        if self._signature is not None:
+            raise StreamViolation("message after the signature")
+        item = message.WhichOneof("item")
+        if item == "document":
+            self._size += len(message.document)
+            if self._size > MAX_DOCUMENT_BYTES:
+                raise StreamViolation(f"answer document larger than {MAX_DOCUMENT_BYTES} bytes")
+            self._chunks.append(message.document)
+        elif item == "signature":
+            self._signature = message.signature
         else:
             raise StreamViolation("empty stream message")
 
     def answer(self) -> RegionAnswer:
         """The checked answer (``latency_ms`` 0: the caller knows the time it took)."""
-        summary, records = self._summary, self._records
-        if summary is None:
-            raise StreamViolation("stream ended without a summary")
-        if summary.region_code != self.region.code:
-            raise StreamViolation(f"summary region_code {summary.region_code!r}, expected {self.region.code}")
-        if summary.total != len(records):
-            raise StreamViolation(f"summary total {summary.total}, received {len(records)} records")
-        received = Counter(r.domain for r in records)
-        declared = {code: n for code, n in summary.count_by_domain.items() if n}
-        if dict(received) != declared:
-            raise StreamViolation("summary count_by_domain does not match the records received")
-        covered = frozenset(summary.covered_domains)
-        unknown = covered - DOMAIN_BY_CODE.keys()
-        if unknown:
-            raise StreamViolation(f"covered_domains has {len(unknown)} codes outside the shared catalogue")
-        if not received.keys() <= covered:
-            raise StreamViolation("records in domains the region does not cover")
-        if len({r.record_id for r in records}) != len(records):
-            raise StreamViolation("duplicate record_id in the answer")
-        if not summary.HasField("data_as_of"):
-            raise StreamViolation("summary without data_as_of")
+        signature = self._signature
+        if signature is None:
+            raise StreamViolation("stream ended without a signature")
+        data = b"".join(self._chunks)
+        self._chunks = []
+        region = self.asked.region
+        signer = self._verifier.verify(region, data, signature.scheme, signature.signature, signature.certificate)
+        document = read_document(data)
+        mismatch = mismatch_with(document, self.asked)
+        if mismatch is not None:
+            raise QueryMismatch(mismatch)
         return RegionAnswer(
-            region_code=self.region.code,
+            region_code=region.code,
             status=RegionStatus.ANSWERED,
             latency_ms=0.0,
-            data_as_of=datetime_from_timestamp(summary.data_as_of),
-            covered_domains=covered,
-            records=tuple(records),
+            part=SignedPart(data, signature.signature, signature.certificate, signature.scheme),
+            document=document,
+            signer=signer,
         )
+
+
+def mismatch_with(document: AnswerDocument, asked: Asked) -> str | None:
+    """What of the query the document states otherwise, or ``None``."""
+    checks = (
+        ("region_code", document.region_code, asked.region.code),
+        ("request_id", document.request_id, asked.request_id),
+        ("warrant_id", document.warrant_id, asked.warrant_id),
+        ("edition", document.edition, asked.edition),
+        ("window", (document.window.from_, document.window.to), (asked.window_from, asked.window_to)),
+        ("subject", (document.subject.kind, document.subject.identifier), (asked.subject.kind, asked.subject.masked)),
+    )
+    for name, stated, expected in checks:
+        if stated != expected:
+            return f"document {name} differs from the query"
+    return None

@@ -19,10 +19,11 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from adapters.csv_import import import_csv
-from adapters.seed import generate
+from adapters.seed import generate, registered_subjects
 from adapters.serve_options import add_serve_options, serve_trust
 from adapters.settings import NodeSettings
 from adapters.store import SqlRecordStore, normalise_url
+from adapters.subject_register import SqlSubjectRegister
 from merge.regions import Region
 
 DB_ENV = "JJJ_ADAPTER_DB"
@@ -75,9 +76,11 @@ async def _import(args: argparse.Namespace, db: str, out: TextIO, err: TextIO) -
         print(f"error: {args.file}: no such file", file=err)
         return 1
     store = await SqlRecordStore.open(db, args.region)
+    register = await SqlSubjectRegister.open(db, args.region)
     try:
-        report = await import_csv(store, args.file, args.region)
+        report = await import_csv(store, args.file, args.region, register=register)
     finally:
+        await register.close()
         await store.close()
     if not report.ok:
         for error in report.errors:
@@ -106,6 +109,11 @@ async def _seed(args: argparse.Namespace, db: str, out: TextIO, err: TextIO) -> 
         new += await store.add_records(batch)
         total += len(batch)
         stored = await store.count()
+        register = await SqlSubjectRegister.open(db, args.region)
+        try:
+            await register.register(registered_subjects(args.region, args.subjects, args.seed))
+        finally:
+            await register.close()
     finally:
         await store.close()
     print(
@@ -137,6 +145,7 @@ def main(argv: list[str] | None = None, *, out: TextIO | None = None, err: TextI
             return node.serve(
                 args.region, normalise_url(db), args.host, args.port, args.latency_ms,
                 broker_jwks=trust.broker_jwks, broker_issuers=trust.broker_issuers, tls=trust.tls,
+                answer=trust.answer,
             )  # fmt: skip
         except (ValueError, OSError) as exc:
             print(f"error: {exc}", file=err)

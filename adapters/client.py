@@ -3,9 +3,11 @@
 One long-lived ``grpc.aio`` channel per region for the process lifetime (DESIGN.md, gRPC conventions), a
 ``timeout=`` on every call, and gRPC errors translated at this boundary into :mod:`adapters.errors`.
 
-The client never trusts the stream (invariant 1: a region that sent garbage is never reported clean): the
-stream is read by :class:`adapters.answer_reader.AnswerReader`, and any violation of the protocol it finds
-becomes a :class:`~adapters.errors.RegionError`.
+The client never trusts the stream (invariant 1: a region that sent garbage, or whose answer cannot be
+authenticated, is never reported clean): the stream is read by :class:`adapters.answer_reader.AnswerReader`; a
+signature that does not hold, a signed document about another query, a document that breaks its schema or its own
+summary, or a stream that breaks the protocol becomes :class:`~adapters.errors.RegionRefused` (status
+``refused``, with the reason).
 
 Over mTLS (the default; issue 10) the channel presents the broker's certificate, trusts only the federation CA,
 and asks gRPC to check the server name ``region-<code>.jjj.internal`` (:func:`adapters.identity.region_dns`),
@@ -25,7 +27,8 @@ from datetime import date
 import grpc
 from grpc_health.v1 import health_pb2
 
-from adapters.answer_reader import AnswerReader, StreamViolation
+from adapters.answer_reader import AnswerReader, Asked, QueryMismatch, StreamViolation
+from adapters.answer_verify import AnswerUnauthenticated, AnswerVerifier
 from adapters.convert import EDITION_TO_PROTO, SERVICE_NAME, SUBJECT_KIND_TO_PROTO
 from adapters.errors import (
     RegionError,
@@ -37,11 +40,12 @@ from adapters.errors import (
 from adapters.identity import region_dns
 from adapters.tls_material import TlsMaterial
 from adapters.tls_probe import CACHE_S, IdentityProbe, probe_context
+from merge.answer_document import AnswerInvalid
 from merge.answers import RegionAnswer
 from merge.editions import Edition
 from merge.identifiers import Subject
 from merge.regions import Region
-from protos.credit.v1 import adapter_pb2
+from protos.credit.v2 import adapter_pb2
 
 _METHOD = f"/{SERVICE_NAME}/"
 _HEALTH_CHECK = "/grpc.health.v1.Health/Check"
@@ -59,7 +63,8 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class RegionQuery:
-    """One consented query for one region. ``warrant`` is the broker-signed proof of consent (opaque here)."""
+    """One consented query for one region. ``warrant`` is the broker-signed proof of consent (opaque here) and
+    ``warrant_id`` its ``jti``, which the region's signed answer must name."""
 
     subject: Subject
     edition: Edition
@@ -67,6 +72,7 @@ class RegionQuery:
     window_to: date
     request_id: str
     warrant: bytes = b""
+    warrant_id: str = ""
 
 
 def _translate(region: Region, exc: grpc.aio.AioRpcError, latency_ms: float) -> RegionFailure:
@@ -85,7 +91,9 @@ class AdapterClient:
     """Client of one region's node at ``target`` (``host:port``). Create it inside the running event loop.
 
     ``tls`` is the broker's material (:func:`adapters.tls_material.load_broker_tls`); plaintext needs
-    ``insecure=True`` instead. ``probe_cache_s`` is how long an identity verdict is reused.
+    ``insecure=True`` instead. ``answers`` verifies the regions' signatures (by default against the CA of ``tls``;
+    over plaintext it must be given, or every answer is refused). ``probe_cache_s`` is how long an identity
+    verdict is reused.
     """
 
     def __init__(
@@ -95,16 +103,16 @@ class AdapterClient:
         *,
         tls: TlsMaterial | None = None,
         insecure: bool = False,
-        page_size: int = 500,
+        answers: AnswerVerifier | None = None,
         probe_cache_s: float = CACHE_S,
     ) -> None:
-        if not 1 <= page_size <= 1000:
-            raise ValueError("page_size: must be between 1 and 1000")
         if (tls is None) == (not insecure):
             raise ValueError("tls: give the broker's TLS material, or insecure=True for plaintext (development only)")
         self.region = region
         self.target = target
-        self.page_size = page_size
+        if answers is None and tls is not None:
+            answers = AnswerVerifier(tls.ca_certificates)
+        self._answers = answers
         self._probe: IdentityProbe | None = None
         if tls is None:
             log.warning("region %s: INSECURE, plaintext gRPC to %s (development only)", region.value, target)
@@ -118,7 +126,7 @@ class AdapterClient:
         self._query = self._channel.unary_stream(
             _METHOD + "QueryRecords",
             request_serializer=adapter_pb2.QueryRecordsRequest.SerializeToString,
-            response_deserializer=adapter_pb2.QueryRecordsResponse.FromString,
+            response_deserializer=adapter_pb2.AnswerChunk.FromString,
         )
         self._describe = self._channel.unary_unary(
             _METHOD + "Describe",
@@ -147,19 +155,30 @@ class AdapterClient:
             window_to=query.window_to.isoformat(),
             request_id=query.request_id,
             warrant=query.warrant,
-            page_size=self.page_size,
         )
+        asked = Asked(
+            self.region, query.subject, query.edition, query.window_from, query.window_to, query.request_id,
+            query.warrant_id,
+        )  # fmt: skip
         started = time.perf_counter()
         try:
-            answer = await self._receive(request, timeout)
+            answer = await self._receive(request, asked, timeout)
         except grpc.aio.AioRpcError as exc:
             raise await self._failure(exc, started, timeout) from None
-        except StreamViolation as exc:
-            raise RegionError(self.region, str(exc), latency_ms=_elapsed_ms(started)) from None
+        except (AnswerUnauthenticated, QueryMismatch) as exc:
+            reason = f"answer not authenticated: {exc}"[:_REASON_MAX]
+            raise RegionRefused(self.region, reason, latency_ms=_elapsed_ms(started)) from None
+        except (StreamViolation, AnswerInvalid) as exc:
+            # Not an answer the region can be held to: refused like an unauthenticated one (never clean).
+            raise RegionRefused(
+                self.region, f"answer refused: {exc}"[:_REASON_MAX], latency_ms=_elapsed_ms(started)
+            ) from None
         return answer.model_copy(update={"latency_ms": _elapsed_ms(started)})
 
-    async def _receive(self, request: adapter_pb2.QueryRecordsRequest, deadline_s: float) -> RegionAnswer:
-        reader = AnswerReader(self.region)
+    async def _receive(self, request: adapter_pb2.QueryRecordsRequest, asked: Asked, deadline_s: float) -> RegionAnswer:
+        if self._answers is None:
+            raise AnswerUnauthenticated("the broker has no federation CA to check region signatures with")
+        reader = AnswerReader(asked, self._answers)
         call = self._query(request, timeout=deadline_s)
         try:
             async for response in call:

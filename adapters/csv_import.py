@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -21,6 +22,9 @@ from pydantic import ValidationError
 from adapters import csv_layout as col
 from adapters.csv_rows import RowChecker, shown
 from adapters.store import record_id_for
+from adapters.subject_register import RegisteredSubject
+from merge.answer_document import SubjectStatus
+from merge.identifiers import SubjectKind
 from merge.records import Penalty, Record
 from merge.regions import Region
 
@@ -145,10 +149,32 @@ def parse_csv(path: Path, region: Region, *, today: date | None = None) -> Impor
     return ImportResult(tuple(records), (), rows)
 
 
-async def import_csv(store: RecordSink, path: Path, region: Region) -> ImportReport:
-    """Check ``path`` and, only if every row is good, add its records to ``store`` in one transaction."""
+class SubjectSink(Protocol):
+    async def register(self, entries: Iterable[RegisteredSubject], *, replace: bool = True) -> None: ...
+
+
+def named_subjects(records: Iterable[Penalty]) -> list[RegisteredSubject]:
+    """The subjects a file's records name (identifier and 行政相对人名称), as not registered in this region: a
+    penalty file says who was fined, not who the region registered. The last row naming a subject wins."""
+    named: dict[str, RegisteredSubject] = {}
+    for record in records:
+        identifier, kind = (
+            (record.uscc, SubjectKind.ENTERPRISE) if record.uscc else (record.id_number, SubjectKind.PERSON)
+        )
+        if identifier:
+            named[identifier] = RegisteredSubject(kind, identifier, record.subject_name, SubjectStatus.NOT_REGISTERED)
+    return list(named.values())
+
+
+async def import_csv(
+    store: RecordSink, path: Path, region: Region, *, register: SubjectSink | None = None
+) -> ImportReport:
+    """Check ``path`` and, only if every row is good, add its records to ``store`` in one transaction, and the
+    subjects they name to ``register`` (keeping what the register already holds of them)."""
     result = parse_csv(path, region)
     if not result.ok:
         return ImportReport(path, result.rows, 0, 0, result.errors)
     new = await store.add_records(list(result.records))
+    if register is not None:
+        await register.register(named_subjects(result.records), replace=False)
     return ImportReport(path, result.rows, new, len(result.records) - new, ())

@@ -10,6 +10,9 @@ flag leads here, and it is logged loudly.
 
 The node serves mTLS with the files of ``tls`` (checked before anything listens: :func:`load_node_tls`);
 ``tls=None`` serves plaintext — only the explicit ``--insecure`` development flag leads here, also logged.
+It signs every answer with the region's answer-signing key (``answer``, checked before anything listens:
+:meth:`AnswerSigner.load`); without one (development only, logged) answers go unsigned and brokers refuse them.
+The subject register (:mod:`adapters.subject_register`) in the same database names the subjects it answers for.
 """
 
 from __future__ import annotations
@@ -20,8 +23,10 @@ import signal
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from adapters.answer_signing import AnswerSigner
 from adapters.server import NodeConfig, NoWarrantCheck, WarrantVerifier, create_server
 from adapters.store import SqlRecordStore
+from adapters.subject_register import SqlSubjectRegister
 from adapters.tls_material import TlsMaterial, TlsSource, load_node_tls
 from merge.regions import Region
 
@@ -33,11 +38,13 @@ GRACE_SECONDS = 5.0
 
 @dataclass(frozen=True, slots=True)
 class Trust:
-    """Whom the node trusts: the broker's JWKS and issuer(s) for warrants, the TLS files for the link."""
+    """Whom the node trusts: the broker's JWKS and issuer(s) for warrants, the TLS files for the link; and the
+    answer-signing key and certificate it signs with (``answer``)."""
 
     broker_jwks: str | None
     broker_issuers: Sequence[str]
     tls: TlsSource | None
+    answer: TlsSource | None = None
 
 
 def serve(
@@ -50,14 +57,17 @@ def serve(
     broker_jwks: str | None,
     broker_issuers: Sequence[str] = (),
     tls: TlsSource | None,
+    answer: TlsSource | None = None,
 ) -> int:
     """Serve until SIGINT/SIGTERM, then stop gracefully; return the process exit status (0).
 
     Raises ``ValueError`` (a :class:`~adapters.pki_files.PkiError` naming the file) before listening when the TLS
-    files are unusable, and ``OSError`` when the port cannot be bound (also when another process holds it)."""
-    trust = Trust(broker_jwks, tuple(broker_issuers), tls)
+    or answer-signing files are unusable, and ``OSError`` when the port cannot be bound (also when another process
+    holds it)."""
+    trust = Trust(broker_jwks, tuple(broker_issuers), tls, answer)
     material = None if tls is None else load_node_tls(tls, region)
-    return asyncio.run(_serve(region, db_url, host, port, latency_ms, trust, material))
+    signer = None if answer is None else AnswerSigner.load(answer, region)
+    return asyncio.run(_serve(region, db_url, host, port, latency_ms, trust, material, signer))
 
 
 async def _verifier(region: Region, db_url: str, broker_jwks: str | None, issuers: Sequence[str]) -> WarrantVerifier:
@@ -78,13 +88,21 @@ async def _verifier(region: Region, db_url: str, broker_jwks: str | None, issuer
 
 
 async def _serve(
-    region: Region, db_url: str, host: str, port: int, latency_ms: float, trust: Trust, tls: TlsMaterial | None
+    region: Region,
+    db_url: str,
+    host: str,
+    port: int,
+    latency_ms: float,
+    trust: Trust,
+    tls: TlsMaterial | None,
+    signer: AnswerSigner | None,
 ) -> int:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     store = await SqlRecordStore.open(db_url, region)
+    register = await SqlSubjectRegister.open(db_url, region)
     verifier: WarrantVerifier | None = None
     try:
         verifier = await _verifier(region, db_url, trust.broker_jwks, trust.broker_issuers)
@@ -92,8 +110,9 @@ async def _serve(
         config = NodeConfig(region, latency_ms=latency_ms)
         try:
             server, bound = await create_server(
-                address, store, config, tls=tls, insecure=tls is None, verifier=verifier
-            )
+                address, store, config, tls=tls, insecure=tls is None, verifier=verifier, signer=signer,
+                register=register,
+            )  # fmt: skip
         except RuntimeError as exc:  # grpc's "Failed to bind": the port is taken (it is never shared)
             raise OSError(f"{address}: cannot listen ({exc})") from None
         shown = f"[{host}]" if ":" in host else host
@@ -108,6 +127,7 @@ async def _serve(
         close = getattr(verifier, "close", None)
         if close is not None:
             await close()
+        await register.close()
         await store.close()
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(signum)

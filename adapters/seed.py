@@ -25,6 +25,8 @@ from datetime import date
 
 from adapters.seed_records import RecordWriter
 from adapters.seed_subjects import SeedSubject, make_subject
+from adapters.subject_register import RegisteredSubject
+from merge.answer_document import SubjectStatus
 from merge.identifiers import SubjectKind
 from merge.records import Record
 from merge.regions import Region
@@ -115,6 +117,17 @@ def generate(region: Region, subjects: int, seed: int, reference_date: date = RE
         else:
             count = 0 if rng.random() < 0.15 else min(1 + int(rng.expovariate(0.45)), 25)
         yield from writer.records(rng, subject, count)
+
+
+def registered_subjects(region: Region, subjects: int, seed: int) -> list[RegisteredSubject]:
+    """Every subject the seed registers in ``region``: its region-specific subjects (with records or without) and
+    the shared pool's subjects whose home it is."""
+    pool = [shared.subject for shared in shared_pool(seed) if shared.subject.home is region]
+    own = [region_subject(region, seed, index)[0] for index in range(subjects)]
+    return [
+        RegisteredSubject(s.kind, s.identifier, s.name, SubjectStatus.REGISTERED)
+        for s in {subject.identifier: subject for subject in [*pool, *own]}.values()
+    ]
 
 
 def _reported_twice(seed: int, shared: _Shared, region: Region, reference_date: date) -> Record:

@@ -7,6 +7,9 @@ Resolution, each setting from its flag, else its environment variable:
   (the ``jjj certs init`` layout: ``node-<region>.pem``, ``node-<region>-key.pem``, ``ca.pem``). Without all
   three the node does not start, unless ``--insecure`` asks for plaintext (development only, a warning is
   printed); ``--insecure`` together with TLS flags is a contradiction and refused.
+* Answer signing (protocol v2): ``--answer-dir`` / ``$JJJ_ADAPTER_ANSWER_DIR``, a ``jjj certs init`` directory
+  holding ``answer-<region>.pem`` and its key; by default the TLS directory. Without one the node answers
+  unsigned and brokers refuse every answer (development only; a warning is printed).
 * Warrants (invariant 3): ``--broker-jwks`` / ``$JJJ_BROKER_JWKS`` and at least one ``--broker-issuer`` /
   ``$JJJ_BROKER_ISSUER`` (comma-separated): a warrant is accepted only from a named broker, whatever key signed
   it. ``--insecure-no-warrant-check`` instead skips the check (development only).
@@ -45,6 +48,12 @@ def add_serve_options(serve: argparse.ArgumentParser) -> None:
     tls.add_argument("--tls-ca", metavar="FILE", help=f"the federation CA (default ${TLS_ENV['ca']})")
     tls.add_argument(
         "--insecure", action="store_true", help="DEVELOPMENT ONLY: plaintext gRPC, anyone reaching the port can ask"
+    )
+    serve.add_argument(
+        "--answer-dir",
+        metavar="DIR",
+        help="a `jjj certs init` directory with answer-<region>.pem and its key, the region's answer-signing key "
+        "(default: --tls-dir, or $JJJ_ADAPTER_ANSWER_DIR)",
     )
     warrants = serve.add_argument_group("warrants (required unless --insecure-no-warrant-check)")
     warrants.add_argument(
@@ -117,4 +126,18 @@ def serve_trust(args: argparse.Namespace, err: TextIO) -> Trust | None:
     tls = _tls_source(args, err)
     if tls is False:
         return None
-    return Trust(jwks, tuple(issuers), tls if isinstance(tls, TlsSource) else None)
+    return Trust(jwks, tuple(issuers), tls if isinstance(tls, TlsSource) else None, _answer_source(args, err))
+
+
+def _answer_source(args: argparse.Namespace, err: TextIO) -> TlsSource | None:
+    """The answer-signing files, or ``None`` (after a warning) when no directory names them."""
+    settings = NodeSettings()
+    directory = args.answer_dir or settings.adapter_answer_dir or args.tls_dir or settings.tls("dir")
+    region: Region = args.region
+    if not directory:
+        print(f"WARNING: node {region.value}: no --answer-dir: answers go UNSIGNED and every broker refuses them "
+              "(development only)", file=err)  # fmt: skip
+        return None
+    layout = PkiLayout(Path(directory))
+    setting = "--answer-dir / $JJJ_ADAPTER_ANSWER_DIR"
+    return TlsSource(layout.answer_cert(region), layout.answer_key(region), layout.ca_cert, setting, setting, setting)

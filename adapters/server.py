@@ -1,13 +1,16 @@
-"""The regional node's gRPC server: ``jjj.credit.v1.RegionAdapter`` plus health and reflection.
+"""The regional node's gRPC server: ``jjj.credit.v2.RegionAdapter`` plus health and reflection.
 
 Contracts:
 
 * ``QueryRecords`` validates the request (``INVALID_ARGUMENT`` naming the field, resident IDs masked), checks
-  the warrant through the :class:`WarrantVerifier` seam (``PERMISSION_DENIED`` when rejected), then streams the
-  subject's records in pages of at most ``page_size`` followed by exactly one ``QuerySummary`` whose counts
-  equal what was sent.
+  the warrant through the :class:`WarrantVerifier` seam (``PERMISSION_DENIED`` when rejected), then builds the
+  answer document (:mod:`merge.answer_document`: the subject as the region registers it, the records, their
+  summary, the query it answers), signs it with the region's answer-signing key (:mod:`adapters.answer_signing`)
+  and streams it in chunks of at most :data:`CHUNK_BYTES`, then the signature.
 * Minimise at the source (invariant 4): only records the edition shows (:func:`merge.edition_rules.shows` with
-  ``as_of = window_to``) in domains this node covers ever leave the node.
+  ``as_of = window_to``) in domains this node covers ever leave the node, and every full resident ID in them is
+  masked before signing (:mod:`adapters.node_answer` builds and signs the answer): the broker can no longer
+  change a signed part.
 * A cancelled call or a passed deadline stops the database read at once: grpc cancels the handler task and the
   record iterator is closed.
 * One log line per query: request id, masked subject, edition, count, milliseconds. Never record content, and
@@ -24,7 +27,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -35,29 +37,31 @@ from grpc_health.v1 import _async as health_aio  # grpc.aio HealthServicer; grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from adapters.answer_signing import AnswerSigner
 from adapters.convert import (
     EDITION_TO_PROTO,
     PROTOCOL_VERSION,
-    RECORD_KIND_TO_PROTO,
     REQUEST_ID,
     SERVICE_NAME,
     InvalidRequest,
     QueryScope,
     query_scope_from_proto,
-    record_to_proto,
     timestamp_from_datetime,
 )
+from adapters.node_answer import AnswerMaker
 from adapters.server_tls import SERVER_OPTIONS, broker_peer_refusal, server_credentials
+from adapters.subject_register import RegisteredSubject
 from adapters.tls_material import TlsMaterial
 from merge.domains import DEFAULT_COVERAGE, DOMAIN_BY_CODE, domain_name
-from merge.edition_rules import AnyRecord, shows
+from merge.edition_rules import AnyRecord
 from merge.identifiers import Subject, mask_resident_id
 from merge.regions import Region
-from protos.credit.v1 import adapter_pb2, adapter_pb2_grpc
+from protos.credit.v2 import adapter_pb2, adapter_pb2_grpc
 
 log = logging.getLogger(__name__)
 
-MAX_PAGE_SIZE = 1000
+#: Largest document chunk sent in one message (gRPC's default message limit is 4 MB).
+CHUNK_BYTES = 1024 * 1024
 
 
 class RecordSource(Protocol):
@@ -70,6 +74,19 @@ class RecordSource(Protocol):
     async def data_as_of(self) -> datetime:
         """When the data was last brought up to date (timezone-aware)."""
         ...
+
+
+class SubjectRegister(Protocol):
+    """The subjects the region has registered (:class:`adapters.subject_register.SqlSubjectRegister`)."""
+
+    async def lookup(self, subject: Subject) -> RegisteredSubject | None: ...
+
+
+class NoRegister:
+    """A node without a register: every subject is named as its records name it."""
+
+    async def lookup(self, subject: Subject) -> RegisteredSubject | None:
+        return None
 
 
 # ---- consent seam -----------------------------------------------------------------------------------------
@@ -105,8 +122,6 @@ class NodeConfig:
 
     region: Region
     covered_domains: tuple[str, ...] = ()
-    page_size: int = 200
-    max_page_size: int = MAX_PAGE_SIZE
     latency_ms: float = 0.0
 
     def __post_init__(self) -> None:
@@ -115,10 +130,6 @@ class NodeConfig:
         unknown = [code for code in self.covered_domains if code not in DOMAIN_BY_CODE]
         if unknown:
             raise ValueError(f"covered_domains: not in the shared catalogue: {', '.join(unknown)}")
-        if not 1 <= self.max_page_size <= MAX_PAGE_SIZE:
-            raise ValueError(f"max_page_size: must be between 1 and {MAX_PAGE_SIZE}")
-        if not 1 <= self.page_size <= self.max_page_size:
-            raise ValueError("page_size: must be between 1 and max_page_size")
         if self.latency_ms < 0:
             raise ValueError("latency_ms: must not be negative")
 
@@ -130,12 +141,20 @@ class RegionAdapterService(adapter_pb2_grpc.RegionAdapterServicer):
     """``RegionAdapter`` over one :class:`RecordSource`."""
 
     def __init__(
-        self, source: RecordSource, config: NodeConfig, verifier: WarrantVerifier, *, check_peer: bool = True
+        self,
+        source: RecordSource,
+        config: NodeConfig,
+        verifier: WarrantVerifier,
+        signer: AnswerSigner | None,
+        register: SubjectRegister,
+        *,
+        check_peer: bool = True,
     ) -> None:
         self._source = source
         self._config = config
         self._verifier = verifier
-        self._covered = frozenset(config.covered_domains)
+        self._signer = signer  # None: answers go unsigned, and the broker refuses them (development only)
+        self._answers = AnswerMaker(source, config.region, config.covered_domains, signer, register)
         self._check_peer = check_peer  # False only when serving plaintext, where no peer can be identified
 
     def _peer_refusal(self, context: grpc.aio.ServicerContext[Any, Any]) -> str | None:
@@ -158,20 +177,20 @@ class RegionAdapterService(adapter_pb2_grpc.RegionAdapterServicer):
             region_name=region.display_name,
             protocol_version=PROTOCOL_VERSION,
             domains=[adapter_pb2.Domain(code=c, name=domain_name(c)) for c in self._config.covered_domains],
-            record_kinds=list(RECORD_KIND_TO_PROTO.values()),
             editions=list(EDITION_TO_PROTO.values()),
             data_as_of=timestamp_from_datetime(await self._source.data_as_of()),
+            answer_certificate=b"" if self._signer is None else self._signer.certificate,
         )
 
     async def QueryRecords(
         self,
         request: adapter_pb2.QueryRecordsRequest,
-        context: grpc.aio.ServicerContext[adapter_pb2.QueryRecordsRequest, adapter_pb2.QueryRecordsResponse],
-    ) -> AsyncIterator[adapter_pb2.QueryRecordsResponse]:
+        context: grpc.aio.ServicerContext[adapter_pb2.QueryRecordsRequest, adapter_pb2.AnswerChunk],
+    ) -> AsyncIterator[adapter_pb2.AnswerChunk]:
         started = time.perf_counter()
         request_id = request.request_id if REQUEST_ID.fullmatch(request.request_id) else "-"
         subject_log, edition_log, outcome = mask_resident_id(request.subject_id), "-", "error"
-        counts: Counter[str] = Counter()  # records sent so far, by domain (also logged when cancelled)
+        count = 0
         try:
             if (refusal := self._peer_refusal(context)) is not None:
                 outcome = "refused"
@@ -189,17 +208,14 @@ class RegionAdapterService(adapter_pb2_grpc.RegionAdapterServicer):
                 await context.abort(grpc.StatusCode.PERMISSION_DENIED, f"warrant: {exc}")
             if self._config.latency_ms > 0:
                 await asyncio.sleep(self._config.latency_ms / 1000)
-            page_size = min(request.page_size or self._config.page_size, self._config.max_page_size)
-            async for page in self._pages(scope, page_size, counts):
-                yield page
-            summary = adapter_pb2.QuerySummary(
-                count_by_domain=dict(counts),
-                total=sum(counts.values()),
-                data_as_of=timestamp_from_datetime(await self._source.data_as_of()),
-                covered_domains=self._config.covered_domains,
-                region_code=self._config.region.code,
+            document, signature, count = await self._answers.make(scope, request.warrant)
+            for start in range(0, len(document), CHUNK_BYTES):
+                yield adapter_pb2.AnswerChunk(document=document[start : start + CHUNK_BYTES])
+            yield adapter_pb2.AnswerChunk(
+                signature=adapter_pb2.AnswerSignature(
+                    scheme=signature.scheme, signature=signature.signature, certificate=signature.certificate
+                )
             )
-            yield adapter_pb2.QueryRecordsResponse(summary=summary)
             outcome = "ok"
         except asyncio.CancelledError:
             outcome = "cancelled"
@@ -214,33 +230,8 @@ class RegionAdapterService(adapter_pb2_grpc.RegionAdapterServicer):
             ms = (time.perf_counter() - started) * 1000
             log.info(
                 "query request_id=%s subject=%s edition=%s outcome=%s count=%d ms=%.1f",
-                request_id, subject_log, edition_log, outcome, sum(counts.values()), ms,
+                request_id, subject_log, edition_log, outcome, count, ms,
             )  # fmt: skip
-
-    async def _pages(
-        self, scope: QueryScope, page_size: int, counts: Counter[str]
-    ) -> AsyncIterator[adapter_pb2.QueryRecordsResponse]:
-        """Pages of the records the edition shows; ``counts`` is filled by domain as pages are made."""
-        records = self._source.query(scope.subject, scope.window_from, scope.window_to)
-        page: list[adapter_pb2.Record] = []
-        page_no = 0
-        try:
-            async for record in records:
-                if record.domain not in self._covered or not shows(record, scope.edition, as_of=scope.window_to):
-                    continue
-                page.append(record_to_proto(record))
-                counts[record.domain] += 1
-                if len(page) == page_size:
-                    page_no += 1
-                    yield adapter_pb2.QueryRecordsResponse(page=adapter_pb2.RecordPage(page_no=page_no, records=page))
-                    page = []
-            if page:
-                yield adapter_pb2.QueryRecordsResponse(page=adapter_pb2.RecordPage(page_no=page_no + 1, records=page))
-        finally:
-            # Return the store's connections now, also when the call was cancelled mid-stream.
-            aclose = getattr(records, "aclose", None)
-            if aclose is not None:
-                await aclose()
 
 
 async def create_server(
@@ -251,19 +242,26 @@ async def create_server(
     tls: TlsMaterial | None = None,
     insecure: bool = False,
     verifier: WarrantVerifier | None = None,
+    signer: AnswerSigner | None = None,
+    register: SubjectRegister | None = None,
 ) -> tuple[grpc.aio.Server, int]:
     """Bind ``address`` (``host:port``, port 0 for any free port), start serving, return the server and port.
 
     Serves ``RegionAdapter``, ``grpc.health.v1.Health`` (SERVING for "" and for the service) and server
     reflection, over mTLS with ``tls`` (from :func:`adapters.tls_material.load_node_tls`), or over plaintext only
-    when ``insecure=True`` is given instead (development; logged as a warning). The port is never shared
+    when ``insecure=True`` is given instead (development; logged as a warning). Answers are signed by ``signer``
+    (without one they go unsigned, and a broker refuses them: development only, logged). The port is never shared
     (``SO_REUSEPORT`` off): binding a port another process holds fails. The caller stops it with
     ``await server.stop(grace)``.
     """
     if (tls is None) == (not insecure):
         raise ValueError("tls: give the node's TLS material, or insecure=True for plaintext (development only)")
     server = grpc.aio.server(options=SERVER_OPTIONS)
-    service = RegionAdapterService(source, config, verifier or NoWarrantCheck(), check_peer=tls is not None)
+    if signer is None:
+        log.warning("node %s: answers are NOT SIGNED: brokers will refuse them (development only)", config.region.value)
+    service = RegionAdapterService(
+        source, config, verifier or NoWarrantCheck(), signer, register or NoRegister(), check_peer=tls is not None
+    )
     adapter_pb2_grpc.add_RegionAdapterServicer_to_server(service, server)  # type: ignore[no-untyped-call]
     health = health_aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health, server)

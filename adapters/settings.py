@@ -1,7 +1,8 @@
 """A node's environment, read in one place (pydantic-settings): each value is a fallback for its command-line flag.
 
 ``JJJ_ADAPTER_DB`` (the database URL), ``JJJ_BROKER_JWKS`` and ``JJJ_BROKER_ISSUER`` (comma-separated: the
-broker(s) whose warrants are accepted), ``JJJ_ADAPTER_TLS_DIR`` / ``_CERT`` / ``_KEY`` / ``_CA`` (mTLS).
+broker(s) whose warrants are accepted), ``JJJ_ADAPTER_TLS_DIR`` / ``_CERT`` / ``_KEY`` / ``_CA`` (mTLS),
+``JJJ_ADAPTER_ANSWER_DIR`` (answer signing).
 Empty variables count as unset.
 """
 
@@ -20,6 +21,7 @@ class NodeSettings(BaseSettings):
     adapter_tls_cert: str | None = None
     adapter_tls_key: str | None = None
     adapter_tls_ca: str | None = None
+    adapter_answer_dir: str | None = None
 
     @property
     def broker_issuers(self) -> list[str]:

@@ -20,7 +20,7 @@ from typing import Any
 import orjson
 from joserfc.jwk import OKPKey
 
-from adapters.convert import QueryScope, record_to_proto
+from adapters.convert import QueryScope
 from adapters.row_rules import row_filter
 from adapters.store import SqlRecordStore
 from adapters.warrant_check import WarrantCheck
@@ -76,8 +76,8 @@ class NodeQueries:
             for row in shown:
                 orjson.dumps(row, option=orjson.OPT_SORT_KEYS)
         else:
-            for record in shown:
-                record_to_proto(record)
+            for record in shown:  # the models path: each record dumped to JSON as the answer document holds it
+                orjson.dumps(record.model_dump(mode="json"), option=orjson.OPT_SORT_KEYS)
 
     async def query(self, token: bytes) -> int:
         """Verify, read, apply the rules; the number of records the node would send."""

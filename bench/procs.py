@@ -128,3 +128,10 @@ def peak_rss_mb(pid: int) -> tuple[float, float]:
         if name in ("VmHWM", "VmRSS"):
             values[name] = int(rest.split()[0]) / 1024
     return values["VmHWM"], values["VmRSS"]
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU a process (all its threads) has used so far, from ``/proc/<pid>/stat`` (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / ticks

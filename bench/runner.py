@@ -21,7 +21,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import fanout_bench, large_subject_bench, merge_bench, node_bench, pdf_first_bench, throughput_bench
+from bench import (
+    cpu_bench,
+    fanout_bench,
+    large_subject_bench,
+    merge_bench,
+    node_bench,
+    pdf_first_bench,
+    throughput_bench,
+)
 from bench.data import subjects_data
 from bench.machine import describe
 from bench.nodes import NODE_NICENESS, prepare
@@ -30,6 +38,7 @@ from bench.table import render_table
 from broker.web.event_loop import event_loop_name
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
+PARTS = ("fanout", "throughput", "cpu", "merge", "large_subject", "node", "pdf")
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +50,7 @@ class Sizes:
     large_per_region: int = 3334  # 10,002 records
     fanout_s: float = 12.0
     throughput_s: float = 10.0
+    cpu_s: float = 8.0
     warmup_s: float = 1.0
     merge_rounds: int = 15
     large_reports: int = 5
@@ -50,7 +60,9 @@ class Sizes:
 FULL = Sizes("full")
 #: A first look in under a minute: shorter load phases (six of them, each with its warm-up); the PDF part has
 #: its own quick sizes (bench/pdf_bench.py).
-QUICK = Sizes("quick", fanout_s=1.5, throughput_s=1.5, warmup_s=0.3, merge_rounds=5, large_reports=1, node_queries=300)
+QUICK = Sizes(
+    "quick", fanout_s=1.5, throughput_s=1.5, cpu_s=1.5, warmup_s=0.3, merge_rounds=5, large_reports=1, node_queries=300
+)
 
 
 def _guarded(name: str, part: Callable[[], dict[str, Any]], progress: Callable[[str], None]) -> dict[str, Any]:
@@ -83,7 +95,7 @@ def run_all(
 ) -> dict[str, Any]:
     """Run the parts (all when ``parts`` is empty) and write the results; returns the results document."""
     quick = sizes.name != "full"  # the PDF part knows two modes only
-    wanted = set(parts) or {"fanout", "throughput", "merge", "large_subject", "node", "pdf"}
+    wanted = set(parts) or set(PARTS)
     started = datetime.now(UTC)
     progress(f"jjj bench ({sizes.name}): preparing data …")
     typical, large = subjects_data(sizes.typical_per_region, sizes.large_per_region)
@@ -105,6 +117,10 @@ def run_all(
                     site, typical, duration_s=sizes.throughput_s, warmup_s=sizes.warmup_s, progress=progress
                 ),
                 progress,
+            )
+        if "cpu" in wanted:
+            results["cpu"] = _guarded(
+                "cpu", lambda: cpu_bench.run(site, typical, duration_s=sizes.cpu_s, progress=progress), progress
             )
         if "merge" in wanted:
             results["merge"] = _guarded(
@@ -158,8 +174,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="a first look in under a minute")
     parser.add_argument("--json", action="store_true", help="print the results document as JSON, not the table")
     parser.add_argument(
-        "--only", action="append", default=[],
-        choices=["fanout", "throughput", "merge", "large_subject", "node", "pdf"],
+        "--only", action="append", default=[], choices=list(PARTS),
         help="run only this part (repeatable)",
     )  # fmt: skip
     args = parser.parse_args(argv)

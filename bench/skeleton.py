@@ -3,7 +3,8 @@
 ``POST /v1/reports`` (same body as the broker's) asks the three regions at once with
 :meth:`adapters.client.AdapterClient.fetch` — the broker's own client, so conversion and stream checks are
 included — and answers a small JSON of the regions' latencies. No consent check, no merge, no canonical JSON, no
-report signing, no Redis. ``POST /v1/reports/sequential`` asks the regions one after another instead: the
+report signing, no Redis (the client still checks each region's signature and document: that is the fan-out's
+own cost, the same for both). ``POST /v1/reports/sequential`` asks the regions one after another instead: the
 sequential baseline (a user visiting the three regional sites in turn).
 
 Each call still carries a fresh warrant, because the nodes verify one on every query: without it the nodes
@@ -71,13 +72,13 @@ def _queries(request: web.Request, body: dict[str, object]) -> list[tuple[Adapte
         warrant = request.app[_WARRANTS].issue(
             client.region, authority, edition=edition, window_from=window_from, window_to=window_to, now=now
         )
-        query = RegionQuery(subject, edition, window_from, window_to, request_id, warrant.token)
+        query = RegionQuery(subject, edition, window_from, window_to, request_id, warrant.token, warrant.jti)
         out.append((client, query))
     return out
 
 
 def _answer(answers: list[RegionAnswer]) -> web.Response:
-    regions = [{"code": a.region_code, "latency_ms": a.latency_ms, "records": len(a.records)} for a in answers]
+    regions = [{"code": a.region_code, "latency_ms": a.latency_ms, "records": a.record_count} for a in answers]
     return web.Response(body=orjson.dumps({"regions": regions}), content_type="application/json")
 
 

@@ -28,8 +28,8 @@ class Stack:
 
 
 @contextmanager
-def nodes_running(site: Site, latency_ms: dict[Region, float]) -> Iterator[dict[Region, str]]:
-    children, targets = start_nodes(site, latency_ms)
+def nodes_running(site: Site, latency_ms: dict[Region, float], *, memory: bool = False) -> Iterator[dict[Region, str]]:
+    children, targets = start_nodes(site, latency_ms, memory=memory)
     try:
         yield targets
     finally:

@@ -14,6 +14,7 @@ from datetime import timedelta
 
 import redis.asyncio as aioredis
 
+from adapters.answer_verify import AnswerVerifier
 from adapters.client import AdapterClient
 from broker.audit.log import AuditLog
 from broker.calendar import load_calendar
@@ -131,8 +132,15 @@ async def open_services(
         prefix, secret = settings.redis_prefix, settings.subject_key_secret.get_secret_value().encode()
         # One long-lived channel per region for the process lifetime (gRPC's own advice: channels are expensive).
         tls = settings.node_tls()
+        # Region signatures are checked against the federation CA, also over plaintext (development) when its
+        # certificate is there; without it every region's answer is refused (never clean: invariant 1).
+        answers = (
+            None
+            if tls is not None or not settings.tls_ca.is_file()
+            else AnswerVerifier.from_pem(settings.tls_ca.read_bytes())
+        )
         clients = [
-            AdapterClient(r, settings.node_target(r), tls=tls, insecure=tls is None, page_size=settings.page_size)
+            AdapterClient(r, settings.node_target(r), tls=tls, insecure=tls is None, answers=answers)
             for r in REGION_ORDER
         ]
         for client in clients:

@@ -16,10 +16,12 @@ writes the same bytes without pydantic's serializer (tests/merge/fast/test_mergi
 from __future__ import annotations
 
 import hashlib
+from typing import TYPE_CHECKING
 
 import orjson
 
-from merge.report import Report
+if TYPE_CHECKING:  # the report's parts (merge.signed_part) canonicalise with this module: no import cycle
+    from merge.report import Report
 
 DIGEST_PREFIX = "sha256:"
 

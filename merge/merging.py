@@ -13,29 +13,36 @@ Rules (issue 2, DESIGN invariants 1 and 5):
   a record is never hidden behind a coverage claim). Rows follow the domain catalogue, then any domain code
   outside it that a region sent, by code.
 - The same decision reported by several regions (equal ``dedup_key``) appears once, with every reporting
-  region in ``reported_by``; the copy shown is the earliest region's, then the lowest ``record_id``, then (a
-  node's double: one region sending one ``record_id`` twice) the smaller JSON. Matrix counts and
+  region in ``reported_by``; the copy shown (``region`` and ``record_id`` of the item: its content is in that
+  region's signed part) is the earliest region's, then the lowest ``record_id``. Matrix counts and
   ``summary.by_region`` count what each region sent.
 - Records are ordered by event date (newest first), domain catalogue order (codes outside it after every known
-  one, by code), then dedup key: the output does not depend on the order of the answers or of the records.
-- A full resident ID inside a record is masked (:mod:`merge.masking`); a person subject's identifier is masked.
+  one, by code), then the shown copy's region (report order) and ``record_id``: the output does not depend on
+  the order of the answers or of the records.
+- Every answered region's line carries its signed part verbatim and who signed it. Nothing inside a part is
+  changed: the nodes mask full resident IDs before they sign, and a part that still holds one never gets here
+  (:func:`merge.answer_document.read_document` refuses it). A person subject's identifier is masked.
+- The subject's name is the one the first region (report order) whose register knows the subject gives; else
+  the first name any answered region gives (from its records); else empty.
 - A record is marked ``minor`` and ``repaired`` as :mod:`merge.edition_rules` says.
 
-This module is the reference: one record at a time, every model validated. The broker calls the fast path,
-:func:`merge.fast.merging.merge_report`, which gives the same report (tests/merge/fast/test_merging.py).
+This module is the reference: every document's records read back as validated models, one record at a time. The
+broker calls the fast path, :func:`merge.fast.merging.merge_report`, which works on the decoded documents and
+gives the same report (tests/merge/fast/test_merging.py).
 """
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 
+from merge.answer_document import KINDS, SubjectStatus
 from merge.answers import RegionAnswer, RegionStatus
 from merge.domains import DOMAIN_BY_CODE, DOMAINS, domain_name
 from merge.edition_rules import AnyRecord, is_minor, is_repaired
 from merge.editions import PURPOSE_BY_CODE
-from merge.masking import masked
 from merge.records import RecordKind
 from merge.regions import REGION_ORDER, Region
 from merge.report import (
@@ -70,8 +77,9 @@ def merge_report(query: ReportQuery, answers: Sequence[RegionAnswer], *, report_
     """
     by_region = answers_by_region(answers)
     answered = [answer for answer in by_region.values() if answer.answered]
-    items = merged_records(answered)
-    sent = sum(len(answer.records) for answer in answered)
+    records = {answer.region_code: _records(answer) for answer in answered}
+    items = merged_records(records)
+    sent = sum(len(region_records) for region_records in records.values())
     complete = len(answered) == len(REGION_ORDER)
     return Report(
         schema=SCHEMA,
@@ -84,7 +92,7 @@ def merge_report(query: ReportQuery, answers: Sequence[RegionAnswer], *, report_
         subject=ReportSubject(
             kind=query.subject.kind,
             identifier=query.subject.masked,
-            name=items[0].record.subject_name if items else "",
+            name=subject_name(answered),
         ),
         window=ReportWindow.model_validate({"from": query.window_from, "to": query.window_to}),
         application_date=query.application_date,
@@ -92,12 +100,12 @@ def merge_report(query: ReportQuery, answers: Sequence[RegionAnswer], *, report_
         certificate_usable=complete,
         notice=notice(by_region),
         regions=tuple(region_summary(answer) for answer in by_region.values()),
-        matrix=_matrix(by_region),
+        matrix=_matrix(by_region, records),
         records=tuple(items),
         summary=ReportSummary(
             total_records=len(items),
-            by_kind={kind: sum(item.record.kind is kind for item in items) for kind in RecordKind},
-            by_region={code: len(a.records) if a.answered else 0 for code, a in by_region.items()},
+            by_kind={kind: sum(item.kind is kind for item in items) for kind in RecordKind},
+            by_region={code: len(records.get(code, ())) for code in by_region},
             duplicates_merged=sent - len(items),
         ),
     )
@@ -119,37 +127,53 @@ def answers_by_region(answers: Sequence[RegionAnswer]) -> dict[str, RegionAnswer
     }
 
 
-def merged_records(answered: list[RegionAnswer]) -> list[ReportRecord]:
-    """The records of the answered regions' answers: every decision once, masked and marked, in report order."""
+def _records(answer: RegionAnswer) -> list[AnyRecord]:
+    """The region's records as models, read back from the JSON it signed (each validated by its model)."""
+    if answer.part is None:
+        return []
+    document = json.loads(answer.part.document)
+    return [
+        KINDS[RecordKind(kind)][0].model_validate({**record, "region_code": document["region_code"]})
+        for kind, records in document["records"].items()
+        for record in records
+    ]
+
+
+def subject_name(answered: list[RegionAnswer]) -> str:
+    """The subject's name: a registering region's (report order), else the first any answered region gives."""
+    subjects = [a.document.subject for a in answered if a.document is not None]
+    registered = [s.name for s in subjects if s.status is not SubjectStatus.NOT_REGISTERED and s.name]
+    named = [s.name for s in subjects if s.name]
+    return (registered or named or [""])[0]
+
+
+def merged_records(records: dict[str, list[AnyRecord]]) -> list[ReportRecord]:
+    """The answered regions' records: every decision once, marked, in report order."""
     copies: dict[tuple[str, ...], list[tuple[int, AnyRecord]]] = {}
-    for answer in answered:
-        region_index = _REGION_CODES.index(answer.region_code)
-        for record in answer.records:
+    for code, region_records in records.items():
+        region_index = _REGION_CODES.index(code)
+        for record in region_records:
             copies.setdefault(record.dedup_key, []).append((region_index, record))
-    items = []
+    shown_items = []
     for group in copies.values():
-        shown = masked(_shown(group))
+        _, shown = min(group, key=lambda copy: (copy[0], copy[1].record_id))
         reported_by = tuple(_REGION_CODES[index] for index in sorted({index for index, _ in group}))
-        items.append(
-            ReportRecord(record=shown, reported_by=reported_by, minor=is_minor(shown), repaired=is_repaired(shown))
-        )
-    return sorted(items, key=_report_order)
+        item = ReportRecord(
+            kind=shown.kind, region=shown.region_code, record_id=shown.record_id, reported_by=reported_by,
+            minor=is_minor(shown), repaired=is_repaired(shown),
+        )  # fmt: skip
+        shown_items.append((_report_order(shown), item))
+    return [item for _, item in sorted(shown_items, key=lambda pair: pair[0])]
 
 
-def _shown(copies: list[tuple[int, AnyRecord]]) -> AnyRecord:
-    """The copy of one decision the report shows, whatever the input order."""
-    _, record = min(copies, key=lambda copy: (copy[0], copy[1].record_id, copy[1].model_dump_json()))
-    return record
-
-
-def _report_order(item: ReportRecord) -> tuple[int, int, str, tuple[str, ...]]:
-    record = item.record
+def _report_order(record: AnyRecord) -> tuple[int, int, str, int, str]:
     rank = _CATALOGUE.index(record.domain) if record.domain in _CATALOGUE else len(_CATALOGUE)
-    return (-record.event_date.toordinal(), rank, record.domain, record.dedup_key)
+    region = _REGION_CODES.index(record.region_code)
+    return (-record.event_date.toordinal(), rank, record.domain, region, record.record_id)
 
 
-def _matrix(by_region: dict[str, RegionAnswer]) -> tuple[MatrixRow, ...]:
-    sent = {code: Counter(r.domain for r in answer.records) for code, answer in by_region.items() if answer.answered}
+def _matrix(by_region: dict[str, RegionAnswer], records: dict[str, list[AnyRecord]]) -> tuple[MatrixRow, ...]:
+    sent = {code: Counter(r.domain for r in region_records) for code, region_records in records.items()}
     outside = sorted({domain for counts in sent.values() for domain in counts} - DOMAIN_BY_CODE.keys())
     rows = []
     for domain in [*_CATALOGUE, *outside]:
@@ -170,20 +194,19 @@ def _cell(answer: RegionAnswer, sent: int, domain: str) -> MatrixCell:
 
 
 def region_summary(answer: RegionAnswer) -> RegionSummary:
-    """One region's line: ``covered_domain_count`` and ``record_count`` are 0 unless it answered."""
-    data_as_of = answer.data_as_of
-    if data_as_of is not None and data_as_of.tzinfo is None:
-        # A protobuf Timestamp is UTC, and its ToDatetime() gives it back naive: say so in the report.
-        data_as_of = data_as_of.replace(tzinfo=UTC)
+    """One region's line: ``covered_domain_count`` and ``record_count`` are 0 unless it answered; an answered
+    region's signed part as it came."""
     return RegionSummary(
         code=answer.region_code,
         name=Region.from_code(answer.region_code).display_name,
         status=answer.status,
         latency_ms=round(answer.latency_ms, 1),
-        data_as_of=data_as_of,
-        covered_domain_count=len(answer.covered_domains) if answer.answered else 0,
-        record_count=len(answer.records) if answer.answered else 0,
+        data_as_of=answer.data_as_of,
+        covered_domain_count=len(answer.covered_domains),
+        record_count=answer.record_count,
         error=answer.error,
+        signed_by=answer.signer if answer.answered else None,
+        answer=answer.part,
     )
 
 

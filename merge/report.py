@@ -5,6 +5,11 @@ its canonical form and the PDF renders it, so a field here is a field of the pub
 Python keywords or shadow pydantic attributes (``schema``, ``from``) are aliases; always dump with
 ``by_alias=True``.
 
+Schema ``jjj.report/2``: each answered region's line carries its signed part (``regions[].answer``: the region's
+answer document verbatim, its signature and certificate), so anyone can check a region's records and statement
+against that region's key; ``records`` refers to records by region and ``record_id`` — their content lives once,
+inside the region parts (:func:`merge.report_content.record_contents` looks them up).
+
 All models are frozen and validate as usual. :func:`merge.merging.merge_report` builds them as written;
 the fast merge (:mod:`merge.fast`) builds the same models without re-validating parts it built itself. One
 field's type comes from the fast path: :attr:`Report.records` is its column store, which pydantic validates,
@@ -35,6 +40,7 @@ from merge.fast.report_records import ReportRecords
 from merge.identifiers import Subject, SubjectKind, validate_resident_id, validate_uscc
 from merge.records import RecordKind
 from merge.report_record import REPORT_MODEL_CONFIG, ReportRecord
+from merge.signed_part import SignedPart
 
 __all__ = [
     "SCHEMA",
@@ -50,7 +56,7 @@ __all__ = [
     "ReportWindow",
 ]
 
-SCHEMA: Literal["jjj.report/1"] = "jjj.report/1"
+SCHEMA: Literal["jjj.report/2"] = "jjj.report/2"
 
 _CONFIG = REPORT_MODEL_CONFIG
 
@@ -141,7 +147,8 @@ class MatrixRow(BaseModel):
 
 
 class RegionSummary(BaseModel):
-    """One region's outcome. ``covered_domain_count`` and ``record_count`` are 0 unless it answered."""
+    """One region's outcome. ``covered_domain_count`` and ``record_count`` are 0 unless it answered; an answered
+    region has its signed part (``answer``) and the subject of the certificate that signed it (``signed_by``)."""
 
     model_config = _CONFIG
 
@@ -153,6 +160,14 @@ class RegionSummary(BaseModel):
     covered_domain_count: int = Field(ge=0)
     record_count: int = Field(ge=0)
     error: str | None
+    signed_by: str | None
+    answer: SignedPart | None
+
+    @model_validator(mode="after")
+    def _part_only_if_answered(self) -> Self:
+        if (self.answer is not None) != (self.status is RegionStatus.ANSWERED):
+            raise ValueError("answer: present exactly when the region answered")
+        return self
 
 
 class ReportSubject(BaseModel):
@@ -184,7 +199,7 @@ class ReportSummary(BaseModel):
 
 
 class Report(BaseModel):
-    """One "one login, three regions" report (schema ``jjj.report/1``).
+    """One "one login, three regions" report (schema ``jjj.report/2``).
 
     ``complete`` is true only when all three regions answered; ``certificate_usable`` equals it (an incomplete
     report never stands in for a 无违法违规证明).
@@ -192,7 +207,7 @@ class Report(BaseModel):
 
     model_config = _CONFIG
 
-    schema_: Literal["jjj.report/1"] = Field(SCHEMA, alias="schema")
+    schema_: Literal["jjj.report/2"] = Field(SCHEMA, alias="schema")
     report_no: str = Field(min_length=1)
     issued_at: AwareDatetime
     edition: Edition

@@ -1,5 +1,5 @@
-"""One item of a report's ``records`` array: a record as the report shows it, who reported it, and the marks
-the administrative edition prints beside it.
+"""One item of a report's ``records`` array: which record the report shows (its region and ``record_id``; the
+content is in that region's signed part), who reported it, and the marks the administrative edition prints.
 
 Apart from :mod:`merge.report` so that the column store holding a report's items
 (:mod:`merge.fast.report_records`) can name the item type without importing the report model that holds it.
@@ -9,18 +9,21 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from merge.records import Record
+from merge.records import RecordKind
 
 # hide_input_in_errors: a validation error must never echo a full resident ID (invariant 5).
 REPORT_MODEL_CONFIG = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True, populate_by_name=True)
 
 
 class ReportRecord(BaseModel):
-    """A merged record: one copy of the decision, the regions that reported it, and edition marks."""
+    """A merged record: the copy of the decision shown (``region``'s record ``record_id``, of ``kind``), every region
+    that reported it, and edition marks."""
 
     model_config = REPORT_MODEL_CONFIG
 
-    record: Record
+    kind: RecordKind
+    region: str
+    record_id: str
     reported_by: tuple[str, ...] = Field(min_length=1)
     #: Only 警告 / 通报批评 (merge.edition_rules.is_minor; the administrative edition marks these).
     minor: bool

@@ -1,10 +1,10 @@
 """Regenerate the checked-in Python code for every ``.proto`` under ``protos/``.
 
-The one way to produce ``protos/credit/v1/*_pb2*.py`` and the ``.pyi`` stubs. Run ``make protos`` (or
+The one way to produce ``protos/credit/v2/*_pb2*.py`` and the ``.pyi`` stubs. Run ``make protos`` (or
 ``python -m protos.generate``) after editing a ``.proto``; ``tests/protos/test_generated.py`` fails when the
 checked-in files differ from what this script produces.
 
-Paths are given relative to the project root so that generated imports read ``from protos.credit.v1 import …``.
+Paths are given relative to the project root so that generated imports read ``from protos.credit.v2 import …``.
 """
 
 from __future__ import annotations

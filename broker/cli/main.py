@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from broker.cli import accounts, audit, calendar, demo, keys, serve
+from broker.cli import accounts, audit, calendar, demo, keys, serve, verify
 
 
 def _configure_logging(verbose: bool) -> None:
@@ -32,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_parser(sub)
     calendar.add_parser(sub)
     accounts.add_parsers(sub)
+    verify.add_parser(sub)
     sub.add_parser("adapter", help="a regional adapter node: serve, import, seed (jjj adapter --help)", add_help=False)
     sub.add_parser(
         "certs", help="the federation's mTLS certificates: init, rotate, show (jjj certs --help)", add_help=False

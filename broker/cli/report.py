@@ -58,7 +58,7 @@ class ProgressFetcher:
         except asyncio.CancelledError:
             self._line(f"timed_out after {(time.perf_counter() - started) * 1000:.0f} ms")
             raise
-        self._line(f"{answer.status.value} {len(answer.records)} records {answer.latency_ms:.0f} ms")
+        self._line(f"{answer.status.value} {answer.record_count} records {answer.latency_ms:.0f} ms")
         return answer
 
     async def health(self, *, timeout: float) -> str:

@@ -40,7 +40,8 @@ def _seed(data: Path, seed: int, subjects: int, logs: Path) -> dict[Region, str]
         db = data / f"{region.value}.db"
         marker = data / f"{region.value}.seeded"
         urls[region] = f"sqlite+aiosqlite:///{db.resolve()}"
-        wanted = f"seed={seed} subjects={subjects}"
+        # "register": databases seeded before the subject register existed are seeded again (clean subjects named).
+        wanted = f"seed={seed} subjects={subjects} register"
         if db.exists() and marker.exists() and marker.read_text() == wanted:
             print(f"  {region.display_name}: seeded database already present ({db})")
             continue
@@ -56,7 +57,7 @@ def _seed(data: Path, seed: int, subjects: int, logs: Path) -> dict[Region, str]
     for region, process, log_path in pending:
         if process.wait() != 0:
             raise RuntimeError(f"seeding {region.value} failed:\n{tail(log_path)}")
-        (data / f"{region.value}.seeded").write_text(f"seed={seed} subjects={subjects}")
+        (data / f"{region.value}.seeded").write_text(f"seed={seed} subjects={subjects} register")
         print(f"  {region.display_name}: {tail(log_path, 1)}")
     return urls
 

@@ -2,21 +2,26 @@
 
 Pure (no weasyprint): labels and order of a penalty's fields follow the national 双公示 administrative-penalty
 standard; dates are printed as 2025年3月2日 and times in Beijing time; a missing value is "—". Nothing is
-added to or unmasked from the Report: identifiers are printed exactly as the Report holds them.
+added to or unmasked from the Report: identifiers are printed exactly as the Report holds them, and each record's
+content is the one in its region's signed part (:func:`merge.report_content.shown_records`). Each answered region
+is stated as signed by that region, naming the signing certificate's subject and fingerprint.
 """
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
 from broker.pdf.matrix import matrix_parts
 from broker.pdf.qr import qr_png_data_uri
+from merge.edition_rules import AnyRecord
 from merge.identifiers import SubjectKind
 from merge.records import CoerciveMeasure, DishonestyListEntry, Penalty, RecordKind, RepairStatus
 from merge.regions import Region
-from merge.report import CellState, Report, ReportRecord
+from merge.report import CellState, RegionSummary, Report, ReportRecord
+from merge.report_content import shown_records
 
 _BEIJING_TIME = timezone(timedelta(hours=8))
 _STATUS = {
@@ -122,8 +127,7 @@ def _coercive_rows(m: CoerciveMeasure) -> list[Row]:
     )
 
 
-def _record_item(item: ReportRecord) -> dict[str, Any]:
-    record = item.record
+def _record_item(item: ReportRecord, record: AnyRecord) -> dict[str, Any]:
     marks = []
     if item.minor:
         marks.append("轻微")
@@ -145,6 +149,14 @@ def _record_item(item: ReportRecord) -> dict[str, Any]:
     return {"heading": heading, "marks": marks, "rows": rows, "reported_by": reported_by}
 
 
+def _signed_statement(line: RegionSummary) -> str:
+    """ "该地区应答经其签名" with the certificate's subject and SHA-256 fingerprint, or why there is none."""
+    if line.answer is None:
+        return f"{line.name}未应答，无签名部分"
+    fingerprint = hashlib.sha256(line.answer.certificate).hexdigest()
+    return f"{line.name}应答部分由{line.name}签名（证书：{line.signed_by or _EMPTY}；SHA-256 指纹 {fingerprint[:32]}…）"
+
+
 def _cell(state: CellState, count: int) -> tuple[str, str]:
     """(state, label) of one matrix cell, as :func:`broker.pdf.matrix.matrix_parts` takes it."""
     return state.value, f"{count}条" if state is CellState.RECORDS else _CELL_LABEL[state]
@@ -158,8 +170,8 @@ def report_context(report: Report, *, verification_code: str, verify_url: str) -
         [_SHORT.get(g.code, g.name) for g in report.regions],
     )
     groups: dict[RecordKind, list[dict[str, Any]]] = {kind: [] for kind in RecordKind}
-    for item in report.records:
-        groups[item.record.kind].append(_record_item(item))
+    for item, record in shown_records(report):
+        groups[item.kind].append(_record_item(item, record))
     person = report.subject.kind is SubjectKind.PERSON
     return {
         "r": report,
@@ -179,6 +191,7 @@ def report_context(report: Report, *, verification_code: str, verify_url: str) -
                 "data_as_of": _moment(g.data_as_of),
                 "covered": f"{g.covered_domain_count} 个" if g.status.value == "answered" else _EMPTY,
                 "records": str(g.record_count) if g.status.value == "answered" else _EMPTY,
+                "signed": _signed_statement(g),
             }
             for g in report.regions
         ],

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
+from merge.answer_builder import unsigned_answer
 from merge.answers import RegionAnswer, RegionStatus
 from merge.domains import DEFAULT_COVERAGE
 from merge.editions import Edition
@@ -16,6 +17,10 @@ from merge.report import Report, ReportQuery
 
 _USCC = "91110108551385082Q"
 _ISSUED = datetime(2026, 10, 9, 8, 30, tzinfo=UTC)
+_QUERY = ReportQuery(
+    subject=Subject(SubjectKind.ENTERPRISE, _USCC), edition=Edition.STANDARD, purpose="bidding",
+    window_from=date(2023, 10, 9), window_to=date(2026, 10, 8), application_date=date(2026, 10, 9),
+)  # fmt: skip
 
 
 def sample_report(records: int = 2, *, complete: bool = True) -> Report:
@@ -30,26 +35,20 @@ def sample_report(records: int = 2, *, complete: bool = True) -> Report:
             answers.append(RegionAnswer(region_code=region.code, status=RegionStatus.TIMED_OUT, latency_ms=3000))
             continue
         coverage = DEFAULT_COVERAGE[region]
-        penalties = tuple(_penalty(region, n, coverage) for n in range(index, records, len(REGION_ORDER)))
+        penalties = [_penalty(region, n, coverage) for n in range(index, records, len(REGION_ORDER))]
         answers.append(
-            RegionAnswer(
-                region_code=region.code,
-                status=RegionStatus.ANSWERED,
-                latency_ms=12,
+            unsigned_answer(
+                region.code,
+                penalties,
+                query=_QUERY,
+                covered=coverage,
                 data_as_of=_ISSUED - timedelta(hours=16),
-                covered_domains=frozenset(coverage),
-                records=penalties,
+                latency_ms=12,
+                subject_name="北京某某科技有限公司",
+                signer=f"CN=region {region.code} answers (sample)",
             )
         )
-    query = ReportQuery(
-        subject=Subject(SubjectKind.ENTERPRISE, _USCC),
-        edition=Edition.STANDARD,
-        purpose="bidding",
-        window_from=date(2023, 10, 9),
-        window_to=date(2026, 10, 8),
-        application_date=date(2026, 10, 9),
-    )
-    return merge_report(query, answers, report_no="JJJ-2026-000001", issued_at=_ISSUED)
+    return merge_report(_QUERY, answers, report_no="JJJ-2026-000001", issued_at=_ISSUED)
 
 
 def _penalty(region: Region, n: int, coverage: tuple[str, ...]) -> Penalty:

@@ -168,6 +168,7 @@ class ReportService:
                 window_to=query.window_to,
                 request_id=request_id,
                 warrant=warrants[region].token,
+                warrant_id=warrants[region].jti,
             )
 
         return await fan_out(self._fetchers, make_query, deadline, order=self._order)

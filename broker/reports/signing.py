@@ -157,6 +157,21 @@ def verify_report(token: str | bytes, ring: KeyRing) -> VerifiedReport:
     return VerifiedReport(payload=result.payload, kid=kid)
 
 
+def verify_report_with_jwks(token: str | bytes, jwks: dict[str, Any]) -> VerifiedReport:
+    """Check a compact JWS against the broker's published keys (``/.well-known/jwks.json``): what anyone holding
+    a report and the JWKS can do offline (``jjj verify``)."""
+    from consent.warrants import load_jwks
+
+    try:
+        keys = load_jwks(jwks)
+        raw = token if isinstance(token, bytes) else token.encode()
+        kid = jws.extract_compact(raw.strip(), registry=_registry()).protected.get("kid")
+        result = jws.deserialize_compact(raw.strip(), keys, registry=_registry())
+    except (JoseError, ValueError) as exc:
+        raise InvalidReportSignature(f"the JWS does not verify ({type(exc).__name__})") from None
+    return VerifiedReport(payload=result.payload, kid=str(kid))
+
+
 @dataclass(frozen=True, slots=True)
 class DetachedJws:
     """A JWS without its payload: what the broker may keep in clear."""

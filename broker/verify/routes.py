@@ -37,6 +37,24 @@ VERIFICATION_SCHEMA: dict[str, Any] = {
         "pdf_digest": {"type": ["string", "null"], "description": "sha256: of the signed PDF, once downloaded"},
         "kid": {"type": ["string", "null"], "description": "the JWS signing key (see /.well-known/jwks.json)"},
         "match": {"type": "boolean", "description": "upload only: the file is what was issued"},
+        "regions_verified": {
+            "type": "boolean",
+            "description": "upload only: every answered region's part in the file is that region's signed answer",
+        },
+        "regions": {
+            "type": "array",
+            "description": "upload only: each region's part checked against its region's key (the failing named)",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "code": {"type": "string"},
+                    "status": {"type": "string"},
+                    "verified": {"type": ["boolean", "null"]},
+                    "reason": {"type": "string"},
+                    "signed_by": {"type": ["string", "null"]},
+                },
+            },
+        },
         "upload": {
             "type": "object",
             "properties": {

@@ -1,4 +1,5 @@
-"""Is this file exactly what was issued? Reading an upload within its limit, and comparing it by digest."""
+"""Is this file exactly what was issued? Reading an upload within its limit, comparing it by digest, and checking
+each region's signed part in it (:mod:`broker.verify.report_check`)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ from typing import Any
 
 from aiohttp import BodyPartReader, MultipartReader, web
 
+from adapters.answer_verify import AnswerVerifier
 from broker.errors import BodyTooLarge, MalformedBody
 from broker.reports.snapshots import SnapshotMeta
+from broker.verify.report_check import NotAReport, check_regions, pdf_report_json
 from broker.web.appkeys import SETTINGS
 from broker.web.bodies import PARSE_ERRORS
 from merge.canonical import canonical_json_of, digest_of
@@ -50,6 +53,21 @@ def compare_upload(data: bytes, meta: SnapshotMeta | None) -> UploadCheck:
         return UploadCheck("json", digest, False, "neither the issued JSON nor a PDF")
     detail = "same content, reformatted" if same else "differs from the issued report"
     return UploadCheck("json", digest, same, detail)
+
+
+def region_checks(data: bytes, verifier: AnswerVerifier) -> dict[str, Any]:
+    """Each region's part of an uploaded report (its JSON, or the JSON attached to its PDF), checked against its
+    region's key: ``{"regions_verified": bool, "regions": [...]}``, the failing regions named; or why it could not
+    be read. Blocking for a large report: run it in a thread."""
+    try:
+        document = json.loads(pdf_report_json(data) if data.startswith(_PDF_MAGIC) else data)
+        checks = check_regions(document, verifier)
+    except (ValueError, NotAReport, KeyError, TypeError) as exc:
+        return {"regions_verified": False, "regions": [], "regions_error": str(exc)[:200]}
+    return {
+        "regions_verified": all(check.verified is not False for check in checks),
+        "regions": [check.to_json() for check in checks],
+    }
 
 
 async def _read_part(part: BodyPartReader, limit: int, field: str) -> bytes:

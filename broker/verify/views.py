@@ -6,15 +6,19 @@ was issued.
 
 from __future__ import annotations
 
+import asyncio
+import functools
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 
+from adapters.answer_verify import AnswerVerifier
 from broker.errors import BodyTooLarge, InvalidRequest, MalformedBody
 from broker.verify.codes import check_code, retry_after_headers, verification_json
 from broker.verify.ratelimit import RateLimited
-from broker.verify.uploads import compare_upload, read_upload
+from broker.verify.uploads import compare_upload, read_upload, region_checks
 from broker.web.appkeys import KEYRING, SETTINGS
 from broker.web.bodies import read_json
 from broker.web.templates import render
@@ -45,7 +49,19 @@ async def verify_api(request: web.Request) -> web.Response:
         check = compare_upload(data, result.meta)
         body["match"] = check.match
         body["upload"] = check.to_json()
+        # Each region's part, against its region's key: which region's part (if any) was changed.
+        body.update(await asyncio.to_thread(region_checks, data, _answer_verifier(request.app[SETTINGS].tls_ca)))
     return web.json_response(body, headers={"Cache-Control": "no-store"})
+
+
+@functools.lru_cache(maxsize=4)
+def _verifier_for(path: Path, mtime_ns: int) -> AnswerVerifier:
+    return AnswerVerifier.from_pem(path.read_bytes())
+
+
+def _answer_verifier(path: Path) -> AnswerVerifier:
+    """The federation CA's verifier (read again when the file changes)."""
+    return _verifier_for(path, path.stat().st_mtime_ns)
 
 
 def _edition_name(code: str | None) -> str | None:

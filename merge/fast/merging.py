@@ -1,16 +1,17 @@
 """Three regional answers → one report, fast: :func:`merge.merging.merge_report`'s signature and result.
 
 The rules are :mod:`merge.merging`'s; this module builds the same :class:`Report` from the records merged column
-by column (:mod:`merge.fast.record_merge`) and a matrix of models built without re-validation
-(:mod:`merge.fast.trusted`). The region lines and the notice are the reference's own functions: they cost
-nothing. tests/merge/fast/test_merging.py holds the two merges (and their canonical bytes) equal.
+by column over the decoded answer documents (:mod:`merge.fast.record_merge`; the reference reads the signed bytes
+again as models) and a matrix of models built without re-validation (:mod:`merge.fast.trusted`), its counts the
+documents' own summaries (checked equal to their records when read). The region lines, the subject's name and
+the notice are the reference's own functions: they cost nothing. tests/merge/fast/test_merging.py holds the two
+merges (and their canonical bytes) equal.
 
 It does not pause the garbage collector: that is the caller's policy (see :mod:`merge.fast`).
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -18,8 +19,9 @@ from merge.answers import RegionAnswer
 from merge.domains import DOMAIN_BY_CODE, DOMAINS, domain_name
 from merge.editions import PURPOSE_BY_CODE
 from merge.fast.record_merge import merge_records
+from merge.fast.report_records import ReportRecords
 from merge.fast.trusted import construct_trusted
-from merge.merging import answers_by_region, notice, region_summary
+from merge.merging import answers_by_region, notice, region_summary, subject_name
 from merge.records import RecordKind
 from merge.regions import REGION_ORDER
 from merge.report import (
@@ -46,14 +48,15 @@ def merge_report(query: ReportQuery, answers: Sequence[RegionAnswer], *, report_
     """:func:`merge.merging.merge_report`, fast: the same report for the same input, the same errors."""
     by_region = answers_by_region(answers)
     answered = [a for a in by_region.values() if a.answered]
-    merged = merge_records(answered)
-    records = merged.records
+    documents = [a.document for a in answered if a.document is not None]
+    merged = merge_records(documents)
+    records = ReportRecords(*merged.columns)
     complete = len(answered) == len(REGION_ORDER)
     subject = query.subject
     summary = ReportSummary.model_construct(
         total_records=len(records),
         by_kind={kind: merged.by_kind.get(kind, 0) for kind in RecordKind},
-        by_region={code: len(a.records) if a.answered else 0 for code, a in by_region.items()},
+        by_region={code: a.record_count for code, a in by_region.items()},
         duplicates_merged=merged.duplicates,
     )
     return Report(
@@ -67,7 +70,7 @@ def merge_report(query: ReportQuery, answers: Sequence[RegionAnswer], *, report_
         subject=ReportSubject(
             kind=subject.kind,
             identifier=subject.masked,
-            name=records.columns()[0][0].subject_name if records else "",
+            name=subject_name(answered),
         ),
         window=ReportWindow.model_validate({"from": query.window_from, "to": query.window_to}),
         application_date=query.application_date,
@@ -75,13 +78,13 @@ def merge_report(query: ReportQuery, answers: Sequence[RegionAnswer], *, report_
         certificate_usable=complete,
         notice=notice(by_region),
         regions=tuple(region_summary(a) for a in by_region.values()),
-        matrix=_matrix(by_region, merged.sent_by_domain),
+        matrix=_matrix(by_region, {d.region_code: d.summary.count_by_domain for d in documents}),
         records=records,  # taken as it is: built from validated records
         summary=summary,
     )
 
 
-def _matrix(answers: dict[str, RegionAnswer], counts: dict[str, Counter[str]]) -> tuple[MatrixRow, ...]:
+def _matrix(answers: dict[str, RegionAnswer], counts: dict[str, dict[str, int]]) -> tuple[MatrixRow, ...]:
     """``counts``: what each answered region sent, by domain. 45 rows × 3 cells per report, built with the
     trusted constructors (the parts are valid by construction), and each region's state read once."""
     extra = {d for c in counts.values() for d in c if d not in DOMAIN_BY_CODE}

@@ -1,149 +1,189 @@
-"""The records of a report, fast: deduplicated, masked, marked and ordered as :mod:`merge.merging` says.
+"""The records of a report, fast: deduplicated, marked and ordered as :mod:`merge.merging` says, read straight from
+the decoded answer documents (:mod:`merge.answer_document`'s structs, kind by kind as the documents group them).
 
-Runs once per record for 10,000-record subjects, so the per-record work is done column by column
-(:mod:`merge.fast.columns`) with ``map`` over C-level getters rather than in a Python loop or a property per
-record; the common case (no decision reported twice) skips grouping altogether, and the sort key is one
-integer per record wherever the domain catalogue allows.
+Runs once per record for 10,000-record subjects, so the per-record work is done column by column: one C-level
+getter per kind fetches the fields a key, a date or a mark needs (:data:`PLANS`), and keys, dates and marks are
+computed over the columns with ``map``; the common case (no decision reported twice) skips grouping, and the sort
+key is one integer per record. Nothing is masked here: the documents were checked to hold no full resident ID.
 """
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from itertools import repeat
-from operator import add, mul, neg
+from operator import add, attrgetter, eq, mul, neg
 from typing import Any
 
-from merge.answers import RegionAnswer
+from merge.answer_document import AnswerDocument
 from merge.domains import DOMAINS
-from merge.edition_rules import AnyRecord
-from merge.fast.columns import Columns, kind_by_kind, runs_of
-from merge.fast.masking import all_masked
-from merge.fast.report_records import ReportRecords
-from merge.records import CoerciveMeasure, DishonestyListEntry, Penalty, RecordKind
+from merge.records import MINOR_CATEGORIES, RecordKind, RepairStatus
 from merge.regions import REGION_ORDER
 
+_MINOR = frozenset(category.value for category in MINOR_CATEGORIES)
 REGION_INDEX = {region.code: index for index, region in enumerate(REGION_ORDER)}
 _DOMAIN_INDEX = {domain.code: index for index, domain in enumerate(DOMAINS)}
-_DOMAIN_CODES = tuple(domain.code for domain in DOMAINS)
-#: The rank of a domain code the catalogue does not know (after every known one); ranks are below _RANK_SPAN.
-_UNKNOWN_RANK = len(DOMAINS)
 _RANK_SPAN = len(DOMAINS) + 1
 _REPORTED_BY_ONE = tuple((region.code,) for region in REGION_ORDER)
-_KIND_OF: dict[type, RecordKind] = {
-    Penalty: RecordKind.PENALTY,
-    DishonestyListEntry: RecordKind.DISHONESTY_LIST_ENTRY,
-    CoerciveMeasure: RecordKind.COERCIVE_MEASURE,
+_CODES = tuple(region.code for region in REGION_ORDER)
+_get = lru_cache(maxsize=None)(attrgetter)
+
+
+def _either(first: str, second: str) -> str:
+    return first or second
+
+
+def _penalty_keys(records: Sequence[Any]) -> Iterable[tuple[str, ...]]:
+    usccs = list(map(_get("authority_uscc"), records))
+    # The authority's USCC is almost always there: then no per-record Python call is needed at all.
+    authorities = usccs if all(usccs) else list(map(_either, usccs, map(_get("authority_name"), records)))
+    return zip(repeat("penalty"), authorities, map(_get("decision_no"), records))
+
+
+def _list_entry_keys(records: Sequence[Any]) -> Iterable[tuple[str, ...]]:
+    documents: Iterable[str] = list(map(_get("document_no"), records))
+    if not all(documents):
+        documents = map(_either, documents, map(date.isoformat, map(_get("listed_on"), records)))
+    return zip(repeat("list"), map(_get("list_name"), records), map(_get("authority_name"), records), documents)
+
+
+def _coercive_keys(records: Sequence[Any]) -> Iterable[tuple[str, ...]]:
+    return zip(repeat("coercive"), map(_get("authority_name"), records), map(_get("document_no"), records))
+
+
+@dataclass(frozen=True, slots=True)
+class KindPlan:
+    """Where the merge finds what it reads of one kind: the field its ``event_date`` is, and its ``dedup_key``
+    made column-wise from its records."""
+
+    event_date_field: str
+    dedup_keys: Callable[[Sequence[Any]], Iterable[tuple[str, ...]]]
+
+
+#: Per kind (in the documents' order) — the models' ``event_date`` and ``dedup_key`` properties remain the rule
+#: (tests/merge/fast/test_record_merge.py holds the two together).
+PLANS: dict[RecordKind, KindPlan] = {
+    RecordKind.COERCIVE_MEASURE: KindPlan("decided_on", _coercive_keys),
+    RecordKind.DISHONESTY_LIST_ENTRY: KindPlan("listed_on", _list_entry_keys),
+    RecordKind.PENALTY: KindPlan("decision_date", _penalty_keys),
 }
+
+
+#: A kind is held as its index in PLANS while merging: hashing an enum member runs Python code.
+_KINDS = tuple(PLANS)
+
+
+@lru_cache(maxsize=256)
+def _minor(categories: tuple[str, ...]) -> bool:
+    # is_minor for a penalty depends on its categories alone; a report holds few distinct combinations.
+    return bool(categories) and set(categories) <= _MINOR
+
+
+@dataclass(slots=True)
+class _Columns:
+    """What the merge reads of every record, in one order (region by region, kind by kind)."""
+
+    kinds: list[int]  # index into _KINDS
+    regions: list[int]
+    record_ids: list[str]
+    dates: list[date]
+    keys: list[tuple[str, ...]]
+    domains: list[str]
+    minor: list[bool]
+    repaired: list[bool]
+
+    @classmethod
+    def read(cls, documents: Sequence[AnswerDocument]) -> _Columns:
+        out = cls([], [], [], [], [], [], [], [])
+        for document in documents:
+            region = REGION_INDEX[document.region_code]
+            for kind_index, (kind, plan) in enumerate(PLANS.items()):
+                records = getattr(document.records, kind.value)
+                if not records:
+                    continue
+                count = len(records)
+                out.kinds.extend(repeat(kind_index, count))
+                out.regions.extend(repeat(region, count))
+                out.record_ids.extend(map(_get("record_id"), records))
+                out.dates.extend(map(_get(plan.event_date_field), records))
+                out.keys.extend(plan.dedup_keys(records))
+                out.domains.extend(map(_get("domain"), records))
+                if kind is RecordKind.PENALTY:
+                    out.minor.extend(map(_minor, map(_get("categories"), records)))
+                    out.repaired.extend(
+                        map(eq, map(_get("repair_status"), records), repeat(RepairStatus.REPAIRED.value))
+                    )
+                else:
+                    out.minor.extend(repeat(False, count))
+                    out.repaired.extend(repeat(False, count))
+        return out
 
 
 @dataclass(frozen=True, slots=True)
 class Merged:
-    records: ReportRecords
+    #: The report's ``records`` columns (merge.fast.report_records.FIELDS), in report order.
+    columns: tuple[tuple[Any, ...], ...]
     #: Sent records merged away as copies of another.
     duplicates: int
     by_kind: dict[RecordKind, int]
-    #: What each region sent, by domain (before merging copies): the matrix counts.
-    sent_by_domain: dict[str, Counter[str]]
 
 
-def merge_records(answered: list[RegionAnswer]) -> Merged:
-    """Deduplicated, masked, ordered records of the answered regions, with the counts the report states."""
-    records: list[AnyRecord] = []
-    regions: list[int] = []
-    for answer in answered:
-        records.extend(answer.records)
-        regions.extend(repeat(REGION_INDEX[answer.region_code], len(answer.records)))
-    sent = len(records)
-    records, regions, runs = kind_by_kind(records, regions)
-    columns = Columns.read(records, runs)
-    domains = columns.column("domain")
-    ranks = _domain_ranks(domains)
-    keys = columns.dedup_keys()
-    sent_by_domain = _sent_by_domain(answered, regions, domains, ranks)
-    if len(set(keys)) == sent:  # the common case: no decision reported twice
-        reported: list[tuple[str, ...]] = list(map(_REPORTED_BY_ONE.__getitem__, regions))
+def merge_records(documents: Sequence[AnswerDocument]) -> Merged:
+    """Deduplicated, marked, ordered records of the answered regions' documents."""
+    columns = _Columns.read(documents)
+    sent = len(columns.keys)
+    keep: list[int] | None = None
+    reported: list[tuple[str, ...]]
+    if len(set(columns.keys)) == sent:  # the common case: no decision reported twice
+        reported = list(map(_REPORTED_BY_ONE.__getitem__, columns.regions))
     else:
-        records, keys, reported = _grouped(records, regions, keys)
-        runs = runs_of(records)
-        columns = Columns.read(records, runs)
-        domains = columns.column("domain")
-        ranks = _domain_ranks(domains)
-    # Marks and masking read the records in the order they arrived (kind by kind), before the sort scatters them.
-    minor, repaired = columns.marks()
-    records = all_masked(records, columns)
-    order = _sort_order(columns, keys, domains, ranks)
-    merged = ReportRecords(
-        map(records.__getitem__, order),
-        map(reported.__getitem__, order),
-        map(minor.__getitem__, order),
-        map(repaired.__getitem__, order),
+        keep, reported = _grouped(columns)
+    order = _sort_order(columns, keep)
+    positions = order if keep is None else list(map(keep.__getitem__, order))
+    pick = positions.__iter__
+    kinds = tuple(map(columns.kinds.__getitem__, pick()))
+    merged = (
+        tuple(map(_KINDS.__getitem__, kinds)),
+        tuple(map(_CODES.__getitem__, map(columns.regions.__getitem__, pick()))),
+        tuple(map(columns.record_ids.__getitem__, pick())),
+        tuple(map(reported.__getitem__, order)),
+        tuple(map(columns.minor.__getitem__, pick())),
+        tuple(map(columns.repaired.__getitem__, pick())),
     )
-    return Merged(merged, sent - len(merged), {_KIND_OF[cls]: count for cls, count in runs}, sent_by_domain)
+    return Merged(merged, sent - len(positions), {_KINDS[k]: n for k, n in Counter(kinds).items()})
 
 
-def _representative(copies: list[tuple[int, AnyRecord]]) -> tuple[int, AnyRecord]:
-    """The copy a merged record shows, independent of input order: earliest region, then lowest record_id."""
-    best = min(copies, key=lambda c: (c[0], c[1].record_id))
-    ties = [c for c in copies if c[0] == best[0] and c[1].record_id == best[1].record_id]
-    # One region sending one record_id twice with different content: fall back to the content itself.
-    return best if len(ties) == 1 else min(ties, key=lambda c: c[1].model_dump_json())
-
-
-def _grouped(
-    records: list[AnyRecord], regions: list[int], keys: list[tuple[str, ...]]
-) -> tuple[list[AnyRecord], list[tuple[str, ...]], list[tuple[str, ...]]]:
-    """Records, dedup keys and ``reported_by`` after merging copies of one decision (equal ``dedup_key``).
-
-    Groups keep the order of their first copy, so records given kind by kind stay kind by kind (a dedup key
-    starts with its kind)."""
-    groups: dict[tuple[str, ...], list[tuple[int, AnyRecord]]] = defaultdict(list)
-    for key, index, record in zip(keys, regions, records, strict=True):
-        groups[key].append((index, record))
-    kept: list[AnyRecord] = []
+def _grouped(columns: _Columns) -> tuple[list[int], list[tuple[str, ...]]]:
+    """The position shown for each decision (earliest region, then lowest record_id) and its ``reported_by``,
+    in the order of each decision's first copy."""
+    groups: dict[tuple[str, ...], list[int]] = {}
+    for position, key in enumerate(columns.keys):
+        groups.setdefault(key, []).append(position)
+    keep: list[int] = []
     reported: list[tuple[str, ...]] = []
-    for copies in groups.values():
-        if len(copies) == 1:
-            region_index, record = copies[0]
-            reported.append(_REPORTED_BY_ONE[region_index])
-        else:
-            region_index, record = _representative(copies)
-            reported.append(tuple(REGION_ORDER[i].code for i in sorted({i for i, _ in copies})))
-        kept.append(record)
-    return kept, list(groups), reported
+    for positions in groups.values():
+        keep.append(min(positions, key=lambda p: (columns.regions[p], columns.record_ids[p])))
+        reported.append(tuple(_CODES[i] for i in sorted({columns.regions[p] for p in positions})))
+    return keep, reported
 
 
-def _domain_ranks(domains: list[str]) -> list[int]:
-    """Each domain's place in the catalogue; :data:`_UNKNOWN_RANK` for a code the catalogue does not know."""
-    return list(map(_DOMAIN_INDEX.get, domains, repeat(_UNKNOWN_RANK)))
+def _sort_order(columns: _Columns, keep: Sequence[int] | None) -> list[int]:
+    """Indices into ``keep`` (all positions when ``None``) in report order: newest first, then domain catalogue
+    order, then the shown copy's region (report order) and ``record_id``. The kept copies are unique by region and
+    ``record_id``, so that is a total order and the input order never shows."""
+    # Two stable sorts, the second on one integer per record: date, rank and region folded together (newer dates
+    # give smaller numbers; on one date the rank decides, then the region). Every domain is a catalogue code.
+    days = map(mul, map(neg, map(date.toordinal, columns.dates)), repeat(_RANK_SPAN))
+    day_rank = map(add, days, map(_DOMAIN_INDEX.__getitem__, columns.domains))
+    primary = list(map(add, map(mul, day_rank, repeat(len(REGION_ORDER))), columns.regions))
+    ids = columns.record_ids
+    if keep is not None:
+        primary, ids = list(map(primary.__getitem__, keep)), list(map(ids.__getitem__, keep))
+    by_id = sorted(range(len(primary)), key=ids.__getitem__)
+    return sorted(by_id, key=primary.__getitem__)
 
 
-def _sort_order(columns: Columns, keys: list[tuple[str, ...]], domains: list[str], ranks: list[int]) -> list[int]:
-    """Indices in report order: newest first, then domain catalogue order (unknown domain codes last, by code),
-    then dedup key. Keys are unique here, so that is a total order and the input order never shows."""
-    # Date and rank folded into one integer (ranks are below _RANK_SPAN): newer dates give smaller numbers, and
-    # on one date the rank decides. Only an unknown domain needs its code in the key (all share one rank).
-    newest_first = map(neg, map(date.toordinal, columns.event_dates()))
-    primary = list(map(add, map(mul, newest_first, repeat(_RANK_SPAN)), ranks))
-    if _UNKNOWN_RANK in ranks:
-        order_keys: list[tuple[Any, ...]] = list(zip(primary, domains, keys, strict=True))
-    else:
-        order_keys = list(zip(primary, keys, strict=True))
-    return sorted(range(len(order_keys)), key=order_keys.__getitem__)
-
-
-def _sent_by_domain(
-    answered: list[RegionAnswer], regions: list[int], domains: list[str], ranks: list[int]
-) -> dict[str, Counter[str]]:
-    """How many records each answered region sent in each domain (before copies are merged)."""
-    counts: dict[str, Counter[str]] = {a.region_code: Counter() for a in answered}
-    if _UNKNOWN_RANK in ranks:  # count by (region, code): the codes outside the catalogue share one rank
-        for (region_index, domain), count in Counter(zip(regions, domains, strict=True)).items():
-            counts[REGION_ORDER[region_index].code][domain] = count
-        return counts
-    # Otherwise by one integer per record (region and rank), which counts without building a tuple for each.
-    for combined, count in Counter(map(add, map(mul, regions, repeat(_RANK_SPAN)), ranks)).items():
-        region_index, rank = divmod(combined, _RANK_SPAN)
-        counts[REGION_ORDER[region_index].code][_DOMAIN_CODES[rank]] = count
-    return counts
+__all__ = ["PLANS", "Merged", "merge_records"]

@@ -11,20 +11,18 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Sequence
 from functools import cache, partial
-from itertools import compress, repeat
+from itertools import repeat
 from operator import setitem
+from typing import Any
 
 from pydantic import BaseModel
 
-from merge.edition_rules import AnyRecord
 from merge.report_record import ReportRecord
 
 _set = object.__setattr__
 _SlotSetter = Callable[[object, object], None]
 
-_RECORD_FIELDS = frozenset({"record", "reported_by", "minor", "repaired"})
-# Field order as in the class (model_construct's order): the __dict__ of every ReportRecord is a copy of this.
-_RECORD_TEMPLATE: dict[str, object] = {"record": None, "reported_by": (), "minor": False, "repaired": False}
+_RECORD_FIELDS = frozenset(ReportRecord.model_fields)
 
 
 def construct_trusted(cls: type[BaseModel], values: dict[str, object], fields: frozenset[str]) -> object:
@@ -39,26 +37,17 @@ def construct_trusted(cls: type[BaseModel], values: dict[str, object], fields: f
     return item
 
 
-def trusted_record(record: AnyRecord, reported_by: tuple[str, ...], minor: bool, repaired: bool) -> ReportRecord:
-    """``ReportRecord.model_construct(...)`` from already validated parts, in a third of its time."""
-    values: dict[str, object] = {"record": record, "reported_by": reported_by, "minor": minor, "repaired": repaired}
+def trusted_record(values: dict[str, object]) -> ReportRecord:
+    """``ReportRecord.model_construct(**values)`` from already validated values (every field, in class order)."""
     item: ReportRecord = construct_trusted(ReportRecord, values, _RECORD_FIELDS)  # type: ignore[assignment]
     return item
 
 
-def trusted_records(
-    records: Sequence[AnyRecord],
-    reported_by: Sequence[tuple[str, ...]],
-    minor: Sequence[bool],
-    repaired: Sequence[bool],
-) -> list[ReportRecord]:
-    """:func:`trusted_record` for each position of the four equally long sequences, attribute by attribute.
-
-    The ``__dict__`` of each is made by :func:`item_dicts`, and every attribute of all items is set in one
-    ``map`` through the slots' own descriptors (no argument tuple, unlike object.__setattr__): the loop stays in
-    C, about a third of the time of calling :func:`trusted_record` 10,000 times.
-    """
-    dicts = item_dicts(records, reported_by, minor, repaired)
+def trusted_records(names: Sequence[str], columns: Sequence[Sequence[Any]]) -> list[ReportRecord]:
+    """:func:`trusted_record` for each position of the columns (one per field of ``names``), attribute by
+    attribute: every attribute of all items is set in one ``map`` through the slots' own descriptors, so the loop
+    stays in C."""
+    dicts = column_dicts(names, columns)
     count = len(dicts)
     items = list(map(ReportRecord.__new__, repeat(ReportRecord, count)))
     set_dict, set_fields, set_extra, set_private = _slot_setters(ReportRecord)
@@ -69,29 +58,18 @@ def trusted_records(
     return items
 
 
-def item_dicts(
-    records: Sequence[object],
-    reported_by: Sequence[tuple[str, ...]],
-    minor: Sequence[bool],
-    repaired: Sequence[bool],
-) -> list[dict[str, object]]:
-    """``{"record", "reported_by", "minor", "repaired"}`` for each position of the four equally long columns:
-    a :class:`ReportRecord`'s ``__dict__`` (given the record models), or an item of the report's JSON (given
-    their ``__dict__``, as :mod:`merge.fast.canonical` does).
+def column_dicts(names: Sequence[str], columns: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
+    """One dict per position of the equally long ``columns`` (one per name): a :class:`ReportRecord`'s
+    ``__dict__``, or an item of the report's JSON (as :mod:`merge.fast.canonical` makes them).
 
-    Every dict is a copy of one template filled field by field with operator.setitem (called without an
-    argument tuple, unlike dict.__setitem__), so the loop stays in C: about a third of the time of a dict
-    display per item for 10,000 items.
-    """
-    count = len(records)
-    if not count == len(reported_by) == len(minor) == len(repaired):
-        raise ValueError("records: the record, reported_by, minor and repaired columns differ in length")
-    dicts = list(map(dict.copy, repeat(_RECORD_TEMPLATE, count)))
-    deque(map(setitem, dicts, repeat("record"), records), 0)
-    deque(map(setitem, dicts, repeat("reported_by"), reported_by), 0)
-    # The template says False: only the (few) marked items are written.
-    for name, marks in (("minor", minor), ("repaired", repaired)):
-        deque(map(setitem, map(dicts.__getitem__, compress(range(count), marks)), repeat(name), repeat(True)), 0)
+    Every dict is filled field by field with operator.setitem (called without an argument tuple, unlike
+    dict.__setitem__), so the loop stays in C."""
+    count = len(columns[0]) if columns else 0
+    if any(len(column) != count for column in columns):
+        raise ValueError("records: the columns differ in length")
+    dicts: list[dict[str, Any]] = [{} for _ in range(count)]
+    for name, column in zip(names, columns, strict=True):
+        deque(map(setitem, dicts, repeat(name), column), 0)
     return dicts
 
 

@@ -1,37 +1,48 @@
 """AdapterClient against real nodes (real SqlRecordStore on SQLite) and against a misbehaving gRPC peer, all over
-mTLS with the test PKI's certificates (the TLS rules themselves: test_mtls.py)."""
+mTLS with the test PKI's certificates (the TLS rules themselves: test_mtls.py): the peer's answers are signed
+documents, and every way of getting one wrong is refused — a bad or missing signature, another region's key, a
+document that breaks its schema or its own statements, one about another query — never an answer."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
 
 import grpc
 import pytest
 
+from adapters.answer_signing import AnswerSigner
+from adapters.answer_verify import certificate_der
 from adapters.client import AdapterClient, RegionQuery
-from adapters.convert import SERVICE_NAME, record_to_proto, timestamp_from_datetime
+from adapters.convert import SERVICE_NAME
 from adapters.errors import RegionError, RegionFailure, RegionRefused, RegionTimeout, RegionUnavailable
 from adapters.pki import PkiLayout
 from adapters.server import NodeConfig, create_server
 from adapters.server_tls import server_credentials
 from adapters.store import SqlRecordStore
+from merge.answer_builder import AnswerContext, answer_subject, build_document
+from merge.answer_document import encode_document, record_models
 from merge.answers import RegionStatus
+from merge.canonical import canonical_json_of
 from merge.domains import DEFAULT_COVERAGE
 from merge.edition_rules import AnyRecord
 from merge.editions import Edition
 from merge.identifiers import Subject, SubjectKind
 from merge.regions import Region
-from protos.credit.v1 import adapter_pb2
+from protos.credit.v2 import adapter_pb2
 from tests.adapters.test_server import TODAY, USCC, penalty
-from tests.adapters.tls import broker_tls, node_tls
+from tests.adapters.tls import answer_signer, broker_tls, node_tls
 
 SUBJECT = Subject(SubjectKind.ENTERPRISE, USCC)
 Start = Callable[..., Awaitable[tuple[grpc.aio.Server, str]]]
 
 
+WINDOW_FROM = TODAY - timedelta(days=3 * 365)
+
+
 def region_query(request_id: str = "req-1", edition: Edition = Edition.STANDARD) -> RegionQuery:
-    return RegionQuery(SUBJECT, edition, TODAY - timedelta(days=3 * 365), TODAY, request_id)
+    return RegionQuery(SUBJECT, edition, WINDOW_FROM, TODAY, request_id)
 
 
 @pytest.fixture
@@ -45,7 +56,9 @@ async def start_node(
         store = await sqlite_store_factory(Region.TIANJIN)
         await store.add_records(records or [])
         node_config = NodeConfig(Region.TIANJIN, **config)  # type: ignore[arg-type]
-        server, port = await create_server("127.0.0.1:0", store, node_config, tls=node_tls(pki))
+        server, port = await create_server(
+            "127.0.0.1:0", store, node_config, tls=node_tls(pki), signer=answer_signer(pki)
+        )
         servers.append(server)
         return server, f"127.0.0.1:{port}"
 
@@ -58,8 +71,8 @@ async def start_node(
 async def clients(pki: PkiLayout) -> AsyncIterator[Callable[..., AdapterClient]]:
     made: list[AdapterClient] = []
 
-    def make(target: str, region: Region = Region.TIANJIN, page_size: int = 500) -> AdapterClient:
-        client = AdapterClient(region, target, tls=broker_tls(pki), page_size=page_size)
+    def make(target: str, region: Region = Region.TIANJIN) -> AdapterClient:
+        client = AdapterClient(region, target, tls=broker_tls(pki))
         made.append(client)
         return client
 
@@ -68,24 +81,31 @@ async def clients(pki: PkiLayout) -> AsyncIterator[Callable[..., AdapterClient]]
         await client.close()
 
 
-async def test_fetch_assembles_pages_into_one_checked_answer(
-    start_node: Start, clients: Callable[..., AdapterClient]
+async def test_fetch_assembles_chunks_into_one_checked_signed_answer(
+    start_node: Start, clients: Callable[..., AdapterClient], monkeypatch: pytest.MonkeyPatch, pki: PkiLayout
 ) -> None:
+    monkeypatch.setattr("adapters.server.CHUNK_BYTES", 32 * 1024)
     records = [penalty(n) for n in range(450)]
-    _, target = await start_node(records, page_size=1000)
-    client = clients(target, page_size=200)
+    _, target = await start_node(records)
+    client = clients(target)
 
     answer = await client.fetch(region_query(), timeout=10)
 
     assert answer.status is RegionStatus.ANSWERED
     assert answer.region_code == "120000"
-    assert len(answer.records) == 450
-    assert {r.record_id for r in answer.records} == {r.record_id for r in records}
+    assert answer.document is not None
+    assert answer.part is not None
+    received = record_models(answer.document)
+    assert len(received) == 450
     stored = {r.record_id: r for r in records}
-    assert all(stored[r.record_id] == r for r in answer.records)
+    assert all(stored[r.record_id] == r for r in received)
     assert answer.covered_domains == frozenset(DEFAULT_COVERAGE[Region.TIANJIN])
     assert answer.data_as_of is not None
     assert answer.latency_ms > 0
+    # The part is the bytes the node signed, and who signed them is named.
+    assert answer.part.certificate == answer_signer(pki).certificate
+    assert answer.signer is not None
+    assert "region 120000 answers" in answer.signer
 
 
 async def test_describe_and_health(start_node: Start, clients: Callable[..., AdapterClient]) -> None:
@@ -100,14 +120,14 @@ async def test_describe_and_health(start_node: Start, clients: Callable[..., Ada
 async def test_stopped_node_is_unavailable(start_node: Start, clients: Callable[..., AdapterClient]) -> None:
     server, target = await start_node([penalty(1)])
     client = clients(target)
-    assert len((await client.fetch(region_query(), timeout=5)).records) == 1
+    assert (await client.fetch(region_query(), timeout=5)).record_count == 1
     await server.stop(None)
 
     with pytest.raises(RegionUnavailable) as caught:
         await client.fetch(region_query(), timeout=5)
     assert caught.value.status is RegionStatus.UNAVAILABLE
     assert caught.value.to_answer().status is RegionStatus.UNAVAILABLE
-    assert caught.value.to_answer().records == ()
+    assert caught.value.to_answer().part is None
     assert await client.health(timeout=2) == "UNREACHABLE"
 
 
@@ -137,53 +157,102 @@ async def test_invalid_request_is_an_error_not_an_answer(
 
 
 # ---- a peer that breaks the protocol ----------------------------------------------------------------------
+#
+# The peer holds Tianjin's genuine TLS certificate. Each mode is the request id it is asked with: the document it
+# answers starts as a valid answer to region_query(request_id=mode) and is changed as the mode says (``_DOC``),
+# or the signature is (``_SIGN``), or the stream is (``_STREAM``).
 
-_COVERED = list(DEFAULT_COVERAGE[Region.TIANJIN])
-
-
-def _page(page_no: int, *records: adapter_pb2.Record) -> adapter_pb2.QueryRecordsResponse:
-    return adapter_pb2.QueryRecordsResponse(page=adapter_pb2.RecordPage(page_no=page_no, records=records))
-
-
-def _summary(total: int, counts: dict[str, int], region_code: str = "120000") -> adapter_pb2.QueryRecordsResponse:
-    return adapter_pb2.QueryRecordsResponse(
-        summary=adapter_pb2.QuerySummary(
-            count_by_domain=counts,
-            total=total,
-            data_as_of=timestamp_from_datetime(datetime.now(UTC)),
-            covered_domains=_COVERED,
-            region_code=region_code,
-        )
-    )
+Document = dict[str, object]
 
 
-def _good(n: int, **changes: object) -> adapter_pb2.Record:
-    return record_to_proto(penalty(n, **changes))
+def _valid_document(request_id: str) -> Document:
+    context = AnswerContext(
+        "120000", request_id, "", Edition.STANDARD, WINDOW_FROM, TODAY, datetime.now(UTC),
+        DEFAULT_COVERAGE[Region.TIANJIN],
+    )  # fmt: skip
+    document = build_document(context, answer_subject(SubjectKind.ENTERPRISE, USCC), [penalty(1), penalty(2)])
+    value: Document = json.loads(encode_document(document))
+    return value
 
 
-def _bad_date() -> adapter_pb2.Record:
-    record = _good(1)
-    record.penalty.decision_date = "yesterday"
-    return record
+def _records(document: Document) -> list[dict[str, object]]:
+    return document["records"]["penalty"]  # type: ignore[index,no-any-return]
 
 
-ROGUE: dict[str, list[adapter_pb2.QueryRecordsResponse]] = {
-    "no-summary": [_page(1, _good(1))],
-    "total-mismatch": [_page(1, _good(1)), _summary(2, {"market_regulation": 2})],
-    "count-mismatch": [_page(1, _good(1)), _summary(1, {"taxation": 1})],
-    "wrong-region": [_page(1, _good(1)), _summary(1, {"market_regulation": 1}, region_code="130000")],
-    "after-summary": [_summary(0, {}), _page(1, _good(1))],
-    "two-summaries": [_summary(0, {}), _summary(0, {})],
-    "page-gap": [_page(2, _good(1)), _summary(1, {"market_regulation": 1})],
-    "bad-record": [_page(1, _bad_date()), _summary(1, {"market_regulation": 1})],
-    "uncovered-domain": [
-        _page(1, _good(1, domain="ethnic_religious")),
-        _summary(1, {"ethnic_religious": 1}),
-    ],
-    "duplicate": [_page(1, _good(1), _good(1)), _summary(2, {"market_regulation": 2})],
-    "empty-message": [adapter_pb2.QueryRecordsResponse(), _summary(0, {})],
+def _set(path: str, value: object) -> Callable[[Document], None]:
+    def change(document: Document) -> None:
+        *parents, last = path.split(".")
+        target: object = document
+        for part in parents:
+            target = target[int(part)] if isinstance(target, list) else target[part]  # type: ignore[index]
+        if isinstance(target, list):
+            target[int(last)] = value
+        else:
+            target[last] = value  # type: ignore[index]
+
+    return change
+
+
+#: Documents that break the schema or their own statements: status ``refused`` ("answer refused: …").
+_DOC: dict[str, Callable[[Document], None]] = {
+    "total-mismatch": _set("summary.total", 3),
+    "count-mismatch": _set("summary.count_by_domain", {"taxation": 2}),
+    "bad-date": _set("records.penalty.0.decision_date", "yesterday"),
+    "unknown-domain": lambda d: (_set("records.penalty.0.domain", "no_such_domain")(d),
+                                 _set("summary.count_by_domain", {"market_regulation": 1, "no_such_domain": 1})(d)),
+    "uncovered-domain": lambda d: (_set("records.penalty.0.domain", "ethnic_religious")(d),
+                                   _set("summary.count_by_domain", {"market_regulation": 1, "ethnic_religious": 1})(d)),
+    "duplicate-id": _set("records.penalty.1.record_id", "t-00001"),
+    "unknown-field": _set("records.penalty.0.secret", "x"),
+    "unknown-category": _set("records.penalty.0.categories", ["罚酒三杯"]),
+    "negative-amount": _set("records.penalty.0.fine_amount", "-1"),
+    "float-amount": _set("records.penalty.0.fine_amount", 0.5),
+    "full-resident-id": _set("records.penalty.0.violation_facts", "法定代表人身份证号120101199003071235"),
+    "missing-field": lambda d: _records(d)[0].pop("decision_no"),
+    "default-written-out": _set("records.penalty.0.remarks", ""),
+}  # fmt: skip
+#: Signed statements about another query: status ``refused`` ("answer not authenticated: …").
+_MISMATCH: dict[str, Callable[[Document], None]] = {
+    "other-request": _set("request_id", "someone-else"),
+    "other-window": _set("window.from", "2001-01-01"),
+    "other-edition": _set("edition", "administrative"),
+    "other-subject": _set("subject.identifier", "91120000MA06ABCD1N"),
+    "other-region": _set("region_code", "130000"),
+    "other-warrant": _set("warrant_id", "jti-of-another-query"),
 }
-VALID = [_page(1, _good(1)), _page(2, _good(2)), _summary(2, {"market_regulation": 2})]
+NOT_CANONICAL = "not-canonical"
+_STREAM = {"no-signature", "after-signature", "two-signatures", "empty-message"}
+#: Signatures that do not authenticate the document: status ``refused``.
+_SIGN = {"unsigned", "tampered", "other-region-key", "foreign-ca-key", "tls-key", "unknown-scheme"}
+
+
+def _document_bytes(mode: str) -> bytes:
+    document = _valid_document(mode)
+    if mode in _DOC:
+        _DOC[mode](document)
+    if mode in _MISMATCH:
+        _MISMATCH[mode](document)
+    if mode == NOT_CANONICAL:
+        return json.dumps(document, ensure_ascii=False, indent=1).encode()
+    return canonical_json_of(document)
+
+
+def _signature(mode: str, data: bytes, pki: PkiLayout, foreign_pki: PkiLayout) -> adapter_pb2.AnswerSignature:
+    signer: AnswerSigner = answer_signer(pki)
+    if mode == "other-region-key":
+        signer = answer_signer(pki, Region.HEBEI)
+    if mode == "foreign-ca-key":
+        signer = answer_signer(foreign_pki)
+    signed = signer.sign(data + (b" " if mode == "tampered" else b""))
+    certificate = signed.certificate
+    if mode == "tls-key":
+        certificate = certificate_der(pki.node_cert(Region.TIANJIN).read_bytes())
+    if mode == "unsigned":
+        return adapter_pb2.AnswerSignature()
+    scheme = "jjj.region-answer-signature/0" if mode == "unknown-scheme" else signed.scheme
+    return adapter_pb2.AnswerSignature(scheme=scheme, signature=signed.signature, certificate=certificate)
+
+
 ABORTS = {
     "denied": grpc.StatusCode.PERMISSION_DENIED,
     "unauthenticated": grpc.StatusCode.UNAUTHENTICATED,
@@ -191,23 +260,35 @@ ABORTS = {
 }
 
 
-async def _rogue_query(
-    request: adapter_pb2.QueryRecordsRequest, context: grpc.aio.ServicerContext[object, object]
-) -> AsyncIterator[adapter_pb2.QueryRecordsResponse]:
-    if request.request_id in ABORTS:
-        await context.abort(ABORTS[request.request_id], "go away")
-    for response in VALID if request.request_id == "valid" else ROGUE[request.request_id]:
-        yield response
-
-
 @pytest.fixture
-async def rogue_target(pki: PkiLayout) -> AsyncIterator[str]:
-    """A peer with Tianjin's genuine certificate that breaks the protocol on request."""
+async def rogue_target(pki: PkiLayout, foreign_pki: PkiLayout) -> AsyncIterator[str]:
+    """A peer with Tianjin's genuine certificates that breaks the protocol on request."""
+
+    async def rogue_query(
+        request: adapter_pb2.QueryRecordsRequest, context: grpc.aio.ServicerContext[object, object]
+    ) -> AsyncIterator[adapter_pb2.AnswerChunk]:
+        mode = request.request_id
+        if mode in ABORTS:
+            await context.abort(ABORTS[mode], "go away")
+        data = _document_bytes(mode)
+        signature = adapter_pb2.AnswerChunk(signature=_signature(mode, data, pki, foreign_pki))
+        if mode == "empty-message":
+            yield adapter_pb2.AnswerChunk()
+        yield adapter_pb2.AnswerChunk(document=data[:100])
+        yield adapter_pb2.AnswerChunk(document=data[100:])
+        if mode == "no-signature":
+            return
+        yield signature
+        if mode == "after-signature":
+            yield adapter_pb2.AnswerChunk(document=b" ")
+        if mode == "two-signatures":
+            yield signature
+
     server = grpc.aio.server()
     handler = grpc.unary_stream_rpc_method_handler(
-        _rogue_query,
+        rogue_query,
         request_deserializer=adapter_pb2.QueryRecordsRequest.FromString,
-        response_serializer=adapter_pb2.QueryRecordsResponse.SerializeToString,
+        response_serializer=adapter_pb2.AnswerChunk.SerializeToString,
     )
     server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(SERVICE_NAME, {"QueryRecords": handler}),))
     port = server.add_secure_port("127.0.0.1:0", server_credentials(node_tls(pki)))
@@ -216,14 +297,32 @@ async def rogue_target(pki: PkiLayout) -> AsyncIterator[str]:
     await server.stop(None)
 
 
-@pytest.mark.parametrize("mode", sorted(ROGUE))
-async def test_a_stream_that_breaks_the_protocol_is_never_an_answer(
+@pytest.mark.parametrize("mode", sorted([*_DOC, NOT_CANONICAL, *_STREAM]))
+async def test_a_stream_or_document_that_breaks_the_protocol_is_never_an_answer(
     rogue_target: str, clients: Callable[..., AdapterClient], mode: str
 ) -> None:
-    with pytest.raises(RegionError) as caught:
+    with pytest.raises(RegionRefused, match="answer refused") as caught:
         await clients(rogue_target).fetch(region_query(request_id=mode), timeout=5)
-    assert caught.value.to_answer().status is RegionStatus.ERROR
-    assert "yesterday" not in caught.value.reason  # record content never travels in the reason
+    assert caught.value.to_answer().status is RegionStatus.REFUSED
+    # Record content never travels in the reason.
+    assert "yesterday" not in caught.value.reason
+    assert "120101199003071235" not in caught.value.reason
+
+
+@pytest.mark.parametrize("mode", sorted([*_SIGN, *_MISMATCH]))
+async def test_an_answer_that_cannot_be_authenticated_is_refused(
+    rogue_target: str, clients: Callable[..., AdapterClient], mode: str
+) -> None:
+    with pytest.raises(RegionRefused, match="answer not authenticated") as caught:
+        await clients(rogue_target).fetch(region_query(request_id=mode), timeout=5)
+    assert caught.value.to_answer().status is RegionStatus.REFUSED
+
+
+async def test_another_regions_key_is_named_in_the_refusal(
+    rogue_target: str, clients: Callable[..., AdapterClient]
+) -> None:
+    with pytest.raises(RegionRefused, match="certificate names region 130000, expected 120000"):
+        await clients(rogue_target).fetch(region_query(request_id="other-region-key"), timeout=5)
 
 
 @pytest.mark.parametrize(
@@ -241,5 +340,6 @@ async def test_a_valid_stream_from_the_same_peer_is_accepted(
 ) -> None:
     # Control for the rogue cases: the peer itself is fine when it keeps the protocol.
     answer = await clients(rogue_target).fetch(region_query(request_id="valid"), timeout=5)
-    assert [r.record_id for r in answer.records] == ["t-00001", "t-00002"]
-    assert isinstance(answer.records[0].decision_date, date)  # type: ignore[union-attr]
+    assert answer.document is not None
+    assert [r.record_id for r in answer.document.records.penalty] == ["t-00001", "t-00002"]
+    assert isinstance(answer.document.records.penalty[0].decision_date, date)

@@ -16,22 +16,25 @@ from datetime import UTC, datetime, timedelta
 import grpc
 import pytest
 
+from adapters.answer_verify import AnswerVerifier
 from adapters.client import AdapterClient, RegionQuery
-from adapters.convert import SERVICE_NAME, timestamp_from_datetime
+from adapters.convert import SERVICE_NAME
 from adapters.errors import RegionFailure, RegionUnavailable
 from adapters.pki import PkiLayout
 from adapters.server import NodeConfig, create_server
 from adapters.server_tls import server_credentials
 from adapters.store import SqlRecordStore
 from adapters.tls_material import TlsMaterial
+from merge.answer_builder import AnswerContext, answer_subject, build_document
+from merge.answer_document import encode_document
 from merge.answers import RegionStatus
 from merge.domains import DEFAULT_COVERAGE
 from merge.editions import Edition
 from merge.identifiers import Subject, SubjectKind
 from merge.regions import Region
-from protos.credit.v1 import adapter_pb2
+from protos.credit.v2 import adapter_pb2
 from tests.adapters.test_server import TODAY, USCC, penalty
-from tests.adapters.tls import broker_tls, node_tls, raw_tls
+from tests.adapters.tls import answer_signer, broker_tls, node_tls, raw_tls
 
 BEIJING_QUERY = RegionQuery(
     Subject(SubjectKind.ENTERPRISE, USCC), Edition.STANDARD, TODAY - timedelta(days=1095), TODAY, "req-mtls"
@@ -39,22 +42,19 @@ BEIJING_QUERY = RegionQuery(
 Forger = Callable[[TlsMaterial | None], Awaitable[str]]
 
 
-def _clean_beijing_answer() -> adapter_pb2.QueryRecordsResponse:
-    """What a forger sends: a perfectly formed "Beijing has no records" (the issue's forged clean certificate)."""
-    return adapter_pb2.QueryRecordsResponse(
-        summary=adapter_pb2.QuerySummary(
-            total=0,
-            data_as_of=timestamp_from_datetime(datetime.now(UTC)),
-            covered_domains=list(DEFAULT_COVERAGE[Region.BEIJING]),
-            region_code=Region.BEIJING.code,
-        )
+def _clean_beijing_answer(pki: PkiLayout) -> list[adapter_pb2.AnswerChunk]:
+    """What a forger sends: a perfectly formed "Beijing has no records" (the issue's forged clean certificate),
+    even signed with Beijing's answer key: here only the TLS identity of who sends it is on trial."""
+    context = AnswerContext(
+        Region.BEIJING.code, BEIJING_QUERY.request_id, "", Edition.STANDARD, BEIJING_QUERY.window_from,
+        BEIJING_QUERY.window_to, datetime.now(UTC), DEFAULT_COVERAGE[Region.BEIJING],
+    )  # fmt: skip
+    data = encode_document(build_document(context, answer_subject(SubjectKind.ENTERPRISE, USCC), []))
+    signed = answer_signer(pki, Region.BEIJING).sign(data)
+    signature = adapter_pb2.AnswerSignature(
+        scheme=signed.scheme, signature=signed.signature, certificate=signed.certificate
     )
-
-
-async def _forged_answer(
-    request: adapter_pb2.QueryRecordsRequest, context: grpc.aio.ServicerContext[object, object]
-) -> AsyncIterator[adapter_pb2.QueryRecordsResponse]:
-    yield _clean_beijing_answer()
+    return [adapter_pb2.AnswerChunk(document=data), adapter_pb2.AnswerChunk(signature=signature)]
 
 
 @pytest.fixture
@@ -63,12 +63,18 @@ async def forger(pki: PkiLayout) -> AsyncIterator[Forger]:
     (trusting the federation CA for client certificates), or over plaintext with ``None``."""
     servers: list[grpc.aio.Server] = []
 
+    async def forged_answer(
+        request: adapter_pb2.QueryRecordsRequest, context: grpc.aio.ServicerContext[object, object]
+    ) -> AsyncIterator[adapter_pb2.AnswerChunk]:
+        for message in _clean_beijing_answer(pki):
+            yield message
+
     async def start(material: TlsMaterial | None) -> str:
         server = grpc.aio.server()
         handler = grpc.unary_stream_rpc_method_handler(
-            _forged_answer,
+            forged_answer,
             request_deserializer=adapter_pb2.QueryRecordsRequest.FromString,
-            response_serializer=adapter_pb2.QueryRecordsResponse.SerializeToString,
+            response_serializer=adapter_pb2.AnswerChunk.SerializeToString,
         )
         server.add_generic_rpc_handlers(
             (grpc.method_handlers_generic_handler(SERVICE_NAME, {"QueryRecords": handler}),)
@@ -102,8 +108,12 @@ async def broker_client(pki: PkiLayout) -> AsyncIterator[Callable[[str], Adapter
 
 async def _beijing_status(client: AdapterClient) -> tuple[RegionStatus, str]:
     """The status and reason the report would carry for Beijing."""
+    return await _beijing_status_of(client, BEIJING_QUERY)
+
+
+async def _beijing_status_of(client: AdapterClient, query: RegionQuery) -> tuple[RegionStatus, str]:
     try:
-        answer = await client.fetch(BEIJING_QUERY, timeout=5)
+        answer = await client.fetch(query, timeout=5)
     except RegionFailure as exc:
         return exc.to_answer().status, exc.reason
     return answer.status, ""
@@ -200,17 +210,50 @@ async def test_neither_server_nor_client_falls_back_to_plaintext(
 
 
 async def test_plaintext_when_asked_explicitly_works_and_warns(
-    sqlite_store_factory: Callable[[Region], Awaitable[SqlRecordStore]], caplog: pytest.LogCaptureFixture
+    sqlite_store_factory: Callable[[Region], Awaitable[SqlRecordStore]],
+    caplog: pytest.LogCaptureFixture,
+    pki: PkiLayout,
 ) -> None:
+    # Answers are signed whatever the transport: over plaintext the client still checks them against the CA.
     store = await sqlite_store_factory(Region.TIANJIN)
     await store.add_records([penalty(1)])
-    server, port = await create_server("127.0.0.1:0", store, NodeConfig(Region.TIANJIN), insecure=True)
-    client = AdapterClient(Region.TIANJIN, f"127.0.0.1:{port}", insecure=True)
+    config = NodeConfig(Region.TIANJIN)
+    server, port = await create_server("127.0.0.1:0", store, config, insecure=True, signer=answer_signer(pki))
+    answers = AnswerVerifier.from_pem(pki.ca_cert.read_bytes())
+    client = AdapterClient(Region.TIANJIN, f"127.0.0.1:{port}", insecure=True, answers=answers)
     try:
         tianjin_query = RegionQuery(BEIJING_QUERY.subject, Edition.STANDARD, TODAY - timedelta(days=1095), TODAY, "r")
-        assert len((await client.fetch(tianjin_query, timeout=5)).records) == 1
+        assert (await client.fetch(tianjin_query, timeout=5)).record_count == 1
     finally:
         await client.close()
         await server.stop(None)
     assert "INSECURE, serving PLAINTEXT" in caplog.text
     assert "INSECURE, plaintext gRPC" in caplog.text
+
+
+async def test_unsigned_answers_or_no_ca_are_never_an_answer(
+    sqlite_store_factory: Callable[[Region], Awaitable[SqlRecordStore]], pki: PkiLayout
+) -> None:
+    store = await sqlite_store_factory(Region.TIANJIN)
+    await store.add_records([penalty(1)])
+    unsigned, port = await create_server("127.0.0.1:0", store, NodeConfig(Region.TIANJIN), insecure=True)
+    signed, signed_port = await create_server(
+        "127.0.0.1:0", store, NodeConfig(Region.TIANJIN), insecure=True, signer=answer_signer(pki)
+    )
+    answers = AnswerVerifier.from_pem(pki.ca_cert.read_bytes())
+    checking = AdapterClient(Region.TIANJIN, f"127.0.0.1:{port}", insecure=True, answers=answers)
+    without_ca = AdapterClient(Region.TIANJIN, f"127.0.0.1:{signed_port}", insecure=True)
+    query = RegionQuery(BEIJING_QUERY.subject, Edition.STANDARD, TODAY - timedelta(days=1095), TODAY, "r")
+    try:
+        assert await _beijing_status_of(checking, query) == (
+            RegionStatus.REFUSED,
+            "answer not authenticated: the answer is not signed",
+        )
+        status, reason = await _beijing_status_of(without_ca, query)
+        assert status is RegionStatus.REFUSED
+        assert "no federation CA" in reason
+    finally:
+        await checking.close()
+        await without_ca.close()
+        await unsigned.stop(None)
+        await signed.stop(None)

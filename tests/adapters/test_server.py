@@ -1,5 +1,5 @@
 """The node's gRPC server, on port 0, over the real SqlRecordStore on a temporary SQLite file, over mTLS with the
-broker's certificate (the TLS rules themselves are tested in test_mtls.py)."""
+broker's certificate (the TLS rules themselves are tested in test_mtls.py), signing with Tianjin's answer key."""
 
 from __future__ import annotations
 
@@ -7,22 +7,28 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import date, timedelta
+from pathlib import Path
 
 import grpc
 import pytest
 from grpc_health.v1 import health_pb2
 from grpc_reflection.v1alpha import reflection_pb2
 
+from adapters import server as node_server
+from adapters.answer_verify import AnswerVerifier
 from adapters.convert import SERVICE_NAME, datetime_from_timestamp
 from adapters.pki import PkiLayout
 from adapters.server import NodeConfig, create_server
 from adapters.store import SqlRecordStore
+from adapters.subject_register import RegisteredSubject, SqlSubjectRegister
+from merge.answer_document import AnswerDocument, SubjectStatus, read_document
 from merge.domains import DEFAULT_COVERAGE
 from merge.edition_rules import AnyRecord
+from merge.identifiers import SubjectKind
 from merge.records import Penalty, PenaltyCategory, Procedure, SubjectCategory
 from merge.regions import Region
-from protos.credit.v1 import adapter_pb2
-from tests.adapters.tls import broker_tls, channel, node_tls
+from protos.credit.v2 import adapter_pb2
+from tests.adapters.tls import answer_signer, broker_tls, channel, node_tls
 
 USCC = "91120116MA05JUKK35"
 RESIDENT_ID = "120101199003071235"
@@ -70,19 +76,26 @@ def query(**changes: object) -> adapter_pb2.QueryRecordsRequest:
 
 @pytest.fixture
 async def node(
-    sqlite_store_factory: Callable[[Region], Awaitable[SqlRecordStore]], pki: PkiLayout
+    sqlite_store_factory: Callable[[Region], Awaitable[SqlRecordStore]], pki: PkiLayout, tmp_path: Path
 ) -> AsyncIterator[Node]:
-    """``await node(records, **NodeConfig fields)``: a running Tianjin node and the broker's channel to it."""
+    """``await node(records, registered=[...], **NodeConfig fields)``: a running Tianjin node (its register holding
+    ``registered``) and the broker's channel to it."""
     servers: list[grpc.aio.Server] = []
     channels: list[grpc.aio.Channel] = []
+    registers: list[SqlSubjectRegister] = []
 
     async def start(
-        records: list[AnyRecord] | None = None, **config: object
+        records: list[AnyRecord] | None = None, registered: list[RegisteredSubject] = (), **config: object
     ) -> tuple[SqlRecordStore, grpc.aio.Channel]:
         store = await sqlite_store_factory(Region.TIANJIN)
         await store.add_records(records or [])
+        register = await SqlSubjectRegister.open(f"sqlite+aiosqlite:///{tmp_path / 'register.db'}", Region.TIANJIN)
+        registers.append(register)
+        await register.register(registered)
         config_ = NodeConfig(Region.TIANJIN, **config)  # type: ignore[arg-type]
-        server, port = await create_server("127.0.0.1:0", store, config_, tls=node_tls(pki))
+        server, port = await create_server(
+            "127.0.0.1:0", store, config_, tls=node_tls(pki), signer=answer_signer(pki), register=register
+        )
         servers.append(server)
         channels.append(channel(f"127.0.0.1:{port}", broker_tls(pki)))
         return store, channels[-1]
@@ -92,25 +105,44 @@ async def node(
         await open_channel.close(None)
     for server in servers:
         await server.stop(None)
+    for register in registers:
+        await register.close()
 
 
 def _query_call(
     channel: grpc.aio.Channel,
-) -> grpc.aio.UnaryStreamMultiCallable[adapter_pb2.QueryRecordsRequest, adapter_pb2.QueryRecordsResponse]:
+) -> grpc.aio.UnaryStreamMultiCallable[adapter_pb2.QueryRecordsRequest, adapter_pb2.AnswerChunk]:
     return channel.unary_stream(
         f"/{SERVICE_NAME}/QueryRecords",
         request_serializer=adapter_pb2.QueryRecordsRequest.SerializeToString,
-        response_deserializer=adapter_pb2.QueryRecordsResponse.FromString,
+        response_deserializer=adapter_pb2.AnswerChunk.FromString,
     )
 
 
 async def _responses(
     channel: grpc.aio.Channel, request: adapter_pb2.QueryRecordsRequest
-) -> list[adapter_pb2.QueryRecordsResponse]:
+) -> list[adapter_pb2.AnswerChunk]:
     return [response async for response in _query_call(channel)(request, timeout=10)]
 
 
-async def test_describe_declares_region_coverage_and_data_as_of(node: Node) -> None:
+async def _answer(
+    channel: grpc.aio.Channel, pki: PkiLayout, request: adapter_pb2.QueryRecordsRequest
+) -> AnswerDocument:
+    """The node's answer, its signature verified as the broker verifies it, its document read and checked."""
+    messages = await _responses(channel, request)
+    assert [m.WhichOneof("item") for m in messages[:-1]] == ["document"] * (len(messages) - 1)
+    signature = messages[-1].signature
+    data = b"".join(m.document for m in messages[:-1])
+    verifier = AnswerVerifier.from_pem(pki.ca_cert.read_bytes())
+    verifier.verify(Region.TIANJIN, data, signature.scheme, signature.signature, signature.certificate)
+    return read_document(data)
+
+
+def _ids(document: AnswerDocument) -> set[str]:
+    return {record.record_id for record in document.records.all()}
+
+
+async def test_describe_declares_region_coverage_and_data_as_of(node: Node, pki: PkiLayout) -> None:
     store, channel = await node()
     describe = channel.unary_unary(
         f"/{SERVICE_NAME}/Describe",
@@ -120,46 +152,81 @@ async def test_describe_declares_region_coverage_and_data_as_of(node: Node) -> N
     answer = await describe(adapter_pb2.DescribeRequest(), timeout=5)
     assert answer.region_code == "120000"
     assert answer.region_name == "天津市"
-    assert answer.protocol_version == "jjj.credit.v1"
+    assert answer.protocol_version == "jjj.credit.v2"
     assert [d.code for d in answer.domains] == list(DEFAULT_COVERAGE[Region.TIANJIN])
     assert len(answer.domains) == 40
     assert answer.domains[20].name == "市场监管"
-    assert set(answer.record_kinds) == {1, 2, 3}
     assert set(answer.editions) == {1, 2, 3, 4}
     assert datetime_from_timestamp(answer.data_as_of) == await store.data_as_of()
+    assert answer.answer_certificate == answer_signer(pki).certificate
 
 
-async def test_query_streams_full_pages_then_one_summary(node: Node) -> None:
-    _, channel = await node([penalty(n) for n in range(450)], page_size=200)
-    responses = await _responses(channel, query())
+async def test_query_streams_the_signed_document_in_chunks_then_one_signature(
+    node: Node, pki: PkiLayout, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(node_server, "CHUNK_BYTES", 64 * 1024)
+    _, channel = await node([penalty(n) for n in range(450)])
+    messages = await _responses(channel, query())
 
-    kinds = [r.WhichOneof("item") for r in responses]
-    assert kinds == ["page", "page", "page", "summary"]
-    assert [r.page.page_no for r in responses[:3]] == [1, 2, 3]
-    assert [len(r.page.records) for r in responses[:3]] == [200, 200, 50]
-    summary = responses[-1].summary
-    assert summary.total == 450
-    assert dict(summary.count_by_domain) == {"market_regulation": 450}
-    assert summary.region_code == "120000"
-    assert list(summary.covered_domains) == list(DEFAULT_COVERAGE[Region.TIANJIN])
-    ids = [rec.record_id for r in responses[:3] for rec in r.page.records]
-    assert len(set(ids)) == 450
-
-
-async def test_requested_page_size_is_capped_by_the_node(node: Node) -> None:
-    _, channel = await node([penalty(n) for n in range(7)], page_size=2, max_page_size=3)
-    responses = await _responses(channel, query(page_size=500))
-    assert [len(r.page.records) for r in responses[:-1]] == [3, 3, 1]
+    assert [m.WhichOneof("item") for m in messages] == ["document"] * (len(messages) - 1) + ["signature"]
+    assert len(messages) > 3
+    assert all(len(m.document) <= 64 * 1024 for m in messages[:-1])
+    document = await _answer(channel, pki, query())
+    assert document.summary.total == 450
+    assert document.summary.count_by_domain == {"market_regulation": 450}
+    assert document.region_code == "120000"
+    assert (document.request_id, document.edition) == ("req-1", "standard")
+    assert (document.window.from_, document.window.to) == (TODAY - timedelta(days=3 * 365), TODAY)
+    assert list(document.covered_domains) == sorted(DEFAULT_COVERAGE[Region.TIANJIN])
+    assert len(_ids(document)) == 450
 
 
-async def test_subject_without_records_gets_only_a_summary(node: Node) -> None:
+async def test_subject_without_records_gets_a_signed_document_without_records(node: Node, pki: PkiLayout) -> None:
     _, channel = await node([penalty(1)])
-    responses = await _responses(channel, query(subject_id="91120000MA06ABCD1N"))
-    assert [r.WhichOneof("item") for r in responses] == ["summary"]
-    assert responses[0].summary.total == 0
+    document = await _answer(channel, pki, query(subject_id="91120000MA06ABCD1N"))
+    assert document.summary.total == 0
+    assert document.records.all() == []
+    assert (document.subject.identifier, document.subject.name) == ("91120000MA06ABCD1N", "")
+    assert document.subject.status is SubjectStatus.NOT_REGISTERED
 
 
-async def test_edition_rules_are_applied_at_the_source(node: Node) -> None:
+async def test_the_subject_is_named_as_the_region_registered_it(node: Node, pki: PkiLayout) -> None:
+    clean = "91120000MA06ABCD1N"
+    registered = [
+        RegisteredSubject(SubjectKind.ENTERPRISE, clean, "天津清白商贸有限公司", SubjectStatus.REGISTERED),
+        RegisteredSubject(SubjectKind.ENTERPRISE, USCC, "天津市某某商贸（集团）有限公司", SubjectStatus.REVOKED),
+    ]
+    _, channel = await node([penalty(1)], registered=registered)
+    # A clean enterprise is named although no record names it (it used to be nameless).
+    document = await _answer(channel, pki, query(subject_id=clean))
+    assert (document.subject.name, document.subject.status) == ("天津清白商贸有限公司", "registered")
+    # The register's name and status win over the records'.
+    document = await _answer(channel, pki, query())
+    assert (document.subject.name, document.subject.status) == ("天津市某某商贸（集团）有限公司", "revoked")
+
+
+async def test_an_unregistered_subject_is_named_as_its_newest_record_names_it(node: Node, pki: PkiLayout) -> None:
+    _, channel = await node([penalty(5, subject_name="旧名称有限公司"), penalty(1, subject_name="新名称有限公司")])
+    document = await _answer(channel, pki, query())
+    assert (document.subject.name, document.subject.status) == ("新名称有限公司", "not_registered")
+
+
+async def test_full_resident_ids_are_masked_before_signing(node: Node, pki: PkiLayout) -> None:
+    facts = f"当事人法定代表人（身份证号{RESIDENT_ID}）未按规定公示"
+    person = penalty(
+        2, subject_category=SubjectCategory.NATURAL_PERSON, uscc="", id_type="身份证", id_number=RESIDENT_ID
+    )
+    _, channel = await node([penalty(1, violation_facts=facts), person])
+    document = await _answer(channel, pki, query())
+    assert document.records.penalty[0].violation_facts == "当事人法定代表人（身份证号120101********1235）未按规定公示"
+    person_document = await _answer(
+        channel, pki, query(subject_id=RESIDENT_ID, subject_kind=adapter_pb2.SUBJECT_KIND_PERSON)
+    )
+    assert person_document.subject.identifier == "120101********1235"
+    assert person_document.records.penalty[0].id_number == "120101********1235"
+
+
+async def test_edition_rules_are_applied_at_the_source(node: Node, pki: PkiLayout) -> None:
     records: list[AnyRecord] = [
         penalty(1, record_id="simple", procedure=Procedure.SIMPLE),
         penalty(2, record_id="warning", categories=(PenaltyCategory.WARNING,)),
@@ -169,20 +236,19 @@ async def test_edition_rules_are_applied_at_the_source(node: Node) -> None:
     _, channel = await node(records)
 
     async def sent(edition: adapter_pb2.Edition) -> set[str]:
-        responses = await _responses(channel, query(edition=edition))
-        return {rec.record_id for r in responses if r.HasField("page") for rec in r.page.records}
+        return _ids(await _answer(channel, pki, query(edition=edition)))
 
     assert await sent(adapter_pb2.EDITION_STANDARD) == {"fine"}
     assert await sent(adapter_pb2.EDITION_ADMINISTRATIVE) == {"warning", "fine", "expired"}
 
 
-async def test_records_outside_covered_domains_never_leave_the_node(node: Node) -> None:
+async def test_records_outside_covered_domains_never_leave_the_node(node: Node, pki: PkiLayout) -> None:
     uncovered = "ethnic_religious"  # Beijing covers it, Tianjin's default coverage does not
     assert uncovered not in DEFAULT_COVERAGE[Region.TIANJIN]
     _, channel = await node([penalty(1, record_id="in"), penalty(2, record_id="out", domain=uncovered)])
-    responses = await _responses(channel, query())
-    assert [rec.record_id for rec in responses[0].page.records] == ["in"]
-    assert responses[-1].summary.total == 1
+    document = await _answer(channel, pki, query())
+    assert _ids(document) == {"in"}
+    assert document.summary.total == 1
 
 
 @pytest.mark.parametrize(

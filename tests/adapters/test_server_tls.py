@@ -23,10 +23,11 @@ from adapters.pki_files import write_new
 from adapters.server import NodeConfig, create_server
 from adapters.store import SqlRecordStore
 from adapters.tls_material import TlsMaterial
+from merge.answer_document import read_document
 from merge.regions import Region
-from protos.credit.v1 import adapter_pb2
+from protos.credit.v2 import adapter_pb2
 from tests.adapters.test_server import _query_call, penalty, query
-from tests.adapters.tls import broker_tls, channel, node_tls, raw_tls
+from tests.adapters.tls import answer_signer, broker_tls, channel, node_tls, raw_tls
 
 
 @pytest.fixture
@@ -35,7 +36,8 @@ async def tianjin_node(
 ) -> AsyncIterator[str]:
     store = await sqlite_store_factory(Region.TIANJIN)
     await store.add_records([penalty(1)])
-    server, port = await create_server("127.0.0.1:0", store, NodeConfig(Region.TIANJIN), tls=node_tls(pki))
+    config = NodeConfig(Region.TIANJIN)
+    server, port = await create_server("127.0.0.1:0", store, config, tls=node_tls(pki), signer=answer_signer(pki))
     yield f"127.0.0.1:{port}"
     await server.stop(None)
 
@@ -49,7 +51,8 @@ async def _query_with(target: str, material: TlsMaterial | None) -> grpc.StatusC
         return exc.code()
     finally:
         await to_node.close(None)
-    return responses[-1].summary.total
+    document = read_document(b"".join(r.document for r in responses[:-1]))
+    return document.summary.total
 
 
 async def test_the_broker_can_query_the_node(tianjin_node: str, pki: PkiLayout) -> None:

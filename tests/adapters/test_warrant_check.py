@@ -26,10 +26,11 @@ from adapters.server import NodeConfig, WarrantRejected, create_server
 from adapters.store import SqlRecordStore
 from adapters.warrant_check import WarrantCheck
 from consent.warrants import issue_warrant
+from merge.answer_document import read_document
 from merge.editions import Edition
 from merge.identifiers import Subject, SubjectKind
 from merge.regions import Region
-from protos.credit.v1 import adapter_pb2
+from protos.credit.v2 import adapter_pb2
 from tests.adapters.test_server import RESIDENT_ID, TODAY, USCC, _query_call, penalty, query
 from tests.adapters.tls import broker_tls, channel, node_tls
 
@@ -93,7 +94,7 @@ async def node(tmp_path: Path, pki: PkiLayout) -> AsyncIterator[Node]:
 async def ask(channel: grpc.aio.Channel, request: adapter_pb2.QueryRecordsRequest) -> int:
     """The number of records answered; raises AioRpcError when refused."""
     responses = [r async for r in _query_call(channel)(request, timeout=10)]
-    return responses[-1].summary.total
+    return read_document(b"".join(r.document for r in responses[:-1])).summary.total
 
 
 async def refused(channel: grpc.aio.Channel, request: adapter_pb2.QueryRecordsRequest) -> str:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import grpc
 
+from adapters.answer_signing import AnswerSigner
 from adapters.identity import region_dns
 from adapters.pki import PkiLayout
 from adapters.tls_material import TlsMaterial, TlsSource, load_broker_tls, load_material, load_node_tls
@@ -32,3 +33,8 @@ def channel(target: str, material: TlsMaterial | None, region: Region = Region.T
         return grpc.aio.insecure_channel(target)
     credentials = grpc.ssl_channel_credentials(material.root_ca, material.private_key, material.cert_chain)
     return grpc.aio.secure_channel(target, credentials, options=[("grpc.ssl_target_name_override", region_dns(region))])
+
+
+def answer_signer(pki: PkiLayout, region: Region = Region.TIANJIN) -> AnswerSigner:
+    """``region``'s answer signer from ``pki`` (checked as a node checks it at start)."""
+    return AnswerSigner.from_directory(pki, region)

@@ -18,6 +18,7 @@ TINY = Sizes(
     large_per_region=20,
     fanout_s=0.3,
     throughput_s=0.3,
+    cpu_s=0.3,
     warmup_s=0.1,
     merge_rounds=1,
     large_reports=1,
@@ -27,14 +28,17 @@ TINY = Sizes(
 def test_tiny_run_writes_results_with_every_figure(tmp_path: Path) -> None:
     lines: list[str] = []
     document = run_all(
-        TINY, parts=("fanout", "throughput", "merge", "large_subject"), results_dir=tmp_path, progress=lines.append
+        TINY,
+        parts=("fanout", "throughput", "cpu", "merge", "large_subject"),
+        results_dir=tmp_path,
+        progress=lines.append,
     )
     results = document["results"]
     assert not [name for name, part in results.items() if "error" in part], results
 
     written = json.loads(Path(document["path"]).read_text())
     assert not (tmp_path / "latest.json").exists()  # a run of some parts only never replaces the latest full one
-    assert written["results"].keys() == {"fanout", "throughput", "merge", "large_subject"}
+    assert written["results"].keys() == {"fanout", "throughput", "cpu", "merge", "large_subject"}
     assert Path(document["path"]).parent == tmp_path
     assert written["machine"]["cores"] >= 1
     assert written["machine"]["python"]
@@ -52,7 +56,16 @@ def test_tiny_run_writes_results_with_every_figure(tmp_path: Path) -> None:
         assert throughput[name]["requests"] > 0
         assert throughput[name]["errors"] == 0
     assert throughput["jjj"]["records_per_report"] == throughput["skeleton"]["records_per_report"]
+    cpu = results["cpu"]
+    assert [level["concurrency"] for level in cpu["whole_stack"]] == [1, 16]
+    for level in cpu["whole_stack"]:
+        assert level["errors"] == 0
+        assert set(level["cpu_ms_per_report"]) == {"broker", "node_beijing", "node_tianjin", "node_hebei"}
+        assert level["cpu_ms_per_report"]["broker"] > 0
+    assert cpu["capacity"]["jjj"]["errors"] == cpu["capacity"]["skeleton"]["errors"] == 0
+    assert cpu["capacity"]["jjj_over_skeleton"] > 0
     assert results["merge"]["records"] == 60
+    assert results["merge"]["verify_ms"] > 0
     assert results["merge"]["canonical_bytes"] > 0
     large = results["large_subject"]
     assert large["records_in_report"] == results["merge"]["records_in_report"] > 50

@@ -20,21 +20,33 @@ from adapters.broker_jwks import BrokerJwks
 from adapters.pki import PkiLayout
 from adapters.server import NodeConfig, create_server
 from adapters.store import SqlRecordStore
+from adapters.subject_register import RegisteredSubject, SqlSubjectRegister
 from adapters.tls_material import TlsMaterial
 from adapters.warrant_check import WarrantCheck
 from broker.app import create_app
 from broker.keys import init_keys
 from broker.settings import Settings
 from broker.web.access_log import PathOnlyAccessLogger
+from merge.answer_document import SubjectStatus
+from merge.identifiers import SubjectKind
 from merge.records import DishonestyListEntry, Penalty, PenaltyCategory, Procedure, SubjectCategory
 from merge.regions import REGION_ORDER, Region
-from tests.adapters.tls import node_tls
+from tests.adapters.tls import answer_signer, node_tls
 from tests.conftest import REDIS_URL, free_port
 
 #: A Tianjin enterprise with records in all three regions (valid USCC, check character by python-stdnum).
 ENTERPRISE = "91120116MA05KQ2X31"
-#: An enterprise no region has anything on.
+#: An enterprise no region has anything on (registered in Beijing).
 CLEAN_ENTERPRISE = "91110105MA01ABCD13"
+#: The names the regions registered them under (Tianjin and Beijing).
+ENTERPRISE_NAME = "天津滨海示例科技有限公司"
+CLEAN_ENTERPRISE_NAME = "北京清白示例有限公司"
+REGISTERED = {
+    Region.TIANJIN: RegisteredSubject(SubjectKind.ENTERPRISE, ENTERPRISE, ENTERPRISE_NAME, SubjectStatus.REGISTERED),
+    Region.BEIJING: RegisteredSubject(
+        SubjectKind.ENTERPRISE, CLEAN_ENTERPRISE, CLEAN_ENTERPRISE_NAME, SubjectStatus.REGISTERED
+    ),
+}
 #: A natural person (valid resident ID).
 PERSON = "110105199003071239"
 
@@ -99,6 +111,7 @@ class Nodes:
     servers: dict[Region, grpc.aio.Server] = field(default_factory=dict)
     targets: dict[Region, str] = field(default_factory=dict)
     stores: list[SqlRecordStore] = field(default_factory=list)
+    registers: list[SqlSubjectRegister] = field(default_factory=list)
     #: Each node's warrant verifier, trusting the test broker's keys (its log is read by the warrant tests).
     verifiers: dict[Region, WarrantCheck] = field(default_factory=dict)
     #: The broker's signing keys (``jjj keys init`` in a temporary directory).
@@ -121,8 +134,10 @@ async def start_nodes(
     tmp_path: Path,
     latency_ms: dict[Region, float] | None = None,
     tls: dict[Region, TlsMaterial] | None = None,
+    signing_region: dict[Region, Region] | None = None,
 ) -> Nodes:
-    """Three nodes over mTLS; ``tls`` gives a node other material (an impostor's certificate, say)."""
+    """Three nodes over mTLS; ``tls`` gives a node other material (an impostor's certificate, say),
+    ``signing_region`` makes a node sign with another region's answer key (an attack)."""
     nodes = Nodes(keys_dir=tmp_path / "keys", pki=pki)
     ring = init_keys(nodes.keys_dir)
     # The nodes get the broker's public keys the way production does: a JWKS file given by configuration.
@@ -135,12 +150,19 @@ async def start_nodes(
         jwks = await BrokerJwks.load(str(jwks_file))
         verifier = await WarrantCheck.open(db_url, region, jwks, issuers=(WARRANT_ISSUER,))
         nodes.verifiers[region] = verifier
+        register = await SqlSubjectRegister.open(db_url, region)
+        if region in REGISTERED:
+            await register.register([REGISTERED[region]])
         config = NodeConfig(region=region, latency_ms=(latency_ms or {}).get(region, 0.0))
         material = (tls or {}).get(region) or node_tls(pki, region)
-        server, port = await create_server("127.0.0.1:0", store, config, tls=material, verifier=verifier)
+        server, port = await create_server(
+            "127.0.0.1:0", store, config, tls=material, verifier=verifier,
+            signer=answer_signer(pki, (signing_region or {}).get(region, region)), register=register,
+        )  # fmt: skip
         nodes.servers[region] = server
         nodes.targets[region] = f"127.0.0.1:{port}"
         nodes.stores.append(store)
+        nodes.registers.append(register)
     return nodes
 
 
@@ -149,6 +171,8 @@ async def stop_nodes(nodes: Nodes) -> None:
         await server.stop(grace=None)
     for verifier in nodes.verifiers.values():
         await verifier.close()
+    for register in nodes.registers:
+        await register.close()
     for store in nodes.stores:
         await store.close()
 

@@ -21,13 +21,14 @@ from pathlib import Path
 import grpc
 import pytest
 
+from adapters.answer_verify import AnswerVerifier
 from adapters.client import AdapterClient, RegionQuery
 from adapters.errors import RegionFailure
 from adapters.identity import region_dns
 from adapters.pki import PkiLayout, ensure_dev_pki
 from adapters.store import SqlRecordStore
-from consent.warrants import issue_warrant
-from merge.answers import RegionStatus
+from consent.warrants import issue_warrant, new_jti
+from merge.answers import RegionAnswer, RegionStatus
 from merge.editions import Edition
 from merge.regions import Region
 from tests.adapters.test_server import _query_call, penalty, query
@@ -127,26 +128,29 @@ def tianjin(site: Site) -> int:
     return port
 
 
-def warrant(**changes: object) -> bytes:
+def warrant(**changes: object) -> tuple[bytes, str]:
+    """A warrant and its ``jti`` (which the node's signed answer must name)."""
+    jti = new_jti()
     values: dict[str, object] = {
         "issuer": ISSUER, "region_code": "120000", "subject": ENTERPRISE, "grant_id": "g", "grantee": "bank",
         "purpose": "loan", "edition": Edition.STANDARD, "window_from": WINDOW_FROM, "window_to": WINDOW_TO,
-        "now": datetime.now(UTC),
+        "now": datetime.now(UTC), "jti": jti,
     } | changes  # fmt: skip
-    return issue_warrant(BROKER, **values).encode()  # type: ignore[arg-type]
+    return issue_warrant(BROKER, **values).encode(), jti  # type: ignore[arg-type]
 
 
 async def ask(site: Site, port: int, region: Region = Region.TIANJIN, **warrant_changes: object) -> tuple[str, str]:
     """What the broker would report for ``region`` asked at ``port``: (status, reason)."""
     client = AdapterClient(region, f"127.0.0.1:{port}", tls=broker_tls(site.pki))
-    request = RegionQuery(ENTERPRISE, Edition.STANDARD, WINDOW_FROM, WINDOW_TO, "req-e2e", warrant(**warrant_changes))
+    token, jti = warrant(**warrant_changes)
+    request = RegionQuery(ENTERPRISE, Edition.STANDARD, WINDOW_FROM, WINDOW_TO, "req-e2e", token, jti)
     try:
         answer = await client.fetch(request, timeout=10)
     except RegionFailure as exc:
         return exc.status.value, exc.reason
     finally:
         await client.close()
-    return answer.status.value, f"{len(answer.records)} records"
+    return answer.status.value, f"{answer.record_count} records"
 
 
 async def test_the_broker_gets_tianjins_answer(site: Site, tianjin: int) -> None:
@@ -176,7 +180,7 @@ async def test_callers_other_than_the_broker_cannot_query_a_node(site: Site, tia
     beijing = raw_tls(str(pki.node_cert(Region.BEIJING)), str(pki.node_key(Region.BEIJING)), str(pki.ca_cert))
     to_node = channel(f"127.0.0.1:{tianjin}", None if caller == "plaintext" else beijing)
     with pytest.raises(grpc.aio.AioRpcError) as caught:
-        [r async for r in _query_call(to_node)(query(warrant=warrant()), timeout=5)]
+        [r async for r in _query_call(to_node)(query(warrant=warrant()[0]), timeout=5)]
     await to_node.close(None)
     assert caught.value.code() is grpc.StatusCode.UNAVAILABLE
 
@@ -211,18 +215,41 @@ async def test_a_warrant_from_an_unknown_issuer_is_refused(site: Site, tianjin: 
     assert reason.startswith("PERMISSION_DENIED: warrant: unexpected issuer 'https://other-broker.test'")
 
 
-async def test_insecure_serves_plaintext_only_when_asked_and_warns(site: Site) -> None:
+async def _plaintext_fetch(site: Site, *flags: str) -> tuple[Node, RegionAnswer | RegionFailure]:
+    """Start a plaintext node with ``flags``, wait until it serves, and ask it once as the broker would (checking
+    its answer against the federation CA); the node and the answer, or the failure the broker would record."""
     port = free_port()
-    node = site.start(port, "--insecure")
-    client = AdapterClient(Region.TIANJIN, f"127.0.0.1:{port}", insecure=True)
-    request = RegionQuery(ENTERPRISE, Edition.STANDARD, WINDOW_FROM, WINDOW_TO, "req-plain", warrant())
+    node = site.start(port, "--insecure", *flags)
+    answers = AnswerVerifier.from_pem(site.pki.ca_cert.read_bytes())
+    client = AdapterClient(Region.TIANJIN, f"127.0.0.1:{port}", insecure=True, answers=answers)
+    token, jti = warrant()
+    request = RegionQuery(ENTERPRISE, Edition.STANDARD, WINDOW_FROM, WINDOW_TO, "req-plain", token, jti)
     try:
         deadline = time.monotonic() + _STARTUP_S
         while await client.health(timeout=1) != "SERVING":
             assert node.process.poll() is None, node.output()
             assert time.monotonic() < deadline, node.output()
             await asyncio.sleep(0.2)
-        assert len((await client.fetch(request, timeout=10)).records) == 1
+        try:
+            return node, await client.fetch(request, timeout=10)
+        except RegionFailure as exc:
+            return node, exc
     finally:
         await client.close()
+
+
+async def test_insecure_serves_plaintext_only_when_asked_and_warns(site: Site) -> None:
+    # Plaintext transport, but the answer is still signed (--answer-dir) and checked against the federation CA.
+    node, answer = await _plaintext_fetch(site, "--answer-dir", str(site.pki.directory))
+    assert isinstance(answer, RegionAnswer), answer
+    assert answer.record_count == 1
     assert "WARNING: node tianjin: --insecure serves PLAINTEXT gRPC" in node.output()
+
+
+async def test_a_node_without_its_answer_key_is_refused(site: Site) -> None:
+    # No --answer-dir (nor --tls-dir): the node starts, warns, answers unsigned, and its answers are refused.
+    node, failure = await _plaintext_fetch(site)
+    assert isinstance(failure, RegionFailure)
+    assert failure.status is RegionStatus.REFUSED
+    assert failure.reason == "answer not authenticated: the answer is not signed"
+    assert "answers go UNSIGNED" in node.output()

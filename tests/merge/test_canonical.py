@@ -18,7 +18,7 @@ from merge.identifiers import Subject, SubjectKind
 from merge.merging import merge_report
 from merge.records import Penalty, PenaltyCategory, SubjectCategory
 from merge.report import Report, ReportQuery
-from tests.merge.conftest import Implementation
+from tests.merge.conftest import Implementation, region_answer
 
 BJ, TJ, HE = "110000", "120000", "130000"
 QUERY = ReportQuery(
@@ -60,19 +60,19 @@ def penalty(region: str, n: int, fine: str = "1.5") -> Penalty:
 
 def report(*, fine: str = "1.5", reverse: bool = False, issued_at: datetime = ISSUED) -> Report:
     answers = [
-        RegionAnswer(region_code=BJ, status=RegionStatus.ANSWERED, latency_ms=10, records=(penalty(BJ, 1, fine),)),
+        region_answer(BJ, [penalty(BJ, 1, fine)], query=QUERY, latency_ms=10),
         RegionAnswer(region_code=TJ, status=RegionStatus.TIMED_OUT, latency_ms=3000, error="deadline exceeded"),
-        RegionAnswer(
-            region_code=HE,
-            status=RegionStatus.ANSWERED,
+        region_answer(
+            HE,
+            [penalty(HE, 2), penalty(HE, 3)],
+            query=QUERY,
             latency_ms=20,
             data_as_of=datetime(2026, 10, 8, 16, tzinfo=UTC),
-            covered_domains=frozenset({"market_regulation"}),
-            records=(penalty(HE, 2), penalty(HE, 3)),
+            covered={"market_regulation"},
         ),
     ]
-    if reverse:
-        answers = [a.model_copy(update={"records": a.records[::-1]}) for a in reversed(answers)]
+    if reverse:  # the order of the answers (within a region, the order is the region's signed statement)
+        answers = answers[::-1]
     return merge_report(QUERY, answers, report_no="JJJ-1", issued_at=issued_at)
 
 
@@ -99,8 +99,8 @@ def test_bytes_are_compact_sorted_utf8_json() -> None:
 
 def test_decimals_are_strings_and_datetimes_iso() -> None:
     document = json.loads(canonical_json(report(fine="0.0500")))
-    first = next(r for r in document["records"] if r["record"]["region_code"] == BJ)
-    assert first["record"]["fine_amount"] == "0.0500"
+    first = document["regions"][0]["answer"]["document"]["records"]["penalty"][0]
+    assert first["fine_amount"] == "0.0500"
     assert document["issued_at"] == "2026-10-09T08:30:00Z"
     assert document["regions"][2]["data_as_of"] == "2026-10-08T16:00:00Z"
     assert document["window"] == {"from": "2023-10-09", "to": "2026-10-08"}

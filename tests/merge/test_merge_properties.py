@@ -1,8 +1,9 @@
 """Properties of merge_report over every combination of region outcomes (hypothesis).
 
 Each of the three regions: absent from the input or present with any status, any covered subset of a few
-domains (the catalogue's and one the catalogue does not know), and any records, including the same decision
-sent by several regions and records in domains the region does not claim to cover. Every property holds for the
+domains, and any records, including the same decision sent by several regions (a document covers the domains of
+its records and names the catalogue's only: anything else is refused when read,
+tests/merge/test_answer_document.py). Every property holds for the
 reference merge and for the fast one (the ``implementation`` fixture of tests/merge/conftest.py).
 """
 
@@ -15,16 +16,19 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from merge.answer_document import record_models
 from merge.answers import RegionAnswer, RegionStatus
 from merge.editions import Edition
 from merge.identifiers import Subject, SubjectKind
 from merge.records import DishonestyListEntry, Penalty, PenaltyCategory, SubjectCategory
 from merge.regions import REGION_ORDER
 from merge.report import CellState, Report, ReportQuery
-from tests.merge.conftest import Implementation
+from merge.report_content import shown_records
+from tests.merge.conftest import Implementation, not_answered
+from tests.merge.conftest import region_answer as answer_of
 
 CODES = [r.code for r in REGION_ORDER]
-DOMAIN_POOL = ["market_regulation", "taxation", "education", "customs", "ethnic_religious", "unknown_domain"]
+DOMAIN_POOL = ["market_regulation", "taxation", "education", "customs", "ethnic_religious"]
 QUERY = ReportQuery(
     subject=Subject(SubjectKind.ENTERPRISE, "91110108551385082Q"),
     edition=Edition.ADMINISTRATIVE,
@@ -76,13 +80,12 @@ def records(draw: st.DrawFn, region: str) -> Penalty | DishonestyListEntry:
 def region_answer(draw: st.DrawFn, region: str) -> RegionAnswer | None:
     if draw(st.integers(0, 5)) == 0:
         return None  # absent from the input altogether
-    return RegionAnswer(
-        region_code=region,
-        status=draw(st.sampled_from(list(RegionStatus))),
-        latency_ms=draw(st.floats(0, 5000, allow_nan=False)),
-        covered_domains=frozenset(draw(st.sets(st.sampled_from(DOMAIN_POOL)))),
-        records=tuple(draw(st.lists(records(region), max_size=6))),
-    )
+    status = draw(st.sampled_from(list(RegionStatus)))
+    latency = draw(st.floats(0, 5000, allow_nan=False))
+    if status is not RegionStatus.ANSWERED:
+        return not_answered(region, status, latency_ms=latency)
+    sent = draw(st.lists(records(region), max_size=6, unique_by=lambda r: r.record_id))
+    return answer_of(region, sent, query=QUERY, covered=draw(st.sets(st.sampled_from(DOMAIN_POOL))), latency_ms=latency)
 
 
 @st.composite
@@ -131,18 +134,23 @@ def check_complete(answers: list[RegionAnswer], report: Report) -> None:
     assert report.certificate_usable is all_answered
 
 
+def _sent(answer: RegionAnswer) -> list[Penalty | DishonestyListEntry]:
+    assert answer.document is not None
+    return record_models(answer.document)  # type: ignore[return-value]
+
+
 def check_counts(answers: list[RegionAnswer], report: Report) -> None:
     """Merged records = distinct dedup keys among answered regions' records; per-region counts as sent."""
     answered = [a for a in answers if a.status is RegionStatus.ANSWERED]
-    keys = {r.dedup_key for a in answered for r in a.records}
+    keys = {r.dedup_key for a in answered for r in _sent(a)}
     assert report.summary.total_records == len(report.records) == len(keys)
-    assert {item.record.dedup_key for item in report.records} == keys
-    assert report.summary.duplicates_merged == sum(len(a.records) for a in answered) - len(keys)
+    assert {record.dedup_key for _, record in shown_records(report)} == keys
+    assert report.summary.duplicates_merged == sum(len(_sent(a)) for a in answered) - len(keys)
     assert sum(report.summary.by_kind.values()) == len(keys)
     for a in answered:
-        assert report.summary.by_region[a.region_code] == len(a.records)
+        assert report.summary.by_region[a.region_code] == len(_sent(a))
         in_matrix = sum(row.cells[a.region_code].count for row in report.matrix)
-        assert in_matrix == len(a.records)
+        assert in_matrix == len(_sent(a))
     # Every merged record shows up in the matrix of every region that reported it.
     for item in report.records:
         for code in item.reported_by:
@@ -155,8 +163,23 @@ def check_counts(answers: list[RegionAnswer], report: Report) -> None:
 def test_order_of_input_does_not_matter(
     implementation: Implementation, answers: list[RegionAnswer], rnd: random.Random
 ) -> None:
-    shuffled = [a.model_copy(update={"records": tuple(rnd.sample(a.records, len(a.records)))}) for a in answers]
+    # The regions' own order of records changes their signed parts, and nothing else; the order of the answers
+    # changes nothing at all.
+    shuffled = [_reordered(a, rnd) for a in answers]
     rnd.shuffle(shuffled)
     one, two = merged(implementation, answers), merged(implementation, shuffled)
-    assert one == two
-    assert implementation.canonical_json(one) == implementation.canonical_json(two)
+    parts = {"regions": {"__all__": {"answer"}}}
+    assert one.model_dump(mode="json", exclude=parts) == two.model_dump(mode="json", exclude=parts)
+    reordered = list(answers)
+    rnd.shuffle(reordered)
+    assert implementation.canonical_json(one) == implementation.canonical_json(merged(implementation, reordered))
+
+
+def _reordered(answer: RegionAnswer, rnd: random.Random) -> RegionAnswer:
+    if not answer.answered:
+        return answer
+    sent = _sent(answer)
+    covered = answer.covered_domains
+    return answer_of(
+        answer.region_code, rnd.sample(sent, len(sent)), query=QUERY, covered=covered, latency_ms=answer.latency_ms
+    )

@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from merge.answer_builder import AnswerContext, answer_subject, build_document
+from merge.answer_document import AnswerInvalid, SubjectStatus, encode_document, read_document
 from merge.answers import RegionAnswer, RegionStatus
 from merge.canonical import canonical_json
 from merge.domains import DOMAINS
@@ -26,7 +28,8 @@ from merge.records import (
     SubjectCategory,
 )
 from merge.report import CellState, ReportQuery
-from tests.merge.conftest import Implementation
+from merge.report_content import shown_records
+from tests.merge.conftest import Implementation, not_answered, region_answer
 
 BJ, TJ, HE = "110000", "120000", "130000"
 USCC = "91110108551385082Q"
@@ -67,9 +70,25 @@ def penalty(region: str, n: int, **changes: Any) -> Penalty:
     return Penalty(**fields)
 
 
-def answer(region: str, *records: Any, status: RegionStatus = RegionStatus.ANSWERED, **kw: Any) -> RegionAnswer:
-    kw.setdefault("covered_domains", ALL_DOMAINS)
-    return RegionAnswer(region_code=region, status=status, latency_ms=12.34, records=records, **kw)
+def answer(
+    region: str,
+    *records: Any,
+    status: RegionStatus = RegionStatus.ANSWERED,
+    covered_domains: frozenset[str] = ALL_DOMAINS,
+    error: str | None = None,
+    q: ReportQuery | None = None,
+    **kw: Any,
+) -> RegionAnswer:
+    """``region``'s answer to ``q`` as the broker holds it once its signed document was read (records masked as
+    the node masks them), or a region that did not answer."""
+    if status is not RegionStatus.ANSWERED:
+        return not_answered(region, status, error, latency_ms=12.34)
+    return region_answer(region, records, query=q or query(), covered=covered_domains, latency_ms=12.34, **kw)
+
+
+def contents(report: Any) -> list[Any]:
+    """The records the report's items refer to, in report order (their content is in the region parts)."""
+    return [record for _, record in shown_records(report)]
 
 
 def query(subject: Subject | None = None, edition: Edition = Edition.STANDARD) -> ReportQuery:
@@ -131,7 +150,7 @@ def test_records_of_an_unanswered_region_are_dropped(status: RegionStatus) -> No
 
 
 def test_matrix_states() -> None:
-    hebei_covers = frozenset({"market_regulation", "taxation"})
+    hebei_covers = frozenset({"market_regulation", "taxation", "customs"})
     report = merge(
         answer(BJ, penalty(BJ, 1), penalty(BJ, 2)),
         answer(TJ),
@@ -141,17 +160,24 @@ def test_matrix_states() -> None:
     assert cell(report, "market_regulation", TJ) == (CellState.NO_RECORD, 0)
     assert cell(report, "taxation", HE) == (CellState.NO_RECORD, 0)
     assert cell(report, "education", HE) == (CellState.NOT_COVERED, 0)
-    # Hebei does not claim customs but sent a record there: it is shown, not hidden behind "not covered".
     assert cell(report, "customs", HE) == (CellState.RECORDS, 1)
-    assert report.regions[2].covered_domain_count == 2
+    assert report.regions[2].covered_domain_count == 3
 
 
-def test_unknown_domain_gets_a_row_after_the_catalogue() -> None:
-    report = merge(answer(BJ, penalty(BJ, 1, domain="space_agency")), answer(TJ), answer(HE))
-    assert report.matrix[-1].domain == "space_agency"
-    assert report.matrix[-1].domain_name == "space_agency"
-    assert cell(report, "space_agency", BJ) == (CellState.RECORDS, 1)
-    assert cell(report, "space_agency", TJ) == (CellState.NOT_COVERED, 0)
+def _document(region: str, records: list[Any], covered: tuple[str, ...]) -> bytes:
+    context = AnswerContext(
+        region, "req-1", "jti-1", Edition.STANDARD, date(2023, 10, 9), date(2026, 10, 8), ISSUED, covered
+    )
+    return encode_document(build_document(context, answer_subject(SubjectKind.ENTERPRISE, USCC), records))
+
+
+def test_a_record_is_never_hidden_behind_a_coverage_claim_nor_outside_the_catalogue() -> None:
+    # Hebei does not claim customs but sends a record there: its answer is refused when read (status error: never
+    # clean), rather than shown as "not covered" — and so is a record in a domain the catalogue does not know.
+    with pytest.raises(AnswerInvalid, match="domains the region does not cover"):
+        read_document(_document(HE, [penalty(HE, 3, domain="customs")], ("market_regulation", "taxation")))
+    with pytest.raises(AnswerInvalid, match="domain"):
+        read_document(_document(BJ, [penalty(BJ, 1, domain="space_agency")], ("market_regulation",)))
 
 
 def test_same_decision_from_two_regions_appears_once() -> None:
@@ -168,15 +194,15 @@ def test_same_decision_from_two_regions_appears_once() -> None:
         RecordKind.DISHONESTY_LIST_ENTRY: 0,
         RecordKind.COERCIVE_MEASURE: 0,
     }
-    shared = next(r for r in report.records if r.record.decision_no.endswith("〔2025〕1号"))
+    shared, content = next(p for p in shown_records(report) if p[1].decision_no.endswith("〔2025〕1号"))
     assert shared.reported_by == (BJ, HE)
-    assert shared.record.region_code == BJ  # the kept copy is the earliest region's
+    assert (shared.region, shared.record_id, content.region_code) == (BJ, f"{BJ}-1", BJ)  # the earliest region's
     # Matrix counts are what each region reported.
     assert cell(report, "market_regulation", BJ) == (CellState.RECORDS, 1)
     assert cell(report, "market_regulation", HE) == (CellState.RECORDS, 2)
 
 
-def test_records_are_ordered_by_date_then_domain_then_key() -> None:
+def test_records_are_ordered_by_date_then_domain_then_region_and_record_id() -> None:
     same_day = date(2025, 6, 1)
     records = [
         penalty(BJ, 1, decision_date=date(2024, 1, 1)),
@@ -193,10 +219,12 @@ def test_records_are_ordered_by_date_then_domain_then_key() -> None:
             listed_on=date(2025, 7, 1),
         ),
     ]
-    report = merge(answer(BJ, *records), answer(TJ), answer(HE))
-    ids = [r.record.record_id for r in report.records]
-    # education (index 2) before taxation; within education the dedup key decides ("A-1" < "京…").
-    assert ids == ["l1", f"{BJ}-4", f"{BJ}-3", f"{BJ}-2", f"{BJ}-1"]
+    report = merge(
+        answer(BJ, *records), answer(TJ, penalty(TJ, 9, decision_date=same_day, domain="education")), answer(HE)
+    )
+    ids = [(r.region, r.record_id) for r in report.records]
+    # education (index 2) before taxation; within education the region (report order), then the record_id decides.
+    assert ids == [(BJ, "l1"), (BJ, f"{BJ}-3"), (BJ, f"{BJ}-4"), (TJ, f"{TJ}-9"), (BJ, f"{BJ}-2"), (BJ, f"{BJ}-1")]
 
 
 def test_order_of_answers_and_records_does_not_matter() -> None:
@@ -204,18 +232,31 @@ def test_order_of_answers_and_records_does_not_matter() -> None:
     he = [penalty(HE, n) for n in range(3, 8)]
     one = merge(answer(BJ, *bj), answer(TJ), answer(HE, *he))
     two = merge(answer(HE, *reversed(he)), answer(BJ, *reversed(bj)), answer(TJ))
-    assert one == two
-    assert canonical_json(one) == canonical_json(two)
+    # The merged report is the same; only the region parts differ, as the regions signed them (in their order).
+    assert _without_parts(one) == _without_parts(two)
+    answers = [answer(BJ, *bj), answer(TJ), answer(HE, *he)]
+    assert canonical_json(merge(*answers)) == canonical_json(merge(*reversed(answers)))
+
+
+def _without_parts(report: Any) -> dict[str, Any]:
+    return report.model_dump(mode="json", exclude={"regions": {"__all__": {"answer"}}})
 
 
 def test_kept_copy_does_not_depend_on_order_within_a_region() -> None:
-    a = penalty(BJ, 1, remarks="甲")
-    b = penalty(BJ, 1, remarks="乙")  # same region, same record_id, same decision: a node's double
+    a = penalty(BJ, 1, remarks="甲", record_id="b-2")
+    b = penalty(BJ, 1, remarks="乙", record_id="b-1")  # same region, same decision under two record ids
     one = merge(answer(BJ, a, b), answer(TJ), answer(HE))
     two = merge(answer(BJ, b, a), answer(TJ), answer(HE))
-    assert one == two
+    assert _without_parts(one) == _without_parts(two)
     assert one.summary.total_records == 1
     assert one.summary.duplicates_merged == 1
+    assert [(r.record_id, r.reported_by) for r in one.records] == [("b-1", (BJ,))]  # the lowest record_id
+
+
+def test_a_node_sending_one_record_id_twice_is_refused_when_read() -> None:
+    # A node's double (one record_id twice, even with the same content) never reaches the merge: status error.
+    with pytest.raises(AnswerInvalid, match="duplicate record_id"):
+        read_document(_document(BJ, [penalty(BJ, 1), penalty(BJ, 1, remarks="乙")], ("market_regulation",)))
 
 
 def test_subject_name_and_masked_person_identifier() -> None:
@@ -229,19 +270,40 @@ def test_subject_name_and_masked_person_identifier() -> None:
         id_type="身份证",
         id_number=RESIDENT_ID,
     )
-    report = merge(answer(BJ, record), answer(TJ), answer(HE), q=query(person, Edition.PERSON))
+    q = query(person, Edition.PERSON)
+    report = merge(answer(BJ, record, q=q, subject_name="张三"), answer(TJ, q=q), answer(HE, q=q), q=q)
     assert report.subject.identifier == "110105********002X"
     assert report.subject.name == "张三"
-    assert report.records[0].record.id_number == "110105********002X"
+    assert contents(report)[0].id_number == "110105********002X"
     assert RESIDENT_ID not in canonical_json(report).decode()
 
 
-def test_enterprise_subject_is_not_masked_and_name_empty_without_records() -> None:
+def test_enterprise_subject_is_not_masked_and_name_empty_when_no_region_names_it() -> None:
     report = merge(answer(BJ), answer(TJ), answer(HE))
     assert (report.subject.kind, report.subject.identifier, report.subject.name) == ("enterprise", USCC, "")
 
 
-def test_resident_ids_inside_records_are_masked() -> None:
+def test_subject_name_is_the_registering_regions_first() -> None:
+    report = merge(
+        answer(BJ, subject_name="北京旧名称有限公司"),  # named by its records only
+        answer(TJ, subject_name="天津登记名称有限公司", subject_status=SubjectStatus.REGISTERED),
+        answer(HE, subject_name="河北登记名称有限公司", subject_status=SubjectStatus.REVOKED),
+    )
+    assert report.subject.name == "天津登记名称有限公司"
+    # A clean enterprise is named by its register (it used to be nameless without records).
+    clean = merge(
+        answer(BJ, subject_name="北京清白有限公司", subject_status=SubjectStatus.REGISTERED), answer(TJ), answer(HE)
+    )
+    assert clean.summary.total_records == 0
+    assert clean.subject.name == "北京清白有限公司"
+    # No register knows it: the first name an answered region gives; unanswered regions give none.
+    unregistered = merge(
+        answer(BJ, status=RegionStatus.TIMED_OUT), answer(TJ), answer(HE, subject_name="河北记录名称有限公司")
+    )
+    assert unregistered.subject.name == "河北记录名称有限公司"
+
+
+def test_resident_ids_inside_records_are_masked_by_the_node_and_refused_unmasked() -> None:
     records = [
         # A valid resident ID in id_number under another id_type.
         penalty(BJ, 1, id_type="其他", id_number=OTHER_RESIDENT_ID),
@@ -261,7 +323,7 @@ def test_resident_ids_inside_records_are_masked() -> None:
         penalty(BJ, 3, id_type="护照", id_number="E12345678"),
     ]
     report = merge(answer(BJ, *records), answer(TJ), answer(HE))
-    by_id = {r.record.record_id: r.record for r in report.records}
+    by_id = {r.record_id: r for r in contents(report)}
     assert by_id[f"{BJ}-1"].id_number == "130102********1233"
     assert by_id[f"{BJ}-2"].violation_facts == "当事人张三（110105********002X）经营无照，许可证号123456789012345678。"
     assert by_id["l1"].reason == "身份证号130102********1233未履行"
@@ -269,6 +331,11 @@ def test_resident_ids_inside_records_are_masked() -> None:
     text = canonical_json(report).decode()
     assert RESIDENT_ID not in text
     assert OTHER_RESIDENT_ID not in text
+    # The broker cannot change a signed part: a document that still holds one is refused when read.
+    for record in records[:3]:
+        with pytest.raises(AnswerInvalid, match="full resident ID"):
+            read_document(_document(BJ, [record], ("market_regulation", "justice")))
+    read_document(_document(BJ, [records[3]], ("market_regulation",)))  # the passport number is fine
 
 
 def test_minor_and_repaired_marks() -> None:
@@ -288,7 +355,7 @@ def test_minor_and_repaired_marks() -> None:
         ),
     ]
     report = merge(answer(BJ, *records), answer(TJ), answer(HE), q=query(edition=Edition.ADMINISTRATIVE))
-    marks = {r.record.record_id: (r.minor, r.repaired) for r in report.records}
+    marks = {r.record_id: (r.minor, r.repaired) for r in report.records}
     assert marks == {
         f"{BJ}-1": (True, False),
         f"{BJ}-2": (False, True),
@@ -299,7 +366,7 @@ def test_minor_and_repaired_marks() -> None:
 
 def test_report_fields_from_the_query() -> None:
     report = merge(answer(BJ), answer(TJ), answer(HE))
-    assert report.schema_ == "jjj.report/1"
+    assert report.schema_ == "jjj.report/2"
     assert (report.report_no, report.issued_at) == ("JJJ-2026-000001", ISSUED)
     assert (report.edition, report.edition_name) == (Edition.STANDARD, "专用信用报告（普通版）")
     assert (report.purpose, report.purpose_name) == ("bidding", "招标投标")
@@ -308,28 +375,50 @@ def test_report_fields_from_the_query() -> None:
     assert report.regions[0].latency_ms == 12.3
 
 
-def test_naive_data_as_of_is_read_as_utc() -> None:
-    # protobuf's Timestamp.ToDatetime() is naive UTC; the report states the zone.
-    report = merge(answer(BJ, data_as_of=datetime(2026, 10, 8, 16, 0)), answer(TJ), answer(HE))
+def test_data_as_of_is_the_signed_documents_and_has_a_zone() -> None:
+    report = merge(
+        answer(BJ, data_as_of=datetime(2026, 10, 8, 16, 0, tzinfo=UTC)),
+        answer(TJ),
+        answer(HE, status=RegionStatus.ERROR),
+    )
     assert report.regions[0].data_as_of == datetime(2026, 10, 8, 16, 0, tzinfo=UTC)
-    assert report.regions[1].data_as_of is None
+    assert report.regions[2].data_as_of is None
+    # A document stating a time without its zone is refused when read.
+    data = _document(BJ, [], ("market_regulation",)).replace(b'+00:00"', b'"').replace(b'Z"', b'"')
+    with pytest.raises(AnswerInvalid, match="data_as_of"):
+        read_document(data)
+
+
+def test_each_answered_region_carries_its_signed_part_verbatim() -> None:
+    bj = answer(BJ, penalty(BJ, 1), signer="CN=region 110000 answers")
+    report = merge(bj, answer(TJ), answer(HE, status=RegionStatus.REFUSED, error="answer not authenticated"))
+    assert report.regions[0].answer == bj.part
+    assert report.regions[0].signed_by == "CN=region 110000 answers"
+    assert (report.regions[2].answer, report.regions[2].signed_by) == (None, None)
+    assert bj.part is not None
+    assert bj.part.document in canonical_json(report)  # spliced in, byte for byte
 
 
 def test_json_shape_uses_aliases() -> None:
     report = merge(answer(BJ, penalty(BJ, 1)), answer(TJ), answer(HE))
     doc = report.model_dump(mode="json", by_alias=True)
-    assert doc["schema"] == "jjj.report/1"
+    assert doc["schema"] == "jjj.report/2"
     assert doc["window"] == {"from": "2023-10-09", "to": "2026-10-08"}
     assert doc["issued_at"] == "2026-10-09T08:30:00Z"
-    assert doc["records"][0]["record"]["fine_amount"] == "5.0000"
-    assert doc["records"][0]["reported_by"] == [BJ]
+    part = doc["regions"][0]["answer"]
+    assert set(part) == {"certificate", "document", "scheme", "signature"}
+    assert part["document"]["records"]["penalty"][0]["fine_amount"] == "5.0000"
+    assert doc["records"][0] == {
+        "kind": "penalty", "region": BJ, "record_id": f"{BJ}-1", "reported_by": [BJ], "minor": False,
+        "repaired": False,
+    }  # fmt: skip
     assert doc["matrix"][20]["cells"][BJ] == {"state": "records", "count": 1}
     assert doc["summary"]["by_kind"]["penalty"] == 1
 
 
 def test_bad_answers_are_refused() -> None:
     with pytest.raises(ValueError, match="unknown region_code '440000'"):
-        merge(answer("440000"))
+        merge(RegionAnswer(region_code="440000", status=RegionStatus.UNAVAILABLE, latency_ms=0))
     with pytest.raises(ValueError, match="appears twice"):
         merge(answer(BJ), answer(BJ))
     with pytest.raises(ValidationError, match="issued_at"):

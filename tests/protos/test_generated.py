@@ -27,7 +27,7 @@ def test_checked_in_generated_code_is_current() -> None:
 def test_a_changed_proto_makes_the_checked_in_code_stale(tmp_path: Path) -> None:
     # The check above must be able to fail: edit a copy of the sources and compare against the checked-in files.
     shutil.copytree(ROOT / "protos", tmp_path / "protos", ignore=shutil.ignore_patterns("__pycache__"))
-    proto = tmp_path / "protos" / "credit" / "v1" / "adapter.proto"
+    proto = tmp_path / "protos" / "credit" / "v2" / "adapter.proto"
     source = proto.read_text(encoding="utf-8")
     edited = source.replace("message DescribeRequest {}", "message DescribeRequest {\n  string probe = 1;\n}")
     assert edited != source
@@ -35,6 +35,6 @@ def test_a_changed_proto_makes_the_checked_in_code_stale(tmp_path: Path) -> None
 
     fresh = generated_files(tmp_path)
     checked_in = _checked_in(ROOT)
-    assert fresh["protos/credit/v1/adapter_pb2.py"] != checked_in["protos/credit/v1/adapter_pb2.py"]
+    assert fresh["protos/credit/v2/adapter_pb2.py"] != checked_in["protos/credit/v2/adapter_pb2.py"]
     # The service stub does not change with a message field; the message module and its stub do.
-    assert fresh["protos/credit/v1/adapter_pb2.pyi"] != checked_in["protos/credit/v1/adapter_pb2.pyi"]
+    assert fresh["protos/credit/v2/adapter_pb2.pyi"] != checked_in["protos/credit/v2/adapter_pb2.pyi"]

@@ -23,6 +23,7 @@ from merge.merging import merge_report
 from merge.records import DishonestyListEntry, Penalty, PenaltyCategory, SubjectCategory
 from merge.regions import Region
 from merge.report import Report, ReportQuery
+from tests.merge.conftest import region_answer
 
 USCC = "91120116MA05KQ2X31"
 RESIDENT_ID = "11010519491231002X"
@@ -57,15 +58,20 @@ def penalty(region: Region, n: int, *, subject_name: str = "天津某某科技�
     return Penalty.model_validate(fields)
 
 
-def answered(region: Region, *records: object) -> RegionAnswer:
-    return RegionAnswer(
-        region_code=region.code,
-        status=RegionStatus.ANSWERED,
-        latency_ms=12.0,
-        data_as_of=AS_OF,
-        covered_domains=frozenset(DEFAULT_COVERAGE[region]),
-        records=records,
-    )
+_ENTERPRISE_QUERY = ReportQuery(
+    subject=Subject(SubjectKind.ENTERPRISE, USCC), edition=Edition.STANDARD, purpose="bidding",
+    window_from=date(2023, 10, 9), window_to=date(2026, 10, 8), application_date=date(2026, 10, 9),
+)  # fmt: skip
+
+
+def answered(
+    region: Region, *records: Penalty | DishonestyListEntry, query: ReportQuery = _ENTERPRISE_QUERY
+) -> RegionAnswer:
+    """``region``'s signed answer as the broker holds it, the subject named as its newest record names it."""
+    return region_answer(
+        region.code, records, query=query, covered=DEFAULT_COVERAGE[region], data_as_of=AS_OF, latency_ms=12.0,
+        subject_name=records[0].subject_name if records else "", signer=f"CN=region {region.code} answers",
+    )  # fmt: skip
 
 
 def build_report(
@@ -115,11 +121,16 @@ def person_report() -> Report:
         legal_representative="",
         domain="health",
     )
+    person = ReportQuery(
+        subject=Subject(SubjectKind.PERSON, RESIDENT_ID), edition=Edition.PERSON, purpose="going_abroad",
+        window_from=date(2023, 10, 9), window_to=date(2026, 10, 8), application_date=date(2026, 10, 9),
+    )  # fmt: skip
     return build_report(
-        [answered(Region.BEIJING, record), answered(Region.TIANJIN), answered(Region.HEBEI)],
+        [answered(Region.BEIJING, record, query=person), answered(Region.TIANJIN, query=person),
+         answered(Region.HEBEI, query=person)],
         subject=Subject(SubjectKind.PERSON, RESIDENT_ID),
         edition=Edition.PERSON,
-    )
+    )  # fmt: skip
 
 
 def render(report: Report) -> bytes:

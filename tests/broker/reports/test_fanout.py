@@ -19,7 +19,7 @@ from merge.answers import RegionStatus
 from merge.editions import Edition
 from merge.identifiers import parse_subject
 from merge.regions import REGION_ORDER, Region
-from tests.adapters.tls import broker_tls, node_tls
+from tests.adapters.tls import answer_signer, broker_tls, node_tls
 from tests.broker.conftest import ENTERPRISE, region_records
 
 LATENCY_MS = {Region.BEIJING: 0.0, Region.TIANJIN: 40.0, Region.HEBEI: 80.0}
@@ -35,7 +35,9 @@ async def clients(pki: PkiLayout, tmp_path: Path) -> AsyncIterator[list[AdapterC
         store = await SqlRecordStore.open(f"sqlite+aiosqlite:///{tmp_path / region.value}.db", region)
         await store.add_records(region_records(region))
         config = NodeConfig(region=region, latency_ms=LATENCY_MS[region])
-        server, port = await create_server("127.0.0.1:0", store, config, tls=node_tls(pki, region))
+        server, port = await create_server(
+            "127.0.0.1:0", store, config, tls=node_tls(pki, region), signer=answer_signer(pki, region)
+        )
         servers.append(server)
         stores.append(store)
         clients.append(AdapterClient(region, f"127.0.0.1:{port}", tls=broker_tls(pki)))

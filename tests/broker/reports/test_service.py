@@ -19,7 +19,9 @@ from broker.app import create_app
 from merge.regions import Region
 from tests.broker.conftest import (
     CLEAN_ENTERPRISE,
+    CLEAN_ENTERPRISE_NAME,
     ENTERPRISE,
+    ENTERPRISE_NAME,
     PERSON,
     Nodes,
     settings_for,
@@ -70,6 +72,17 @@ async def test_three_region_report(broker_factory: Factory) -> None:
     assert cells(report, Region.HEBEI)["postal"]["state"] == "not_covered"
     # The body is the canonical JSON, and the digest header is its SHA-256.
     assert response.headers["X-Report-Digest"] == "sha256:" + hashlib.sha256(raw).hexdigest()
+    # Each region's part is its signed answer to exactly this query: its warrant, the request, the window.
+    assert report["subject"]["name"] == ENTERPRISE_NAME  # as Tianjin registered it
+    for region in report["regions"]:
+        document = region["answer"]["document"]
+        assert document["region_code"] == region["code"]
+        assert document["warrant_id"]  # the jti of the warrant the broker signed for this region
+        assert (document["window"]["from"], document["window"]["to"]) == (
+            report["window"]["from"], report["window"]["to"],
+        )  # fmt: skip
+        assert f"region {region['code']} answers" in region["signed_by"]
+    assert len({r["answer"]["document"]["warrant_id"] for r in report["regions"]}) == 3
 
 
 async def test_administrative_edition_keeps_warnings(broker_factory: Factory) -> None:
@@ -86,6 +99,8 @@ async def test_clean_subject_says_no_record_only_where_covered(broker_factory: F
     assert status == 200
     assert report["complete"] is True
     assert report["records"] == []
+    # No record names it, but Beijing registered it: a clean enterprise's report names it.
+    assert report["subject"]["name"] == CLEAN_ENTERPRISE_NAME
     states = {region: {c["state"] for c in cells(report, region).values()} for region in Region}
     assert states[Region.BEIJING] == {"no_record"}
     assert states[Region.HEBEI] == {"no_record", "not_covered"}
@@ -108,6 +123,25 @@ async def test_stopped_node_is_unavailable_never_clean(broker_factory: Factory, 
     assert {c["state"] for c in cells(report, Region.HEBEI).values()} == {"not_answered"}
     assert "河北省" in report["notice"]
     assert report["summary"]["total_records"] == 4
+
+
+async def test_a_node_signing_with_another_regions_key_is_refused_never_clean(
+    pki: PkiLayout, tmp_path: Path, aiohttp_client: Any, redis_prefix: str, redis_client: aioredis.Redis
+) -> None:
+    # Hebei's node answers with a well-formed document, signed with Beijing's answer key.
+    forged = await start_nodes(pki, tmp_path, signing_region={Region.HEBEI: Region.BEIJING})
+    try:
+        client = await aiohttp_client(create_app(settings_for(forged, redis_prefix)))
+        status, report, _ = await post(client, GOOD)
+        assert status == 200
+        hebei = report["regions"][2]
+        assert (hebei["status"], hebei["answer"]) == ("refused", None)
+        assert "certificate names region 110000, expected 130000" in hebei["error"]
+        assert report["complete"] is False
+        assert {c["state"] for c in cells(report, Region.HEBEI).values()} == {"not_answered"}
+        assert report["summary"]["by_region"]["130000"] == 0
+    finally:
+        await stop_nodes(forged)
 
 
 async def test_slow_node_times_out_within_the_deadline(

@@ -73,11 +73,13 @@ async def test_thousand_reports_leave_no_content_in_redis(
             body = subjects[index % len(subjects)]
             issued = await issue(clients[str(body["subject"])], body)
             codes.append(issued.code)
-            for item in json.loads(issued.body)["records"]:
-                record = item["record"]
-                seen_content.add(record["decision_no"])
-                if record.get("violation_facts"):
-                    seen_content.add(record["violation_facts"])
+            # Record content is in the regions' signed parts (the items refer to it).
+            for line in json.loads(issued.body)["regions"]:
+                for records in (line["answer"] or {"document": {"records": {}}})["document"]["records"].values():
+                    for record in records:
+                        seen_content.add(record.get("decision_no") or record["document_no"])
+                        if record.get("violation_facts"):
+                            seen_content.add(record["violation_facts"])
 
     for index in range(len(subjects)):  # signs each subject in once, before the concurrent burst
         await one(index)

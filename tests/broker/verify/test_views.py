@@ -372,3 +372,32 @@ async def test_verify_page_escapes_input(broker_factory: Factory, script: str) -
     page = await client.get("/verify", params={"code": script})
     text = await page.text()
     assert script not in text
+
+
+def _changed_in_part(body: bytes, region: Region, old: bytes, new: bytes) -> bytes:
+    """``body`` with one byte changed inside ``region``'s signed part (``old`` → ``new``, equally long)."""
+    # Region lines are sorted by key: "answer" (the part) comes before "code", so look back from the code.
+    line_end = body.index(b'"code":"' + region.code.encode())
+    part_start = body.rindex(b'"answer":{', 0, line_end)
+    position = body.index(old, part_start, line_end)
+    assert len(old) == len(new)
+    return body[:position] + new + body[position + len(old) :]
+
+
+async def test_upload_checks_every_region_part_and_names_the_one_changed(broker_factory: Factory) -> None:
+    client = await broker_factory()
+    issued = await issue(client)
+    answer = await (await client.post("/v1/verify", data=_upload(issued.code, issued.body))).json()
+    assert answer["regions_verified"] is True
+    assert [(r["code"], r["verified"]) for r in answer["regions"]] == [(r.code, True) for r in Region]
+    assert all("answers" in r["signed_by"] for r in answer["regions"])
+
+    # One byte inside Hebei's records (its answer as it signed it) changed: Hebei's part fails, and only Hebei's.
+    changed = _changed_in_part(issued.body, Region.HEBEI, b"hebei 1", b"hebei 7")
+    answer = await (await client.post("/v1/verify", data=_upload(issued.code, changed))).json()
+    assert answer["match"] is False
+    assert answer["regions_verified"] is False
+    verdicts = {r["code"]: (r["verified"], r["reason"]) for r in answer["regions"]}
+    assert verdicts["130000"] == (False, "signature does not match the document")
+    assert verdicts["110000"][0] is True
+    assert verdicts["120000"][0] is True

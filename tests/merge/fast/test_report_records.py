@@ -10,15 +10,23 @@ from pydantic import ValidationError
 from merge.canonical import canonical_json
 from merge.fast.merging import merge_report
 from merge.fast.report_records import ReportRecords
+from merge.records import RecordKind
 from merge.report import Report, ReportRecord
 from tests.merge.test_merging import BJ, HE, ISSUED, TJ, answer, penalty, query
 
 
+def _item(region: str, record_id: str, reported_by: tuple[str, ...], minor: bool, repaired: bool) -> ReportRecord:
+    return ReportRecord(
+        kind=RecordKind.PENALTY, region=region, record_id=record_id, reported_by=reported_by, minor=minor,
+        repaired=repaired,
+    )  # fmt: skip
+
+
 def _items() -> list[ReportRecord]:
     return [
-        ReportRecord(record=penalty(BJ, 1), reported_by=(BJ,), minor=False, repaired=False),
-        ReportRecord(record=penalty(TJ, 2), reported_by=(BJ, TJ), minor=True, repaired=False),
-        ReportRecord(record=penalty(HE, 3), reported_by=(HE,), minor=False, repaired=True),
+        _item(BJ, f"{BJ}-1", (BJ,), False, False),
+        _item(TJ, f"{TJ}-2", (BJ, TJ), True, False),
+        _item(HE, f"{HE}-3", (HE,), False, True),
     ]
 
 
@@ -44,9 +52,9 @@ def test_reads_as_the_items_it_holds() -> None:
 
 
 def test_columns_must_be_equally_long() -> None:
-    records = [item.record for item in _items()]
-    with pytest.raises(ValueError, match="differ in length"):
-        ReportRecords(records, [(BJ,)] * 3, [False] * 3, [False] * 2)
+    kinds = [item.kind for item in _items()]
+    with pytest.raises(ValueError, match="columns of one length"):
+        ReportRecords(kinds, [BJ] * 3, ["a", "b", "c"], [(BJ,)] * 3, [False] * 3, [False] * 2)
 
 
 def test_a_report_validates_serialises_and_describes_them_as_an_array_of_report_records() -> None:

@@ -3,7 +3,7 @@
 import grpc
 import warnings
 
-from protos.credit.v1 import adapter_pb2 as protos_dot_credit_dot_v1_dot_adapter__pb2
+from protos.credit.v2 import adapter_pb2 as protos_dot_credit_dot_v2_dot_adapter__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
 GRPC_VERSION = grpc.__version__
@@ -18,7 +18,7 @@ except ImportError:
 if _version_not_supported:
     raise RuntimeError(
         f'The grpc package installed is at version {GRPC_VERSION},'
-        + ' but the generated code in protos/credit/v1/adapter_pb2_grpc.py depends on'
+        + ' but the generated code in protos/credit/v2/adapter_pb2_grpc.py depends on'
         + f' grpcio>={GRPC_GENERATED_VERSION}.'
         + f' Please upgrade your grpc module to grpcio>={GRPC_GENERATED_VERSION}'
         + f' or downgrade your generated code using grpcio-tools<={GRPC_VERSION}.'
@@ -35,14 +35,14 @@ class RegionAdapterStub:
             channel: A grpc.Channel.
         """
         self.Describe = channel.unary_unary(
-                '/jjj.credit.v1.RegionAdapter/Describe',
-                request_serializer=protos_dot_credit_dot_v1_dot_adapter__pb2.DescribeRequest.SerializeToString,
-                response_deserializer=protos_dot_credit_dot_v1_dot_adapter__pb2.DescribeResponse.FromString,
+                '/jjj.credit.v2.RegionAdapter/Describe',
+                request_serializer=protos_dot_credit_dot_v2_dot_adapter__pb2.DescribeRequest.SerializeToString,
+                response_deserializer=protos_dot_credit_dot_v2_dot_adapter__pb2.DescribeResponse.FromString,
                 _registered_method=True)
         self.QueryRecords = channel.unary_stream(
-                '/jjj.credit.v1.RegionAdapter/QueryRecords',
-                request_serializer=protos_dot_credit_dot_v1_dot_adapter__pb2.QueryRecordsRequest.SerializeToString,
-                response_deserializer=protos_dot_credit_dot_v1_dot_adapter__pb2.QueryRecordsResponse.FromString,
+                '/jjj.credit.v2.RegionAdapter/QueryRecords',
+                request_serializer=protos_dot_credit_dot_v2_dot_adapter__pb2.QueryRecordsRequest.SerializeToString,
+                response_deserializer=protos_dot_credit_dot_v2_dot_adapter__pb2.AnswerChunk.FromString,
                 _registered_method=True)
 
 
@@ -50,14 +50,14 @@ class RegionAdapterServicer:
     """Missing associated documentation comment in .proto file."""
 
     def Describe(self, request, context):
-        """What this node is: region, protocol version, the domains it covers, record kinds, editions, data-as-of.
+        """What this node is: region, protocol version, the domains it covers, editions, data-as-of.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def QueryRecords(self, request, context):
-        """The records of one subject within a window, in pages, followed by exactly one summary message.
+        """The signed answer for one subject within a window: document chunks in order, then exactly one signature.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -68,19 +68,19 @@ def add_RegionAdapterServicer_to_server(servicer, server):
     rpc_method_handlers = {
             'Describe': grpc.unary_unary_rpc_method_handler(
                     servicer.Describe,
-                    request_deserializer=protos_dot_credit_dot_v1_dot_adapter__pb2.DescribeRequest.FromString,
-                    response_serializer=protos_dot_credit_dot_v1_dot_adapter__pb2.DescribeResponse.SerializeToString,
+                    request_deserializer=protos_dot_credit_dot_v2_dot_adapter__pb2.DescribeRequest.FromString,
+                    response_serializer=protos_dot_credit_dot_v2_dot_adapter__pb2.DescribeResponse.SerializeToString,
             ),
             'QueryRecords': grpc.unary_stream_rpc_method_handler(
                     servicer.QueryRecords,
-                    request_deserializer=protos_dot_credit_dot_v1_dot_adapter__pb2.QueryRecordsRequest.FromString,
-                    response_serializer=protos_dot_credit_dot_v1_dot_adapter__pb2.QueryRecordsResponse.SerializeToString,
+                    request_deserializer=protos_dot_credit_dot_v2_dot_adapter__pb2.QueryRecordsRequest.FromString,
+                    response_serializer=protos_dot_credit_dot_v2_dot_adapter__pb2.AnswerChunk.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
-            'jjj.credit.v1.RegionAdapter', rpc_method_handlers)
+            'jjj.credit.v2.RegionAdapter', rpc_method_handlers)
     server.add_generic_rpc_handlers((generic_handler,))
-    server.add_registered_method_handlers('jjj.credit.v1.RegionAdapter', rpc_method_handlers)
+    server.add_registered_method_handlers('jjj.credit.v2.RegionAdapter', rpc_method_handlers)
 
 
  # This class is part of an EXPERIMENTAL API.
@@ -101,9 +101,9 @@ class RegionAdapter:
         return grpc.experimental.unary_unary(
             request,
             target,
-            '/jjj.credit.v1.RegionAdapter/Describe',
-            protos_dot_credit_dot_v1_dot_adapter__pb2.DescribeRequest.SerializeToString,
-            protos_dot_credit_dot_v1_dot_adapter__pb2.DescribeResponse.FromString,
+            '/jjj.credit.v2.RegionAdapter/Describe',
+            protos_dot_credit_dot_v2_dot_adapter__pb2.DescribeRequest.SerializeToString,
+            protos_dot_credit_dot_v2_dot_adapter__pb2.DescribeResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -128,9 +128,9 @@ class RegionAdapter:
         return grpc.experimental.unary_stream(
             request,
             target,
-            '/jjj.credit.v1.RegionAdapter/QueryRecords',
-            protos_dot_credit_dot_v1_dot_adapter__pb2.QueryRecordsRequest.SerializeToString,
-            protos_dot_credit_dot_v1_dot_adapter__pb2.QueryRecordsResponse.FromString,
+            '/jjj.credit.v2.RegionAdapter/QueryRecords',
+            protos_dot_credit_dot_v2_dot_adapter__pb2.QueryRecordsRequest.SerializeToString,
+            protos_dot_credit_dot_v2_dot_adapter__pb2.AnswerChunk.FromString,
             options,
             channel_credentials,
             insecure,

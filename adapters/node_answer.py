@@ -1,0 +1,101 @@
+"""What a node answers to one accepted query: its answer document, built, masked and signed (protocol v2).
+
+Minimise at the source (invariant 4): only records the edition shows (:func:`merge.edition_rules.shows` with
+``as_of = window_to``) in domains the node covers go in, every full resident ID in them masked
+(:func:`merge.masking.masked`; a person's own identifier is stated masked): the broker can no longer change a signed
+part. The subject is stated as the region's register knows it (:mod:`adapters.subject_register`), else as its
+newest record names it. The document names the query it answers — request id, the warrant's ``jti``, edition,
+window — so a signed answer cannot be replayed as the answer to another query.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from adapters.answer_signing import AnswerSignature, AnswerSigner
+from adapters.convert import QueryScope
+from merge.answer_builder import AnswerContext, answer_subject, build_document
+from merge.answer_document import AnswerDocument, SubjectStatus, encode_document
+from merge.edition_rules import AnyRecord, shows
+from merge.masking import masked
+from merge.regions import Region
+
+if TYPE_CHECKING:
+    from adapters.server import RecordSource, SubjectRegister
+
+
+class AnswerMaker:
+    """Builds and signs one region's answers; ``signer=None`` leaves them unsigned (brokers refuse them)."""
+
+    def __init__(
+        self,
+        source: RecordSource,
+        region: Region,
+        covered: Sequence[str],
+        signer: AnswerSigner | None,
+        register: SubjectRegister,
+    ) -> None:
+        self._source = source
+        self._region = region
+        self._covered = frozenset(covered)
+        self._covered_order = tuple(covered)
+        self._signer = signer
+        self._register = register
+
+    async def make(self, scope: QueryScope, warrant: bytes) -> tuple[bytes, AnswerSignature, int]:
+        """The signed answer to ``scope`` (whose ``warrant`` the node accepted): the document's bytes, their
+        signature, and how many records it holds."""
+        records = await self._shown(scope)
+        document = encode_document(await self._document(scope, _warrant_id(warrant), records))
+        return document, self._sign(document), len(records)
+
+    async def _shown(self, scope: QueryScope) -> list[AnyRecord]:
+        """The records the edition shows in covered domains, every full resident ID in them masked."""
+        records = self._source.query(scope.subject, scope.window_from, scope.window_to)
+        shown: list[AnyRecord] = []
+        try:
+            async for record in records:
+                if record.domain in self._covered and shows(record, scope.edition, as_of=scope.window_to):
+                    shown.append(masked(record))
+        finally:
+            # Return the store's connections now, also when the call was cancelled mid-stream.
+            aclose = getattr(records, "aclose", None)
+            if aclose is not None:
+                await aclose()
+        return shown
+
+    async def _document(self, scope: QueryScope, warrant_id: str, records: list[AnyRecord]) -> AnswerDocument:
+        """The answer document: the subject as registered here (else as its newest record names it)."""
+        subject = scope.subject
+        registered = await self._register.lookup(subject)
+        if registered is not None:
+            stated = answer_subject(subject.kind, subject.masked, registered.name, registered.status)
+        else:
+            name = records[0].subject_name if records else ""
+            stated = answer_subject(subject.kind, subject.masked, name, SubjectStatus.NOT_REGISTERED)
+        context = AnswerContext(
+            region_code=self._region.code, request_id=scope.request_id, warrant_id=warrant_id,
+            edition=scope.edition, window_from=scope.window_from, window_to=scope.window_to,
+            data_as_of=await self._source.data_as_of(), covered_domains=self._covered_order,
+        )  # fmt: skip
+        return build_document(context, stated, records)
+
+    def _sign(self, document: bytes) -> AnswerSignature:
+        if self._signer is None:
+            return AnswerSignature("", b"", b"")
+        return self._signer.sign(document)
+
+
+def _warrant_id(warrant: bytes) -> str:
+    """The ``jti`` of a warrant the verifier accepted (its payload, read after the signature was checked), or
+    ``""`` when there is none (a node serving without warrant checks)."""
+    try:
+        payload = warrant.split(b".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + b"=" * (-len(payload) % 4)))
+    except (IndexError, ValueError):
+        return ""
+    jti = claims.get("jti") if isinstance(claims, dict) else None
+    return jti if isinstance(jti, str) else ""
