@@ -129,11 +129,15 @@ def _broker_keys(data: Path, settings: Settings) -> tuple[Path, Path]:
 
 def _node_trust(data: Path, insecure: bool) -> tuple[list[str], dict[str, str]]:
     """The nodes' TLS arguments and the broker's TLS environment: the demo's own development PKI (made once in
-    ``<data>/certs``), or plaintext when asked for with ``--insecure``."""
-    if insecure:
-        print("  WARNING: --insecure: plaintext gRPC between broker and nodes (anyone on this host can forge answers)")
-        return ["--insecure"], {"JJJ_NODES_INSECURE": "1"}
+    ``<data>/certs``), or plaintext when asked for with ``--insecure`` (answers are signed and checked either way)."""
     pki = ensure_dev_pki((data / "certs").resolve())
+    if insecure:
+        # Plaintext on the wire, but the nodes still sign their answers and the broker still checks them.
+        print("  WARNING: --insecure: plaintext gRPC between broker and nodes (anyone on this host can read them)")
+        return ["--insecure", "--answer-dir", str(pki.directory)], {
+            "JJJ_NODES_INSECURE": "1",
+            "JJJ_TLS_CA": str(pki.ca_cert),
+        }
     print(f"  federation PKI: {pki.directory} (development CA; nodes and broker authenticate each other)")
     env = {"JJJ_TLS_CERT": str(pki.broker_cert), "JJJ_TLS_KEY": str(pki.broker_key), "JJJ_TLS_CA": str(pki.ca_cert)}
     return ["--tls-dir", str(pki.directory)], env
