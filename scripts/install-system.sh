@@ -39,6 +39,9 @@ need_pkg fonts-noto-cjk
 need_cmd pdftotext poppler-utils
 # NSS's certutil: the PDF tests give poppler's pdfsig a certificate database that trusts the test CA.
 need_cmd certutil libnss3-tools
+# The portal's browser tests (tests/broker/web/browser/): Debian's Chromium, driven by Playwright for Python (no
+# browser download: Playwright is pointed at /usr/bin/chromium).
+need_cmd chromium chromium
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

@@ -14,6 +14,7 @@ from prometheus_client import CollectorRegistry
 from broker.clock import Clock
 from broker.settings import Settings
 from broker.web.appkeys import CLOCK, SETTINGS, TEMPLATES
+from broker.web.i18n import language_middleware
 from broker.web.metrics import HTTP, REGISTRY, HttpMetrics, http_metrics
 from broker.web.middleware import errors_middleware
 from broker.web.routing import Route, add_routes
@@ -27,7 +28,8 @@ def new_application(
     settings: Settings, clock: Clock, *, routes: Sequence[Route], contexts: Sequence[CleanupContext]
 ) -> web.Application:
     app = web.Application(
-        middlewares=[http_metrics, security_headers, errors_middleware], client_max_size=settings.max_body_bytes
+        middlewares=[http_metrics, security_headers, language_middleware, errors_middleware],
+        client_max_size=settings.max_body_bytes,
     )
     app[REGISTRY] = CollectorRegistry()
     app[HTTP] = HttpMetrics(app[REGISTRY])

@@ -58,9 +58,20 @@ def _clean_request_id(value: str | None) -> str:
     return secrets.token_hex(12)
 
 
-def error_response(error: ApiError | ConsentError, request_id: str) -> web.Response:
+def error_response(error: ApiError | ConsentError, request_id: str, request: web.Request | None = None) -> web.Response:
+    """The error as JSON, or as a page when ``request`` comes from a browser (:mod:`broker.web.error_pages`)."""
     status, body = http_error(error)
-    response = web.json_response(body, status=status)
+    # Imported here: the pages need the templates, which need this module's request keys.
+    from broker.web.error_pages import error_page, wants_html
+
+    response: web.Response | None = None
+    if request is not None and wants_html(request):
+        try:
+            response = error_page(request, status, error.code, error.field, request_id)
+        except Exception:  # a page that cannot be drawn must not hide the error: JSON then
+            log.exception("error page failed (request %s)", request_id)
+    if response is None:
+        response = web.json_response(body, status=status)
     response.headers[REQUEST_ID_HEADER] = request_id
     return response
 
@@ -72,16 +83,17 @@ async def errors_middleware(request: web.Request, handler: Handler) -> web.Strea
     try:
         response = await handler(request)
     except (ApiError, ConsentError) as exc:
-        return error_response(exc, request_id)
+        return error_response(exc, request_id, request)
     except web.HTTPNotFound:
-        return error_response(NotFound(f"no such endpoint: {request.path}"), request_id)
+        return error_response(NotFound(f"no such endpoint: {request.path}"), request_id, request)
     except web.HTTPMethodNotAllowed:
-        return error_response(MethodNotAllowed(f"{request.method} is not allowed on {request.path}"), request_id)
+        error = MethodNotAllowed(f"{request.method} is not allowed on {request.path}")
+        return error_response(error, request_id, request)
     except web.HTTPException:
         raise
     except Exception:
         # The exception's text may quote data; log the traceback for operators, answer with nothing specific.
         log.exception("unhandled error (request %s)", request_id)
-        return error_response(ApiError("internal error; quote the request id when reporting it"), request_id)
+        return error_response(ApiError("internal error; quote the request id when reporting it"), request_id, request)
     response.headers[REQUEST_ID_HEADER] = request_id
     return response
