@@ -10,3 +10,16 @@ class CalendarUnavailable(ApiError):
 
     status = 503
     code = "calendar_unavailable"
+
+
+class RegionsUnanswered(ApiError):
+    """Asked to issue only a complete report, and a region did not answer: nothing was issued (the query is in the
+    audit log); the caller may ask again, or accept an incomplete report."""
+
+    status = 409
+    code = "regions_unanswered"
+
+    def __init__(self, message: str, *, regions: dict[str, str]) -> None:
+        super().__init__(message)
+        #: Each region's code and status, in report order.
+        self.regions = regions

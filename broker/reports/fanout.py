@@ -20,6 +20,9 @@ from merge.regions import Region
 
 log = logging.getLogger("jjj.broker.fanout")
 
+#: Told of each region's answer as it arrives (the portal's live progress); must not block.
+RegionHook = Callable[[RegionAnswer], None]
+
 # grpc enforces each call's own timeout; this margin only guards against a client that does not return at all.
 _GUARD_S = 0.05
 
@@ -53,6 +56,12 @@ async def ask_region(fetcher: RegionFetcher, query: RegionQuery, deadline: float
         return _failed(fetcher.region, RegionStatus.ERROR, started, f"internal error ({type(exc).__name__})")
 
 
+async def _told(fetcher: RegionFetcher, query: RegionQuery, deadline: float, on_answer: RegionHook) -> RegionAnswer:
+    answer = await ask_region(fetcher, query, deadline)
+    on_answer(answer)
+    return answer
+
+
 class SlowestFirst:
     """The order to ask regions in: slowest first, by each region's recent latency.
 
@@ -82,13 +91,17 @@ async def fan_out(
     deadline: float,
     *,
     order: SlowestFirst | None = None,
+    on_answer: RegionHook | None = None,
 ) -> list[RegionAnswer]:
     """Ask every region concurrently; returns one answer per fetcher, in the fetchers' order.
 
     With ``order``, the calls are started slowest region first (see :class:`SlowestFirst`), which also learns
-    from these answers."""
+    from these answers; ``on_answer`` is told of each answer as soon as it is there."""
     started = order.order(fetchers) if order is not None else list(fetchers)
-    answers = await asyncio.gather(*(ask_region(f, make_query(f.region), deadline) for f in started))
+    if on_answer is None:
+        answers = await asyncio.gather(*(ask_region(f, make_query(f.region), deadline) for f in started))
+    else:
+        answers = await asyncio.gather(*(_told(f, make_query(f.region), deadline, on_answer) for f in started))
     by_region = {f.region: answer for f, answer in zip(started, answers, strict=True)}
     if order is not None:
         for region, answer in by_region.items():

@@ -18,8 +18,8 @@ from datetime import date
 from adapters.client import RegionQuery
 from broker.clock import CST, Clock
 from broker.errors import ApiError
-from broker.reports.errors import CalendarUnavailable
-from broker.reports.fanout import SlowestFirst, fan_out
+from broker.reports.errors import CalendarUnavailable, RegionsUnanswered
+from broker.reports.fanout import RegionHook, SlowestFirst, fan_out
 from broker.reports.interfaces import RegionFetcher, ReportStore
 from broker.reports.issuance import Issuer
 from broker.reports.models import IssuedReport, ReportEvent, ReportRequestBody
@@ -74,10 +74,25 @@ class ReportService:
         self._calendar = calendar
         self._order = SlowestFirst()
 
-    async def issue(self, request: ReportRequestBody, *, request_id: str, authority: QueryAuthority) -> IssuedReport:
-        """Issue the report; every request, issued or failed, is appended to the audit log (invariant 5)."""
+    async def issue(
+        self,
+        request: ReportRequestBody,
+        *,
+        request_id: str,
+        authority: QueryAuthority,
+        on_region: RegionHook | None = None,
+        require_complete: bool = False,
+    ) -> IssuedReport:
+        """Issue the report; every request, issued or failed, is appended to the audit log (invariant 5).
+
+        ``on_region`` is called with each region's answer as it arrives (the portal's live progress);
+        ``require_complete`` issues nothing when a region did not answer (:class:`RegionsUnanswered`), so the
+        person can ask again or accept an incomplete report."""
         try:
-            return await self._issue(request, request_id=request_id, authority=authority)
+            return await self._issue(
+                request, request_id=request_id, authority=authority, on_region=on_region,
+                require_complete=require_complete,
+            )  # fmt: skip
         except Exception as exc:
             code = exc.code if isinstance(exc, ApiError | ConsentError) else type(exc).__name__
             event = ReportEvent(authority, request.edition, request.purpose, request_id, f"failed:{code}", {})
@@ -95,7 +110,10 @@ class ReportService:
             # window_years was validated with the request; what is left is the calendar (lag over an unknown year).
             raise CalendarUnavailable(str(exc)) from None
 
-    async def _issue(self, request: ReportRequestBody, *, request_id: str, authority: QueryAuthority) -> IssuedReport:
+    async def _issue(
+        self, request: ReportRequestBody, *, request_id: str, authority: QueryAuthority,
+        on_region: RegionHook | None, require_complete: bool,
+    ) -> IssuedReport:  # fmt: skip
         deadline = asyncio.get_running_loop().time() + self._deadline_s
         issued_at = self._clock.now()
         application_date = issued_at.astimezone(CST).date()
@@ -114,7 +132,12 @@ class ReportService:
         numbering = asyncio.ensure_future(self._store.next_report_no(issued_at))
         try:
             warrants = self._sign_warrants(authority, query)
-            answers = await self._ask_regions(query, request_id, warrants, deadline)
+            answers = await self._ask_regions(query, request_id, warrants, deadline, on_region)
+            if require_complete and not all(a.answered for a in answers):
+                raise RegionsUnanswered(
+                    "regions: not every region answered; nothing was issued",
+                    regions={a.region_code: a.status.value for a in answers},
+                )
             report_no = await numbering
         except BaseException:
             numbering.cancel()
@@ -158,8 +181,9 @@ class ReportService:
         }
 
     async def _ask_regions(
-        self, query: ReportQuery, request_id: str, warrants: dict[Region, SignedWarrant], deadline: float
-    ) -> list[RegionAnswer]:
+        self, query: ReportQuery, request_id: str, warrants: dict[Region, SignedWarrant], deadline: float,
+        on_region: RegionHook | None = None,
+    ) -> list[RegionAnswer]:  # fmt: skip
         def make_query(region: Region) -> RegionQuery:
             return RegionQuery(
                 subject=query.subject,
@@ -171,4 +195,4 @@ class ReportService:
                 warrant_id=warrants[region].jti,
             )
 
-        return await fan_out(self._fetchers, make_query, deadline, order=self._order)
+        return await fan_out(self._fetchers, make_query, deadline, order=self._order, on_answer=on_region)
