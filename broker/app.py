@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
+from broker.account.appkeys import account_ctx
 from broker.account.oidc import oidc_ctx
 from broker.account.routes import ROUTES as ACCOUNT_ROUTES
 from broker.audit.appkeys import AUDIT
@@ -68,4 +69,6 @@ async def _services_ctx(app: web.Application) -> AsyncIterator[None]:
 
 
 def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Application:
-    return new_application(settings, clock or SystemClock(), routes=ROUTES, contexts=[_services_ctx, oidc_ctx])
+    return new_application(
+        settings, clock or SystemClock(), routes=ROUTES, contexts=[_services_ctx, account_ctx, oidc_ctx]
+    )

@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 import aiohttp
 from aiohttp import web
 
+from broker.account.appkeys import VAULT
 from broker.errors import ApiError
 from broker.web.appkeys import ACCOUNTS, REDIS, SESSIONS, SETTINGS
 from broker.web.redirects import local_path
@@ -110,6 +111,8 @@ async def callback(request: web.Request) -> web.StreamResponse:
     accounts = request.app[ACCOUNTS]
     account = Account(accounts.ref(subject), subject.kind, subject.masked, name)
     session_id, _ = await request.app[SESSIONS].create(account)
+    # No password reaches the broker here: reports issued in this session re-open until sign-out (vault.py).
+    await request.app[VAULT].open_for_session(session_id, account.ref)
     response = web.HTTPSeeOther(pending.next)
     set_cookie(response, request, SESSION_COOKIE, session_id, request.app[SETTINGS].session_ttl_s)
     response.del_cookie(OIDC_BROWSER_COOKIE, path="/")
