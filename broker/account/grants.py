@@ -66,5 +66,5 @@ async def change_grant(request: web.Request) -> web.Response:
         request_id=request[REQUEST_ID],
     )
     if is_form:
-        raise web.HTTPSeeOther("/account")
+        raise web.HTTPSeeOther(f"/account?changed={action.value}#grants")
     return web.json_response({"grant": grant_id, "status": status.value})

@@ -3,7 +3,10 @@ who I am, who queried me, and my grants."""
 
 from __future__ import annotations
 
-from broker.account import grants, me, oidc, own_report, signin
+from typing import Any
+
+from broker.account import account_page, grants, home, me, my_reports, oidc, own_report, signin
+from broker.reports import progress
 from broker.web.openapi import FORM, error, ok
 from broker.web.routing import Route
 
@@ -12,7 +15,19 @@ _GRANT_PARAMS = [
     {"name": "action", "in": "path", "required": True, "schema": {"enum": ["revoke", "pause", "resume"]}},
 ]
 
+_HTML: dict[str, Any] = {"content": {"text/html": {}}}
+_REPORT_NO = [{"name": "report_no", "in": "path", "required": True, "schema": {"type": "string"}}]
+
 ROUTES = (
+    Route(
+        "GET",
+        "/",
+        home.home,
+        {
+            "summary": "Home: what the report is, who may apply, editions, purposes, the steps (HTML)",
+            "responses": ok("HTML"),
+        },
+    ),
     Route(
         "GET",
         "/signin",
@@ -69,10 +84,19 @@ ROUTES = (
     Route(
         "GET",
         "/account",
-        signin.account_page,
+        account_page.account_page,
         {
             "summary": "Account page: grants and who queried me",
             "responses": ok("HTML"),
+        },
+    ),
+    Route(
+        "GET",
+        "/account/report",
+        own_report.request_page,
+        {
+            "summary": "The own-report request form: editions and purposes for the subject's kind (HTML)",
+            "responses": {**ok("HTML"), "303": {"description": "not signed in: to /signin"}},
         },
     ),
     Route(
@@ -80,8 +104,70 @@ ROUTES = (
         "/account/report",
         own_report.issue_own_report,
         {
-            "summary": "Form: the signed-in subject's own report (HTML page with its verification code)",
-            "responses": ok("HTML"),
+            "summary": "Form without JavaScript: issue the own report, then to its page; or the regions' states "
+            "and the choice to retry or accept an incomplete report (accept_incomplete=1)",
+            "requestBody": FORM,
+            "responses": {
+                **ok("HTML: the form again (a region did not answer; nothing issued)"),
+                "303": {"description": "issued: to /account/reports/{report_no}"},
+                "403": {"description": "HTML: not your own number, or a stale form", **_HTML},
+                "422": {"description": "HTML: the form again, the wrong field named", **_HTML},
+            },
+        },
+    ),
+    Route(
+        "POST",
+        "/account/report/stream",
+        progress.report_stream,
+        {
+            "summary": "The own-report form answered as server-sent events: each region as it answers, then "
+            "issued (url), incomplete (nothing issued: retry or accept) or failed",
+            "requestBody": FORM,
+            "responses": {
+                "200": {"description": "text/event-stream", "content": {"text/event-stream": {}}},
+                "303": {"description": "not signed in"},
+                "403": error("not your own number, or the CSRF token is missing"),
+                "422": error("a field is invalid; `field` names it"),
+            },
+        },
+    ),
+    Route(
+        "GET",
+        "/account/reports",
+        my_reports.my_reports,
+        {
+            "summary": "My reports: number, time, edition, completeness, status; open, download, share (HTML)",
+            "responses": {**ok("HTML"), "303": {"description": "not signed in"}},
+        },
+    ),
+    Route(
+        "GET",
+        "/account/reports/{report_no}",
+        my_reports.open_report,
+        {
+            "summary": "One of my reports: header, matrix, records by region, downloads, share panel (HTML)",
+            "parameters": _REPORT_NO,
+            "responses": {
+                **ok("HTML"),
+                "303": {"description": "not signed in"},
+                "404": error("not one of your reports"),
+                "410": error("expired or revoked: its content is no longer held"),
+            },
+        },
+    ),
+    Route(
+        "GET",
+        "/account/grants/{grant_id}/revoke",
+        account_page.confirm_revoke,
+        {
+            "summary": "Asks before revoking a grant: who, for what, until when (HTML); the form posts to "
+            "/v1/grants/{grant_id}/revoke",
+            "parameters": [_GRANT_PARAMS[0]],
+            "responses": {
+                **ok("HTML"),
+                "303": {"description": "not signed in"},
+                "404": error("no such grant of yours"),
+            },
         },
     ),
     Route(

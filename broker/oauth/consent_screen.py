@@ -14,10 +14,12 @@ from aiohttp import web
 
 from broker.audit.appkeys import AUDIT
 from broker.audit.entries import Action
+from broker.clock import CST
 from broker.errors import Conflict, CsrfFailed
 from broker.oauth.endpoints import insecure
 from broker.web.appkeys import CLOCK, GRANTS, KEYRING, OAUTH
 from broker.web.bodies import form_value, read_form
+from broker.web.i18n import N_, gettext
 from broker.web.middleware import REQUEST_ID
 from broker.web.sessions import CSRF_FIELD, current_session
 from broker.web.templates import render
@@ -60,7 +62,7 @@ async def authorize_page(request: web.Request) -> web.StreamResponse:
         client=exchange.client.record,
         terms=terms,
         regions=[r.display_name for r in REGION_ORDER],
-        valid_until=(request.app[CLOCK].now() + timedelta(days=terms.valid_days)).astimezone().date().isoformat(),
+        valid_until=(request.app[CLOCK].now() + timedelta(days=terms.valid_days)).astimezone(CST).date().isoformat(),
         account=session.account,
         person=session.account.kind is SubjectKind.PERSON,
         params=params,
@@ -118,12 +120,12 @@ def _redisplay(request: web.Request, exchange: Any, params: dict[str, str], sess
         "client": exchange.client.record,
         "terms": terms,
         "regions": [r.display_name for r in REGION_ORDER],
-        "valid_until": (request.app[CLOCK].now() + timedelta(days=terms.valid_days)).astimezone().date().isoformat(),
+        "valid_until": (request.app[CLOCK].now() + timedelta(days=terms.valid_days)).astimezone(CST).date().isoformat(),
         "account": session.account,
         "person": True,
         "params": params,
         "csrf_token": session.csrf_token,
-        "error": "自然人须单独勾选同意处理居民身份证号码，方可授权。",
+        "error": gettext(N_("自然人须单独勾选同意处理居民身份证号码，方可授权。")),
     }
 
 

@@ -1,4 +1,4 @@
-"""Verification: ``POST /v1/verify`` (API), ``GET``/``POST /verify`` (page, in Chinese), and the JWKS.
+"""Verification: ``POST /v1/verify`` (API), ``GET``/``POST /verify`` (page, Chinese or English), and the JWKS.
 
 Anyone holding a report's code may ask whether it is genuine and current, and whether a file is exactly what
 was issued.
@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,10 +18,11 @@ from broker.errors import BodyTooLarge, InvalidRequest, MalformedBody
 from broker.verify.codes import check_code, retry_after_headers, verification_json
 from broker.verify.ratelimit import RateLimited
 from broker.verify.uploads import compare_upload, read_upload, region_checks
+from broker.web import messages
 from broker.web.appkeys import KEYRING, SETTINGS
 from broker.web.bodies import read_json
+from broker.web.i18n import N_, gettext
 from broker.web.templates import render
-from merge.editions import Edition
 from merge.verification_code import normalise
 
 
@@ -64,23 +64,11 @@ def _answer_verifier(path: Path) -> AnswerVerifier:
     return _verifier_for(path, path.stat().st_mtime_ns)
 
 
-def _edition_name(code: str | None) -> str | None:
-    try:
-        return Edition(code).display_name if code else None
-    except ValueError:
-        return code
-
-
 def _render(
     request: web.Request, *, status: int = 200, headers: dict[str, str] | None = None, **values: Any
 ) -> web.Response:
-    context: dict[str, Any] = {"code": "", "result": None, "error": None, "upload": None, "edition_name": None}
+    context: dict[str, Any] = {"code": "", "result": None, "error": None, "upload": None}
     context.update(values)
-    result: dict[str, Any] | None = context["result"]
-    if result is not None:
-        context["edition_name"] = _edition_name(result["edition"])
-        issued = result["issued_at"]
-        context["issued_local"] = datetime.fromisoformat(issued).strftime("%Y-%m-%d %H:%M:%S %z") if issued else None
     all_headers = {"Referrer-Policy": "no-referrer"} | (headers or {})
     return render(request, "verify.html.j2", status, headers=all_headers, **context)
 
@@ -95,10 +83,10 @@ async def _page(request: web.Request, raw_code: str | None, data: bytes | None) 
             request,
             status=exc.status,
             code=raw_code,
-            error="核验码格式不正确：可能有字符输错、颠倒或遗漏，请核对后重新输入。",
+            error=messages.for_field("code"),
         )
     except RateLimited as exc:
-        message = f"核验尝试过于频繁，请 {exc.retry_after} 秒后再试。"
+        message = gettext(N_("核验尝试过于频繁，请 %(seconds)s 秒后再试。"), seconds=exc.retry_after)
         return _render(request, status=exc.status, headers=retry_after_headers(exc), code=raw_code, error=message)
     code = normalise(raw_code)
     upload = compare_upload(data, result.meta).to_json() if data is not None else None
@@ -117,7 +105,9 @@ async def verify_page_upload(request: web.Request) -> web.Response:
         raw_code, data = await read_upload(request)
     except BodyTooLarge as exc:
         return _render(
-            request, status=exc.status, error=f"文件过大（上限 {request.app[SETTINGS].verify_upload_max_bytes} 字节）。"
+            request,
+            status=exc.status,
+            error=gettext(N_("文件过大（上限 %(limit)s 字节）。"), limit=request.app[SETTINGS].verify_upload_max_bytes),
         )
     return await _page(request, raw_code, data)
 
