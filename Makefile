@@ -8,6 +8,9 @@ STAMP := $(VENV)/.installed
 DEMO_ARGS ?=
 BENCH_ARGS ?=
 
+# The browser tests drive Debian's chromium (scripts/install-system.sh): Playwright never downloads a browser.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
+
 .PHONY: demo test check fmt protos system services venv bench clean
 
 demo: venv

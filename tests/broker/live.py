@@ -31,6 +31,8 @@ class LiveBroker:
     app: web.Application
     loop: asyncio.AbstractEventLoop
     prefix: str
+    #: The three nodes (``run(lambda: nodes.stop(region))`` takes one down, as an outage would).
+    nodes: Any = None
 
     def run(self, work: Callable[[], Awaitable[T]]) -> T:
         """Run ``work`` on the broker's loop (to use its stores) and wait for it."""
@@ -43,7 +45,9 @@ async def _call(work: Callable[[], Awaitable[T]]) -> T:
 
 
 @contextmanager
-def live_broker(pki: PkiLayout, tmp_path: Path, **overrides: Any) -> Iterator[LiveBroker]:
+def live_broker(
+    pki: PkiLayout, tmp_path: Path, latency_ms: dict[Any, float] | None = None, **overrides: Any
+) -> Iterator[LiveBroker]:
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, daemon=True)
     thread.start()
@@ -51,7 +55,7 @@ def live_broker(pki: PkiLayout, tmp_path: Path, **overrides: Any) -> Iterator[Li
     port = free_port()
 
     async def start() -> tuple[Any, web.AppRunner]:
-        nodes = await start_nodes(pki, tmp_path)
+        nodes = await start_nodes(pki, tmp_path, latency_ms=latency_ms)
         settings = settings_for(nodes, prefix, public_base_url=f"http://127.0.0.1:{port}", **overrides)
         runner = web.AppRunner(create_app(settings), access_log_class=PathOnlyAccessLogger)
         await runner.setup()
@@ -60,7 +64,7 @@ def live_broker(pki: PkiLayout, tmp_path: Path, **overrides: Any) -> Iterator[Li
 
     nodes, runner = asyncio.run_coroutine_threadsafe(start(), loop).result(timeout=60)
     try:
-        yield LiveBroker(f"http://127.0.0.1:{port}", runner.app, loop, prefix)
+        yield LiveBroker(f"http://127.0.0.1:{port}", runner.app, loop, prefix, nodes)
     finally:
 
         async def stop() -> None:
