@@ -14,6 +14,7 @@ from urllib.parse import quote
 
 from aiohttp import web
 
+from broker.pdf.bilingual import english_notice
 from broker.pdf.qr import qr_png_data_uri
 from broker.reports.issuance import verify_url
 from broker.web import labels
@@ -27,19 +28,10 @@ from merge.identifiers import SubjectKind
 from merge.report import Report
 from merge.report_content import shown_records
 
-_COMPLETE = N_(
-    "北京市、天津市、河北省三地均已应答。本报告按领域逐一列明各地区的记录情况；“未覆盖”表示该地区未归集该领域的信息，不代表无记录。"
-)
-_INCOMPLETE = N_("%(regions)s未应答，本报告不完整，不得作为无违法违规证明使用；未应答地区的情况未知。")
-
 
 def notice(report: Report) -> str:
-    if current() == "zh":
-        return report.notice
-    if report.complete:
-        return gettext(_COMPLETE)
-    missing = [labels.region(r.code) for r in report.regions if r.status.value != "answered"]
-    return gettext(_INCOMPLETE, regions=gettext(N_("、")).join(missing))
+    """In Chinese the report's own (signed) notice; in English the same facts (:func:`english_notice`)."""
+    return report.notice if current() == "zh" else english_notice(report)
 
 
 def _records_by_region(report: Report) -> list[dict[str, Any]]:

@@ -10,15 +10,18 @@ is stated as signed by that region, naming the signing certificate's subject and
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
+from broker.pdf.bilingual import english, english_notice, is_bilingual
 from broker.pdf.matrix import matrix_parts
 from broker.pdf.qr import qr_png_data_uri
+from broker.web import record_fields
 from merge.edition_rules import AnyRecord
 from merge.identifiers import SubjectKind
-from merge.records import CoerciveMeasure, DishonestyListEntry, Penalty, RecordKind, RepairStatus
+from merge.records import RecordKind
 from merge.regions import Region
 from merge.report import CellState, RegionSummary, Report, ReportRecord
 from merge.report_content import shown_records
@@ -57,7 +60,7 @@ def _text(value: str | Decimal | None) -> str:
     return _EMPTY if value is None or value == "" else str(value)
 
 
-def _pairs(*fields: tuple[str, str]) -> list[Row]:
+def _pairs(fields: list[tuple[str, str]]) -> list[Row]:
     """Two label/value pairs per table row; a long value gets a row of its own."""
     rows: list[Row] = []
     pending: Row = []
@@ -74,79 +77,16 @@ def _pairs(*fields: tuple[str, str]) -> list[Row]:
     return rows
 
 
-def _penalty_rows(p: Penalty) -> list[Row]:
-    # Field names and order of the national 双公示 administrative-penalty standard.
-    return _pairs(
-        ("行政相对人名称", p.subject_name),
-        ("行政相对人类别", p.subject_category.value),
-        ("统一社会信用代码", _text(p.uscc)),
-        ("法定代表人", _text(p.legal_representative)),
-        ("证件类型", _text(p.id_type)),
-        ("证件号码", _text(p.id_number)),
-        ("违法行为类型", p.violation_type),
-        ("处罚类别", "、".join(c.value for c in p.categories) or _EMPTY),
-        ("违法事实", _text(p.violation_facts)),
-        ("处罚依据", _text(p.legal_basis)),
-        ("处罚内容", _text(p.content)),
-        ("罚款金额（万元）", _text(p.fine_amount)),
-        ("没收金额（万元）", _text(p.confiscated_amount)),
-        ("暂扣或吊销证照", _text(p.license_ref)),
-        ("处罚决定日期", _day(p.decision_date)),
-        ("处罚有效期", _day(p.valid_until)),
-        ("公示截止期", _day(p.publicity_until)),
-        ("处罚机关", p.authority_name),
-        ("处罚机关统一社会信用代码", _text(p.authority_uscc)),
-        ("数据来源单位", _text(p.data_source)),
-        ("备注", _text(p.remarks)),
-    )
-
-
-def _list_rows(e: DishonestyListEntry) -> list[Row]:
-    return _pairs(
-        ("名单名称", e.list_name),
-        ("认定机关", e.authority_name),
-        ("列入日期", _day(e.listed_on)),
-        ("移出日期", _day(e.removed_on)),
-        ("统一社会信用代码", _text(e.uscc)),
-        ("证件号码", _text(e.id_number)),
-        ("认定文书编号", _text(e.document_no)),
-        ("列入事由", _text(e.reason)),
-    )
-
-
-def _coercive_rows(m: CoerciveMeasure) -> list[Row]:
-    return _pairs(
-        ("强制措施类型", m.measure_type),
-        ("实施机关", m.authority_name),
-        ("决定日期", _day(m.decided_on)),
-        ("解除日期", _day(m.lifted_on)),
-        ("统一社会信用代码", _text(m.uscc)),
-        ("证件号码", _text(m.id_number)),
-        ("文书编号", m.document_no),
-        ("事由", _text(m.reason)),
-    )
-
-
-def _record_item(item: ReportRecord, record: AnyRecord) -> dict[str, Any]:
-    marks = []
-    if item.minor:
-        marks.append("轻微")
-    if item.repaired:
-        marks.append("已信用修复")
-    if isinstance(record, Penalty):
-        heading, rows = f"{record.decision_no}　{record.authority_name}", _penalty_rows(record)
-        if record.repair_status is RepairStatus.IN_PROGRESS:
-            marks.append("信用修复中")
-        if record.objection_open:
-            marks.append("异议处理中")
-    elif isinstance(record, DishonestyListEntry):
-        heading, rows = f"{record.list_name}　{record.authority_name}", _list_rows(record)
-        if record.removed_on:
-            marks.append("已移出")
-    else:
-        heading, rows = f"{record.document_no}　{record.authority_name}", _coercive_rows(record)
+def _record_item(item: ReportRecord, record: AnyRecord, both: Callable[[str], str]) -> dict[str, Any]:
+    # Field labels and order of the national 双公示 standard (broker/web/record_fields.py, shared with the page).
+    fields = [(both(label), value) for label, value in record_fields.fields(record, "zh")]
     reported_by = "、".join(Region.from_code(code).display_name for code in item.reported_by)
-    return {"heading": heading, "marks": marks, "rows": rows, "reported_by": reported_by}
+    return {
+        "heading": record_fields.heading(record),
+        "marks": [both(mark) for mark in record_fields.marks(item, record)],
+        "rows": _pairs(fields),
+        "reported_by": reported_by,
+    }
 
 
 def _signed_statement(line: RegionSummary) -> str:
@@ -163,7 +103,18 @@ def _cell(state: CellState, count: int) -> tuple[str, str]:
 
 
 def report_context(report: Report, *, verification_code: str, verify_url: str) -> dict[str, Any]:
-    """What the template needs, preformatted: the template itself holds no formatting logic."""
+    """What the template needs, preformatted: the template itself holds no formatting logic.
+
+    A person's report for going abroad is bilingual (:mod:`broker.pdf.bilingual`): ``en(zh)`` gives each phrase's
+    English there (empty otherwise), and labels, statuses and marks carry both."""
+    bilingual = is_bilingual(report)
+
+    def en(message: str) -> str:
+        return english(message) if bilingual else ""
+
+    def both(message: str) -> str:
+        return f"{message} {english(message)}" if bilingual else message
+
     codes = [region.code for region in report.regions]
     matrix_text, matrix_background = matrix_parts(
         [(row.domain_name, [_cell(row.cells[c].state, row.cells[c].count) for c in codes]) for row in report.matrix],
@@ -171,7 +122,7 @@ def report_context(report: Report, *, verification_code: str, verify_url: str) -
     )
     groups: dict[RecordKind, list[dict[str, Any]]] = {kind: [] for kind in RecordKind}
     for item, record in shown_records(report):
-        groups[item.kind].append(_record_item(item, record))
+        groups[item.kind].append(_record_item(item, record, both))
     person = report.subject.kind is SubjectKind.PERSON
     return {
         "r": report,
@@ -186,7 +137,7 @@ def report_context(report: Report, *, verification_code: str, verify_url: str) -
             {
                 "name": g.name,
                 "short": _SHORT.get(g.code, g.name),
-                "status": _STATUS.get(g.status.value, g.status.value),
+                "status": both(_STATUS.get(g.status.value, g.status.value)),
                 "css": "answered" if g.status.value == "answered" else "not_answered",
                 "data_as_of": _moment(g.data_as_of),
                 "covered": f"{g.covered_domain_count} 个" if g.status.value == "answered" else _EMPTY,
@@ -196,5 +147,14 @@ def report_context(report: Report, *, verification_code: str, verify_url: str) -
             for g in report.regions
         ],
         "matrix": {"text": matrix_text, "background": matrix_background},
-        "record_groups": [{"title": _GROUP_TITLE[kind], "items": items} for kind, items in groups.items() if items],
+        "record_groups": [
+            {"title": both(_GROUP_TITLE[kind]), "items": items} for kind, items in groups.items() if items
+        ],
+        "bilingual": bilingual,
+        "en": en,
+        "english_notice": english_notice(report) if bilingual else "",
+        # The matrix's labels are tab-aligned Chinese (broker/pdf/matrix.py): their English is given beside it.
+        "domain_glossary": "; ".join(f"{row.domain_name} {english(row.domain_name)}" for row in report.matrix)
+        if bilingual
+        else "",
     }
