@@ -48,12 +48,15 @@ def walkthrough(port: int, bank_port: int, seed: int) -> str:
     return f"""
 Every seeded subject has a built-in account; the password is {DEMO_PASSWORD!r}. Try this in a browser:
 
+  0. The guide (what the report replaces, editions, steps), in Chinese or English: {base}/  (中文 | English)
   1. Sign in once as {example.identifier} ({example.name}):  {base}/signin
-  2. On {base}/account press 出具报告: one report from all three regions, with its verification code.
+  2. On {base}/account/report press 出具报告: the three regions answer live, then the report opens, with its
+     verification code, QR code and PDF; {base}/account/reports lists it to re-open later.
   3. Open the demo bank at http://127.0.0.1:{bank_port}/ and ask for that enterprise's report; jjj shows you
      the bank's authorization request — approve it, and watch the bank fetch the report with its token.
   4. Back on {base}/account: the grant, and the bank's query under 谁查询了我 (who queried me).
-     Revoke the grant (撤回), then press 使用同一授权再次查询 at the bank: the request is refused.
+     Revoke the grant (撤回, then confirm), then press 使用同一授权再次查询 at the bank: the request is refused.
 
-Stop a node (e.g. kill its process) and the next report says that region is unavailable and incomplete.
+Stop a node (e.g. kill its process): the next request shows that region unavailable and asks whether to retry
+or to take an incomplete report, which says so everywhere and is never usable as a certificate.
 """
