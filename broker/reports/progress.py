@@ -24,11 +24,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
 
-from broker.account.own_report import own_request, read_own_form, remember
+from broker.account.own_report import OwnRequest, own_request, read_own_form, remember
 from broker.errors import ApiError
 from broker.reports.appkeys import REPORTS
 from broker.reports.errors import RegionsUnanswered
@@ -37,6 +38,7 @@ from broker.web import labels, messages
 from broker.web.i18n import N_, gettext
 from broker.web.middleware import REQUEST_ID, REQUEST_ID_HEADER
 from consent.errors import ConsentError
+from consent.sessions import Session
 from merge.answers import RegionAnswer
 from merge.regions import REGION_ORDER
 
@@ -74,12 +76,7 @@ async def report_stream(request: web.Request) -> web.StreamResponse:
         {"code": r.code, "name": labels.region(r.code), "status": "waiting", "label": waiting} for r in REGION_ORDER
     ]
     await response.write(event("start", {"regions": start}))
-    issuing = asyncio.ensure_future(
-        request.app[REPORTS].issue(
-            own.body, request_id=request[REQUEST_ID], authority=own.authority, on_region=queue.put_nowait,
-            require_complete=not own.accept_incomplete,
-        )
-    )  # fmt: skip
+    issuing = asyncio.ensure_future(_issue_and_remember(request, session, own, queue.put_nowait))
     try:
         while not issuing.done() or not queue.empty():
             getter = asyncio.ensure_future(queue.get())
@@ -88,23 +85,33 @@ async def report_stream(request: web.Request) -> web.StreamResponse:
                 await response.write(event("region", region_event(getter.result())))
             else:
                 getter.cancel()
-        await response.write(await _outcome(request, session, issuing))
+        await response.write(_outcome(issuing))
     finally:
-        if not issuing.done():  # the browser went away: the report is still issued (and audited) as asked
+        if not issuing.done():  # the browser went away: the report is still issued, audited and in my reports
             await asyncio.shield(issuing)
     await response.write_eof()
     return response
 
 
-async def _outcome(request: web.Request, session: Any, issuing: asyncio.Future[IssuedReport]) -> bytes:
+async def _issue_and_remember(
+    request: web.Request, session: Session, own: OwnRequest, on_region: Callable[[RegionAnswer], None]
+) -> tuple[IssuedReport, str | None]:
+    """Issue, then keep it in my reports — one task, so a browser that leaves mid-way still finds it there."""
+    issued = await request.app[REPORTS].issue(
+        own.body, request_id=request[REQUEST_ID], authority=own.authority, on_region=on_region,
+        require_complete=not own.accept_incomplete,
+    )  # fmt: skip
+    return issued, await remember(request, session, issued)
+
+
+def _outcome(issuing: asyncio.Future[tuple[IssuedReport, str | None]]) -> bytes:
     try:
-        issued = issuing.result()
+        issued, page = issuing.result()
     except RegionsUnanswered as exc:
         return event("incomplete", {"regions": exc.regions, "message": messages.for_error(exc.code)})
     except (ApiError, ConsentError) as exc:
         return event("failed", {"message": messages.for_error(exc.code, exc.field), "field": exc.field})
     report = issued.report
-    page = await remember(request, session, issued)
     data: dict[str, Any] = {"report_no": report.report_no, "complete": report.complete, "url": page}
     if page is None:  # a session from before owner keys: the code is shown this once, or it would be lost
         data |= {"code": issued.issuance.verification_code, "url": issued.issuance.verify_url}

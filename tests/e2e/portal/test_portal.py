@@ -25,7 +25,9 @@ from tests.e2e.portal.browser import Chromium, assert_checks, check_page, each_v
 
 pytestmark = pytest.mark.e2e
 
-_REDIRECT = "http://127.0.0.1:9/callback"
+#: The bank's callback: never reached — the browser's request is answered by Playwright (port 9, the tests' usual
+#: unreachable address, is one Chromium refuses to load at all).
+_REDIRECT = "http://127.0.0.1:8999/callback"
 _RECORD_STATES = """() => {
   const list = document.getElementById("regions");
   const snapshot = () => window.recordStates(JSON.stringify(
@@ -134,13 +136,13 @@ def test_approve_a_banks_request_then_revoke_it(chromium: Chromium, portal: Live
 
     async def scenario() -> dict[str, Any]:
         context, page = await _signed_in(chromium, portal.base_url)
-        await page.route("http://127.0.0.1:9/**", lambda route: route.fulfill(status=200, body="the bank"))
+        await page.route("http://127.0.0.1:8999/**", lambda route: route.fulfill(status=200, body="the bank"))
         state = await context.storage_state()
         checks = await each_variant(chromium, portal.base_url, "consent", _opener(authorize), state)
         await page.goto(authorize)
-        async with page.expect_request("http://127.0.0.1:9/**") as redirected:
-            await page.click("#approve")
-        callback = (await redirected.value).url
+        await page.click("#approve")
+        await page.wait_for_url("http://127.0.0.1:8999/callback**")
+        callback = page.url
         await page.goto("/account")
         await page.get_by_role("link", name="撤回对 示例银行 的授权").click()
         await page.wait_for_url("**/account/grants/*/revoke")
