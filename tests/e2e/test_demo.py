@@ -89,7 +89,7 @@ async def _walk_through(base: str, bank: str) -> None:
         form = {**_hidden_fields(page), "subject": ENTERPRISE, "password": PASSWORD, "next": "/account"}
         response = await browser.post(f"{base}/signin", data=form)
         assert response.status == 200
-        assert "我的账户" in await response.text()
+        assert "授权与查询记录" in await response.text()  # the account page
 
         # 2. Its own three-region report, from the account page.
         page = await (await browser.get(f"{base}/account")).text()
@@ -98,8 +98,8 @@ async def _walk_through(base: str, bank: str) -> None:
         response = await browser.post(f"{base}/account/report", data={**data, "purpose": "bidding"})
         report_page = await response.text()
         assert response.status == 200, report_page
-        assert re.search(r"报告编号 JJJ-\d{8}-\d{6}", report_page)
-        assert "三地公共信用信息平台均已应答" in report_page
+        assert re.search(r"<dt>报告编号</dt><dd>JJJ-\d{8}-\d{6}</dd>", report_page), report_page  # the report view
+        assert "完整：三地均已应答" in report_page
 
         # 3. The bank asks; the subject sees the consent screen and approves; the bank fetches the report.
         response = await browser.post(f"{bank}/start", data={"subject": ENTERPRISE}, allow_redirects=False)
@@ -134,7 +134,9 @@ async def _walk_through(base: str, bank: str) -> None:
         assert "查询被拒绝" in refused
 
 
-async def _report_after_node_stopped(base: str) -> str:
+async def _report_after_node_stopped(base: str) -> tuple[str, str]:
+    """The page the own-report form answers with a region down (the choice: retry, or take it incomplete), and the
+    report taken incomplete."""
     jar = aiohttp.CookieJar(unsafe=True)
     async with aiohttp.ClientSession(cookie_jar=jar, timeout=aiohttp.ClientTimeout(total=30)) as browser:
         page = await (await browser.get(f"{base}/signin")).text()
@@ -142,10 +144,10 @@ async def _report_after_node_stopped(base: str) -> str:
         await browser.post(f"{base}/signin", data=form)
         page = await (await browser.get(f"{base}/account")).text()
         data = {"csrf_token": _hidden_fields(page)["csrf_token"], "subject": ENTERPRISE, "edition": "standard"}
-        response = await browser.post(
-            f"{base}/account/report", data={**data, "window_years": "3", "purpose": "bidding"}
-        )
-        return await response.text()
+        data |= {"window_years": "3", "purpose": "bidding"}
+        choice = await (await browser.post(f"{base}/account/report", data=data)).text()
+        taken = await (await browser.post(f"{base}/account/report", data={**data, "accept_incomplete": "1"})).text()
+        return choice, taken
 
 
 def test_demo_walkthrough(tmp_path: Path) -> None:
@@ -183,10 +185,11 @@ def test_demo_walkthrough(tmp_path: Path) -> None:
 
         os.kill(children["node-hebei"], signal.SIGTERM)
         time.sleep(0.5)
-        page = asyncio.run(_report_after_node_stopped(base))
-        assert "河北省" in page
-        assert "未应答" in page
-        assert "不得替代无违法违规证明使用" in page
+        choice, page = asyncio.run(_report_after_node_stopped(base))
+        assert "有地区未应答，报告尚未出具" in choice
+        assert "河北省" in choice
+        assert "不完整：部分地区未应答" in page
+        assert "不得作为无违法违规证明使用" in page
         assert demo.poll() is None  # a node going down does not end the demo
     finally:
         demo.send_signal(signal.SIGINT)
