@@ -93,7 +93,7 @@ async def test_expired_grant_is_refused(broker_factory: Factory) -> None:
     # The same grant's state key, its validity moved into the past (as time passing would).
     past = datetime.now(UTC) - timedelta(days=1)
     await client.app[GRANTS]._redis.hset(  # type: ignore[attr-defined]
-        f"{client.app[GRANTS]._prefix}grant:{grant_id}",
+        client.app[GRANTS].key(grant_id),  # type: ignore[attr-defined]
         "valid_until",
         int(past.timestamp()),  # type: ignore[attr-defined]
     )

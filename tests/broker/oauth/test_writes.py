@@ -12,7 +12,7 @@ from aiohttp.test_utils import TestClient
 
 from broker.audit.appkeys import AUDIT
 from broker.audit.entries import Action, AuditEntry
-from broker.web.appkeys import ACCOUNTS
+from broker.web.appkeys import ACCOUNTS, GRANTS
 from merge.identifiers import parse_subject
 from tests.broker.conftest import ENTERPRISE, sign_in
 from tests.broker.oauth.test_rules import authorize_url, basic, redeem
@@ -76,12 +76,13 @@ async def test_a_refused_grant_write_leaves_no_code(
     await register_bank(client)
     # The subject's grant index is, by accident, not a set: the grant cannot be indexed, so nothing is written.
     ref = client.app[ACCOUNTS].ref(parse_subject(ENTERPRISE))
-    await redis_client.set(f"{redis_prefix}grants:{ref}", "not a set")
+    index = client.app[GRANTS].index_key(ref)  # type: ignore[attr-defined]
+    await redis_client.set(index, "not a set")
     response = await approve(client)
     assert response.status == 409
     assert await keys(redis_client, f"{redis_prefix}grant:*") == []
     assert await keys(redis_client, f"{redis_prefix}oauth_code:*") == []
-    await redis_client.delete(f"{redis_prefix}grants:{ref}")
+    await redis_client.delete(index)
     # With the index repaired the same approval goes through, grant and code together.
     response = await approve(client)
     assert response.status == 302

@@ -9,6 +9,7 @@ import pytest
 import redis.asyncio as aioredis
 from cryptography.exceptions import InvalidTag
 
+from broker.audit.writes import chain_key
 from broker.reports.snapshots import ReportStatus, SnapshotMeta, SnapshotStore, VerifyStatus, seal, unseal
 from broker.verify.ratelimit import Limit, RateLimited, RateLimiter
 from consent.errors import ConsentStoreUnavailable
@@ -68,9 +69,9 @@ async def test_round_trip_and_clear_part(store: SnapshotStore, redis_client: aio
     lid = lookup_id(code)
     assert keys == sorted(
         [
-            f"{redis_prefix}report:data:{lid}",
-            f"{redis_prefix}report:meta:{lid}",
-            f"{redis_prefix}report:no:JJJ-20260302-000001",
+            chain_key(redis_prefix, f"report:data:{lid}"),
+            chain_key(redis_prefix, f"report:meta:{lid}"),
+            chain_key(redis_prefix, "report:no:JJJ-20260302-000001"),
         ]
     )
     stored = await dump(redis_client, redis_prefix)
