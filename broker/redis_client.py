@@ -13,11 +13,13 @@ request across most of a failover; what it does not carry is refused (503) — n
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import redis.asyncio as aioredis
 from redis.asyncio.cluster import ClusterNode, RedisCluster
 from redis.asyncio.sentinel import Sentinel
+from redis.exceptions import RedisClusterException, RedisError
 
 from broker.redis_url import RedisTarget, Topology, parse_redis_url
 from broker.settings import Settings
@@ -54,6 +56,18 @@ def open_redis(settings: Settings) -> RedisClient:
             **({"ssl": True, **tls} if target.tls else {}),
         )
     return aioredis.Redis.from_url(url, decode_responses=False, health_check_interval=15, **_TIMEOUTS, **tls)
+
+
+async def initialized(client: RedisClient) -> RedisClient:
+    """``client``, a cluster's slot map read now rather than on its first command.
+
+    redis-py (7.x and 8.1, not 6.4) fails a few of many first commands sent at once by a cluster client that is
+    still initialising (``AttributeError``: a connection closed under another command). Unreachable now, the
+    cluster is tried again on first use, as a single Redis would be."""
+    if isinstance(client, RedisCluster):
+        with contextlib.suppress(RedisError, RedisClusterException):
+            await client.initialize()
+    return client
 
 
 def replica_ack(settings: Settings) -> ReplicaAck:

@@ -66,9 +66,8 @@ def parse_redis_url(url: str) -> RedisTarget:
         )
     tls = match.group(1).lower() == "rediss"
     topology = Topology((match.group(2) or "+single")[1:].lower())
-    rest = url[match.end() :]
+    rest, _, query = url[match.end() :].partition("?")
     authority, _, path = rest.partition("/")
-    path, _, query = path.partition("?")
     if query and topology is not Topology.SINGLE:
         raise RedisUrlError("JJJ_REDIS_URL: a Sentinel or cluster URL takes no ?options")
     username, password, hosts_part = _userinfo(authority)

@@ -18,7 +18,7 @@ from broker.calendar import load_calendar
 from broker.clock import Clock
 from broker.keys import KeyRing, load_keyring
 from broker.pdf.pool import PdfRenderer
-from broker.redis_client import open_redis, replica_ack
+from broker.redis_client import initialized, open_redis, replica_ack
 from broker.reports.interfaces import RegionFetcher
 from broker.reports.issuance import Issuer
 from broker.reports.service import ReportService
@@ -128,6 +128,7 @@ async def open_services(
     async with AsyncExitStack() as stack:
         redis = open_redis(settings)
         stack.push_async_callback(redis.aclose)
+        await initialized(redis)
         prefix, secret = settings.redis_prefix, settings.subject_key_secret.get_secret_value().encode()
         # One long-lived channel per region for the process lifetime (gRPC's own advice: channels are expensive).
         tls = settings.node_tls()

@@ -29,7 +29,8 @@ class InsecureConfiguration(Exception):
 class Settings(BaseSettings):
     """Everything the broker reads from its environment. Secrets are ``SecretStr`` so ``repr`` masks them."""
 
-    model_config = SettingsConfigDict(env_prefix="JJJ_", frozen=True, extra="ignore")
+    # hide_input_in_errors: a refused value is not repeated in the error (a Redis URL holds its password).
+    model_config = SettingsConfigDict(env_prefix="JJJ_", frozen=True, extra="ignore", hide_input_in_errors=True)
 
     #: ``production`` (the default) refuses to run on a development default (:meth:`production_problems`);
     #: ``development`` runs on them, saying so (``jjj demo`` sets it).
@@ -128,7 +129,7 @@ class Settings(BaseSettings):
     @field_validator("redis_url")
     @classmethod
     def _redis_url(cls, value: SecretStr) -> SecretStr:
-        parse_redis_url(value.get_secret_value())  # RedisUrlError (a ValueError) names the part, never the URL
+        parse_redis_url(value.get_secret_value())  # RedisUrlError (a ValueError) names the part at fault
         return value
 
     @field_validator("redis_prefix")

@@ -16,6 +16,8 @@ from tests.broker.conftest import ENTERPRISE, PERSON, sign_in
 from tests.broker.oauth.test_rules import GOOD, authorize_url, redeem, report_with
 from tests.broker.oauth_helpers import base, consent, new_verifier, query_of, register_bank
 
+pytestmark = pytest.mark.cluster
+
 Factory = Callable[..., Awaitable[TestClient]]  # type: ignore[type-arg]
 
 

@@ -17,10 +17,13 @@ from broker.audit.verify import verify_chain
 from broker.audit.writes import HashWrite, Write, chain_key
 from broker.cli.main import main as jjj_main
 from broker.keys import KeyRing, init_keys
+from broker.redis_client import initialized
 from consent.errors import ConsentStoreUnavailable
 from consent.warrants import load_jwks
 from merge.identifiers import Subject, SubjectKind
-from tests.conftest import REDIS_URL
+from tests.conftest import open_test_redis
+
+pytestmark = pytest.mark.cluster
 
 PERSON = Subject(SubjectKind.PERSON, "110105199003071239")
 ENTERPRISE = Subject(SubjectKind.ENTERPRISE, "91120116MA05KQ2X31")
@@ -187,9 +190,9 @@ async def test_a_checkpoint_signed_with_another_key_is_reported(
 
 
 async def test_concurrent_appends_from_two_logs_keep_one_chain(
-    redis_prefix: str, redis_client: aioredis.Redis, ring: KeyRing
+    redis_prefix: str, redis_client: aioredis.Redis, redis_url: str, ring: KeyRing
 ) -> None:
-    clients = [aioredis.Redis.from_url(REDIS_URL) for _ in range(2)]
+    clients = [await initialized(open_test_redis(redis_url)) for _ in range(2)]
     logs = [AuditLog(client, redis_prefix, ring, checkpoint_every=10) for client in clients]
     try:
         await asyncio.gather(
@@ -209,11 +212,12 @@ async def test_jjj_audit_verify_exit_codes(
     redis_client: aioredis.Redis,
     redis_prefix: str,
     ring: KeyRing,
+    redis_url: str,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     audit = await make_log(3)
-    monkeypatch.setenv("JJJ_REDIS_URL", REDIS_URL)
+    monkeypatch.setenv("JJJ_REDIS_URL", redis_url)
     monkeypatch.setenv("JJJ_REDIS_PREFIX", redis_prefix)
     monkeypatch.setenv("JJJ_KEYS_DIR", str(ring.directory))
     assert await asyncio.to_thread(jjj_main, ["audit", "checkpoint"]) == 0

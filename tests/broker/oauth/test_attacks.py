@@ -10,6 +10,7 @@ import json
 from collections.abc import Awaitable, Callable
 
 import aiohttp
+import pytest
 import redis.asyncio as aioredis
 from aiohttp.test_utils import TestClient
 
@@ -19,6 +20,8 @@ from merge.identifiers import parse_subject
 from tests.broker.conftest import ENTERPRISE
 from tests.broker.oauth.test_rules import authorize_url, basic, get_code, redeem, report_with, setup
 from tests.broker.oauth_helpers import REDIRECT, base, new_verifier, query_of
+
+pytestmark = pytest.mark.cluster
 
 Factory = Callable[..., Awaitable[TestClient]]  # type: ignore[type-arg]
 

@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import aiohttp
+import pytest
 import redis.asyncio as aioredis
 from aiohttp.test_utils import TestClient
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
@@ -24,6 +25,8 @@ from consent.oauth.tokens import new_code
 from consent.warrants import eddsa_registry
 from tests.broker.conftest import ENTERPRISE, sign_in
 from tests.broker.oauth_helpers import REDIRECT, base, consent, new_verifier, query_of, register_bank
+
+pytestmark = pytest.mark.cluster
 
 Factory = Callable[..., Awaitable[TestClient]]  # type: ignore[type-arg]
 GOOD = {"subject": ENTERPRISE, "edition": "standard", "window_years": 3, "purpose": "bidding"}

@@ -16,6 +16,8 @@ from consent.errors import ConsentStoreUnavailable
 from merge.verification_code import lookup_id, new_code
 from tests.broker.reports.test_store import dump
 
+pytestmark = pytest.mark.cluster
+
 VALIDITY = timedelta(days=30)
 RETENTION = timedelta(days=365)
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)

@@ -31,6 +31,8 @@ from merge.report import Report
 from merge.verification_code import lookup_id, new_code
 from tests.broker.conftest import ENTERPRISE, PERSON, Nodes, sign_in
 
+pytestmark = pytest.mark.cluster
+
 Factory = Callable[..., Awaitable[TestClient]]  # type: ignore[type-arg]
 
 GOOD = {"subject": ENTERPRISE, "edition": "standard", "window_years": 3, "purpose": "bidding"}
