@@ -52,16 +52,17 @@ class RedisServers:
         directory = self._base / name
         directory.mkdir(parents=True)
         lines = [f"port {port}", "bind 127.0.0.1", f"dir {directory}", 'save ""', "appendonly no",
-                 "logfile redis.log", *conf]  # fmt: skip
+                 "logfile redis.log", "repl-diskless-sync-delay 0", *conf]  # fmt: skip
         (directory / "redis.conf").write_text("\n".join(lines) + "\n")
         return self._start(name, port, directory, [str(directory / "redis.conf")])
 
     def replica(self, name: str, master: RedisProcess, *conf: str) -> RedisProcess:
         replica = self.server(name, f"replicaof 127.0.0.1 {master.port}", *conf)
         deadline = time.monotonic() + _READY_S
-        while b"master_link_status:up" not in replica.client().execute_command("INFO", "replication"):
+        while not (_in_sync(replica) and _in_sync(master)):
             assert time.monotonic() < deadline, f"{name} never synced:\n{replica.log()}"
             time.sleep(0.05)
+        _acknowledges(master, 1)
         return replica
 
     def sentinel(self, name: str, master: RedisProcess, *, down_after_ms: int = 1000) -> RedisProcess:
@@ -78,18 +79,19 @@ class RedisServers:
         )
         return self._start(name, port, directory, [str(conf), "--sentinel"])
 
-    def cluster(self, masters: int = 3) -> list[RedisProcess]:
-        """``masters`` cluster-enabled servers joined by ``redis-cli --cluster create``, all slots covered."""
+    def cluster(self, masters: int = 3, replicas: int = 0) -> list[RedisProcess]:
+        """``masters`` cluster-enabled servers (and ``replicas`` replicas of each) joined by ``redis-cli --cluster
+        create``, all slots covered, every replica in sync; returns every node, masters first."""
         nodes = [
             self.server(f"cluster-{i}", "cluster-enabled yes", "cluster-config-file nodes.conf",
                         "cluster-node-timeout 2000", f"cluster-port {free_port()}")
-            for i in range(masters)
+            for i in range(masters * (1 + replicas))
         ]  # fmt: skip
         cli = shutil.which("redis-cli")
         assert cli is not None
         addresses = [f"127.0.0.1:{node.port}" for node in nodes]
         created = subprocess.run(
-            [cli, "--cluster", "create", *addresses, "--cluster-replicas", "0", "--cluster-yes"],
+            [cli, "--cluster", "create", *addresses, "--cluster-replicas", str(replicas), "--cluster-yes"],
             capture_output=True,
             timeout=60,
             check=False,
@@ -100,7 +102,27 @@ class RedisServers:
             while b"cluster_state:ok" not in node.client().execute_command("CLUSTER", "INFO"):
                 assert time.monotonic() < deadline, f"{node.name}: cluster not ok:\n{node.log()}"
                 time.sleep(0.05)
-        return nodes
+        if replicas:
+            for node in nodes:
+                while not _in_sync(node):
+                    assert time.monotonic() < deadline, f"{node.name}: replicas not in sync:\n{node.log()}"
+                    time.sleep(0.05)
+            for node in nodes:
+                if node.client().info("replication")["role"] == "master":
+                    _acknowledges(node, replicas)
+        return sorted(nodes, key=lambda node: node.client().info("replication")["role"] != "master")
+
+    def replicas_of(self, master: RedisProcess) -> list[RedisProcess]:
+        info = master.client().info("replication")
+        ports = {int(value["port"]) for key, value in info.items() if key.startswith("slave") and key[5:].isdigit()}
+        return [server for server in self.running if server.port in ports]
+
+    def pause(self, server: RedisProcess) -> None:
+        """SIGSTOP: the server is there (its connections stay open) but answers nothing, as a stalled one would."""
+        server.process.send_signal(signal.SIGSTOP)
+
+    def resume(self, server: RedisProcess) -> None:
+        server.process.send_signal(signal.SIGCONT)
 
     def kill(self, server: RedisProcess) -> None:
         """SIGKILL: the server dies as in a crash, without a chance to hand anything on."""
@@ -110,6 +132,7 @@ class RedisServers:
     def stop_all(self) -> None:
         for server in self.running:
             if server.process.poll() is None:
+                server.process.send_signal(signal.SIGCONT)  # a paused server would not act on TERM
                 server.process.terminate()
         for server in self.running:
             try:
@@ -132,3 +155,25 @@ class RedisServers:
                 pass
             assert time.monotonic() < deadline, f"{name} did not answer within {_READY_S:.0f} s:\n{server.log()}"
             time.sleep(0.05)
+
+
+def _in_sync(node: RedisProcess) -> bool:
+    info = node.client().info("replication")
+    if info["role"] == "master":
+        return int(info["connected_slaves"]) > 0 and all(
+            value["state"] == "online" for key, value in info.items() if key.startswith("slave") and key[5:].isdigit()
+        )
+    return info.get("master_link_status") == "up"
+
+
+def _acknowledges(master: RedisProcess, replicas: int) -> None:
+    """Wait until a write on ``master`` is acknowledged by ``replicas``: a replica that has just synced is "online"
+    before its first acknowledgement (up to a second later) lets the master stream to it."""
+    client = master.client()
+    for index in range(10_000):  # a key of a slot this master serves (a cluster node answers MOVED for the others)
+        try:
+            client.set(f"jjjtest:synced:{index}", "1", ex=60)
+        except redis.ResponseError:
+            continue
+        break
+    assert client.execute_command("WAIT", replicas, 10_000) >= replicas, f"{master.name}: no acknowledgement"

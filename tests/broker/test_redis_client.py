@@ -1,5 +1,6 @@
-"""The broker on a Redis that wants TLS and a password (issue 10, point 7): a real ``redis-server`` with
-``--tls-port`` and an ACL user; the right URL works, a wrong password or an untrusted certificate fails closed."""
+"""The broker's Redis client: on a Redis that wants TLS and a password (issue 10, point 7: a real ``redis-server``
+with ``--tls-port`` and an ACL user; the right URL works, a wrong password or an untrusted certificate fails
+closed); through Sentinel to a master with a replica (issue 13), where durable writes wait for that replica."""
 
 from __future__ import annotations
 
@@ -7,18 +8,23 @@ import shutil
 import socket
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 
 import pytest
+import redis.asyncio as aioredis
+from aiohttp.test_utils import TestClient
 from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from adapters.pki import LeafProfile, issue_leaf, make_ca
-from broker.redis_client import open_redis
+from broker.audit.writes import chain_key
+from broker.redis_client import SentinelMaster, open_redis, replica_ack
 from broker.settings import Settings
 from consent.errors import ConsentStoreUnavailable
-from tests.broker.conftest import free_port
+from consent.redis_writes import WriteNotReplicated
+from tests.broker.conftest import ENTERPRISE, free_port, sign_in
+from tests.redis_servers import SERVICE, RedisProcess, RedisServers
 
 PASSWORD = "a-long-redis-password-for-the-test"
 
@@ -95,3 +101,64 @@ async def test_anything_else_fails_closed(tls_redis: tuple[int, Path], tmp_path:
             await store.ping()
     finally:
         await redis.aclose()
+
+
+@pytest.fixture
+def sentinels(tmp_path: Path) -> Iterator[tuple[RedisServers, RedisProcess, RedisProcess, list[RedisProcess]]]:
+    """A master, its replica and three sentinels watching them, on loopback."""
+    servers = RedisServers(tmp_path / "redis")
+    try:
+        master = servers.server("master")
+        replica = servers.replica("replica", master)
+        watching = [servers.sentinel(f"sentinel-{i}", master) for i in range(3)]
+        yield servers, master, replica, watching
+    finally:
+        servers.stop_all()
+
+
+async def test_a_sentinel_url_finds_the_master_and_waits_for_its_replica(
+    sentinels: tuple[RedisServers, RedisProcess, RedisProcess, list[RedisProcess]],
+) -> None:
+    servers, master, replica, watching = sentinels
+    hosts = ",".join(f"127.0.0.1:{s.port}" for s in watching)
+    settings = Settings.model_validate(
+        {"redis_url": f"redis+sentinel://{hosts}/{SERVICE}/0", "redis_min_replicas_ack": 1}
+    )
+    redis = open_redis(settings)
+    try:
+        acks = replica_ack(settings)
+        assert await acks.command(redis, "jjjtest:sentinel", "SET", "jjjtest:sentinel", "1", "EX", 60)
+        assert master.client().get("jjjtest:sentinel") == b"1"  # the sentinels' master took it …
+        assert replica.client().get("jjjtest:sentinel") == b"1"  # … and its replica had it before the answer
+        servers.pause(replica)
+        with pytest.raises(WriteNotReplicated):
+            await acks.command(redis, "jjjtest:sentinel", "SET", "jjjtest:sentinel", "2", "EX", 60)
+        servers.resume(replica)
+    finally:
+        await redis.aclose()
+    # Closing the broker's client closes its connections to the sentinels too (none left open to leak).
+    assert isinstance(redis, SentinelMaster)
+    assert redis.sentinels is not None
+    pools = [client.connection_pool for client in redis.sentinels.sentinels]
+    assert any(pool._available_connections for pool in pools)  # type: ignore[attr-defined]  # they were asked …
+    for pool in pools:  # … and nothing stays connected to them
+        assert not any(c.is_connected for c in pool._available_connections)  # type: ignore[attr-defined]
+
+
+async def test_with_acknowledgements_asked_and_no_replica_a_report_is_refused_and_nothing_issued(
+    broker_factory: Callable[..., Awaitable[TestClient]],  # type: ignore[type-arg]
+    redis_client: aioredis.Redis,
+    redis_prefix: str,
+) -> None:
+    # The test Redis has no replica: JJJ_REDIS_MIN_REPLICAS_ACK=1 can never be met, and must never be pretended.
+    client = await broker_factory(redis_min_replicas_ack=1, redis_ack_timeout_ms=20)
+    csrf = await sign_in(client)
+    response = await client.post(
+        "/v1/reports",
+        json={"subject": ENTERPRISE, "edition": "standard", "window_years": 3, "purpose": "bidding"},
+        headers={"X-CSRF-Token": csrf},
+    )
+    assert response.status == 503, await response.text()
+    assert (await response.json())["error"]["code"] == "consent_store_unavailable"
+    assert "X-Verification-Code" not in response.headers
+    assert [k async for k in redis_client.scan_iter(match=chain_key(redis_prefix, "report:meta:*"))] == []
