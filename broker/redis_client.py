@@ -6,9 +6,12 @@ Short timeouts: a frozen Redis must fail fast, so a request is refused within se
 are :mod:`broker.redis_url`'s.
 
 Failover: with Sentinel, every new connection asks the sentinels where the master is, and a connection to a
-master that became a replica is dropped (READONLY); with a cluster, MOVED answers refresh the slot map. redis-py
-retries a command that lost its connection (its default: up to 10 times, backing off to 1 s), which carries a
-request across most of a failover; what it does not carry is refused (503) — never answered from a stale replica.
+master that became a replica is dropped (READONLY); with a cluster, MOVED answers refresh the slot map. A command
+that cannot reach a master is tried again every 250 ms for ``JJJ_REDIS_FAILOVER_WAIT_S`` (5 s: a Sentinel failover
+takes about two and a half with ``down-after-milliseconds 1000``, measured in tests/e2e/test_sentinel_failover.py),
+so a request in flight during a failover waits for the new master instead of failing; what does not get through in
+that time is refused (503), never answered from a stale replica. A single Redis keeps redis-py's default (10
+retries with jittered backoff, about a second): there is nothing to wait for.
 """
 
 from __future__ import annotations
@@ -18,7 +21,10 @@ from typing import Any
 
 import redis.asyncio as aioredis
 from redis.asyncio.cluster import ClusterNode, RedisCluster
-from redis.asyncio.sentinel import Sentinel
+from redis.asyncio.connection import SSLConnection
+from redis.asyncio.retry import Retry
+from redis.asyncio.sentinel import Sentinel, SentinelManagedConnection
+from redis.backoff import ConstantBackoff
 from redis.exceptions import RedisClusterException, RedisError
 
 from broker.redis_url import RedisTarget, Topology, parse_redis_url
@@ -26,6 +32,25 @@ from broker.settings import Settings
 from consent.redis_writes import RedisClient, ReplicaAck
 
 _TIMEOUTS: dict[str, Any] = {"socket_timeout": 2.0, "socket_connect_timeout": 2.0}
+_RETRY_EVERY_S = 0.25
+
+
+class _FollowingConnection(SentinelManagedConnection):
+    """A connection to the Sentinel-named master that asks the sentinels again whenever it (re)connects.
+
+    redis-py (8.1) asks them only when the pool hands out a connection; a command retried after its connection
+    dropped reconnects to the address it had, so a master killed and restarted there (empty, or behind) during a
+    failover would answer the retry: a revoked grant read from a stale copy. Asking each time costs one round trip
+    to a sentinel per new connection."""
+
+    async def connect_check_health(self, check_health: bool = True, retry_socket_connect: bool = True) -> None:
+        if not self.is_connected:
+            self.host, self.port = await self.connection_pool.get_master_address()
+        await super().connect_check_health(check_health=check_health, retry_socket_connect=retry_socket_connect)
+
+
+class _FollowingSSLConnection(_FollowingConnection, SSLConnection):
+    pass
 
 
 class SentinelMaster(aioredis.Redis):
@@ -44,14 +69,16 @@ def open_redis(settings: Settings) -> RedisClient:
     url = settings.redis_url.get_secret_value()
     target = parse_redis_url(url)
     tls = _tls(settings) if target.tls else {}
+    retry = Retry(ConstantBackoff(_RETRY_EVERY_S), retries=int(settings.redis_failover_wait_s / _RETRY_EVERY_S))
     if target.topology is Topology.SENTINEL:
-        return _sentinel_master(target, tls)
+        return _sentinel_master(target, tls, retry)
     if target.topology is Topology.CLUSTER:
         return RedisCluster(
             startup_nodes=[ClusterNode(host, port) for host, port in target.hosts],
             username=target.username,
             password=target.password,
             decode_responses=False,
+            retry=retry,
             **_TIMEOUTS,
             **({"ssl": True, **tls} if target.tls else {}),
         )
@@ -82,7 +109,7 @@ def _tls(settings: Settings) -> dict[str, Any]:
     return tls
 
 
-def _sentinel_master(target: RedisTarget, tls: dict[str, Any]) -> SentinelMaster:
+def _sentinel_master(target: RedisTarget, tls: dict[str, Any], retry: Retry) -> SentinelMaster:
     auth = {"username": target.username, "password": target.password}
     ssl = {"ssl": True, **tls} if target.tls else {}
     sentinel = Sentinel(  # type: ignore[no-untyped-call]
@@ -94,7 +121,13 @@ def _sentinel_master(target: RedisTarget, tls: dict[str, Any]) -> SentinelMaster
         **ssl,
     )
     master: SentinelMaster = sentinel.master_for(
-        target.service, redis_class=SentinelMaster, db=target.db, decode_responses=False, health_check_interval=15
+        target.service,
+        redis_class=SentinelMaster,
+        db=target.db,
+        decode_responses=False,
+        health_check_interval=15,
+        retry=retry,
+        connection_class=_FollowingSSLConnection if target.tls else _FollowingConnection,
     )
     master.sentinels = sentinel
     return master

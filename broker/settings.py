@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     redis_min_replicas_ack: int = Field(default=0, ge=0, le=16)
     #: How long a durable write waits for its replicas before it is refused (503). Below the 2 s socket timeout.
     redis_ack_timeout_ms: int = Field(default=500, ge=1, le=1500)
+    #: With Sentinel or a cluster, how long a command keeps trying to reach a master (a failover promotes one in a
+    #: few seconds) before the request is refused (503). A single Redis has no failover to wait for: it fails fast.
+    redis_failover_wait_s: float = Field(default=5.0, ge=0, le=30)
     #: Keys Redis entries about a subject by HMAC(secret, identifier), so no identifier is stored in clear; third
     #: parties' pairwise subject identifiers are derived from it too. Production sets its own (at least 32
     #: characters, random); every replica must share it. The default is published: development only.

@@ -27,6 +27,7 @@ class RedisProcess:
     port: int
     process: subprocess.Popen[bytes]
     directory: Path
+    argv: list[str]
 
     def log(self) -> str:
         path = self.directory / "redis.log"
@@ -129,6 +130,12 @@ class RedisServers:
         server.process.send_signal(signal.SIGKILL)
         server.process.wait(timeout=10)
 
+    def restart(self, server: RedisProcess) -> RedisProcess:
+        """The same server (port, configuration, directory) started again, as a supervisor would after a crash."""
+        assert server.process.poll() is not None, f"{server.name} is still running"
+        self.running.remove(server)
+        return self._start(server.name, server.port, server.directory, server.argv)
+
     def stop_all(self) -> None:
         for server in self.running:
             if server.process.poll() is None:
@@ -143,7 +150,7 @@ class RedisServers:
 
     def _start(self, name: str, port: int, directory: Path, argv: list[str]) -> RedisProcess:
         process = subprocess.Popen([self._binary, *argv], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        server = RedisProcess(name, port, process, directory)
+        server = RedisProcess(name, port, process, directory, argv)
         self.running.append(server)
         deadline = time.monotonic() + _READY_S
         while True:

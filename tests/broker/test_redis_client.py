@@ -4,6 +4,7 @@ closed); through Sentinel to a master with a replica (issue 13), where durable w
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import socket
 import subprocess
@@ -162,3 +163,29 @@ async def test_with_acknowledgements_asked_and_no_replica_a_report_is_refused_an
     assert (await response.json())["error"]["code"] == "consent_store_unavailable"
     assert "X-Verification-Code" not in response.headers
     assert [k async for k in redis_client.scan_iter(match=chain_key(redis_prefix, "report:meta:*"))] == []
+
+
+async def test_a_command_retried_across_a_failover_reaches_the_new_master_not_the_old_address(
+    sentinels: tuple[RedisServers, RedisProcess, RedisProcess, list[RedisProcess]],
+) -> None:
+    # The master dies while a command is being sent; the sentinels promote the replica; the old master comes back,
+    # empty, on its old address. The command's retries must follow the sentinels to the new master: an answer
+    # from the old address would be a stale Redis (here: a grant that was revoked would read as never stored).
+    servers, master, _, watching = sentinels
+    hosts = ",".join(f"127.0.0.1:{s.port}" for s in watching)
+    redis = open_redis(Settings.model_validate({"redis_url": f"redis+sentinel://{hosts}/{SERVICE}/0"}))
+    try:
+        await replica_ack(Settings(redis_min_replicas_ack=1)).command(redis, "jjjtest:k", "SET", "jjjtest:k", "v")
+        servers.kill(master)
+        reading = asyncio.create_task(redis.get("jjjtest:k"))  # retried every 250 ms until a master answers
+        deadline = time.monotonic() + 30
+        while not all(
+            int(s.client().execute_command("SENTINEL", "get-master-addr-by-name", SERVICE)[1]) != master.port
+            for s in watching
+        ):
+            assert time.monotonic() < deadline, "no failover"
+            await asyncio.sleep(0.05)
+        servers.restart(master)  # empty: this test's servers keep nothing on disk
+        assert await reading == b"v"
+    finally:
+        await redis.aclose()
