@@ -20,6 +20,7 @@ import signal
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from adapters.health_port import HealthPort
 from adapters.server import NodeConfig, NoWarrantCheck, WarrantVerifier, create_server
 from adapters.store import SqlRecordStore
 from adapters.tls_material import TlsMaterial, TlsSource, load_node_tls
@@ -50,6 +51,7 @@ def serve(
     broker_jwks: str | None,
     broker_issuers: Sequence[str] = (),
     tls: TlsSource | None,
+    health_port: int | None = None,
 ) -> int:
     """Serve until SIGINT/SIGTERM, then stop gracefully; return the process exit status (0).
 
@@ -57,7 +59,7 @@ def serve(
     files are unusable, and ``OSError`` when the port cannot be bound (also when another process holds it)."""
     trust = Trust(broker_jwks, tuple(broker_issuers), tls)
     material = None if tls is None else load_node_tls(tls, region)
-    return asyncio.run(_serve(region, db_url, host, port, latency_ms, trust, material))
+    return asyncio.run(_serve(region, db_url, host, port, latency_ms, trust, material, health_port))
 
 
 async def _verifier(region: Region, db_url: str, broker_jwks: str | None, issuers: Sequence[str]) -> WarrantVerifier:
@@ -78,7 +80,14 @@ async def _verifier(region: Region, db_url: str, broker_jwks: str | None, issuer
 
 
 async def _serve(
-    region: Region, db_url: str, host: str, port: int, latency_ms: float, trust: Trust, tls: TlsMaterial | None
+    region: Region,
+    db_url: str,
+    host: str,
+    port: int,
+    latency_ms: float,
+    trust: Trust,
+    tls: TlsMaterial | None,
+    health_port: int | None = None,
 ) -> int:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -99,10 +108,13 @@ async def _serve(
         shown = f"[{host}]" if ":" in host else host
         mode = "PLAINTEXT" if tls is None else f"mTLS as {tls.source.cert}"
         log.info("node %s listening on %s:%d (%s)", region.value, shown, bound, mode)
+        health = None if health_port is None else await HealthPort.start(f"{address.rsplit(':', 1)[0]}:{health_port}")
         try:
             await stop.wait()
             log.info("node %s stopping", region.value)
         finally:
+            if health is not None:
+                await health.stop(GRACE_SECONDS)
             await server.stop(GRACE_SECONDS)
     finally:
         close = getattr(verifier, "close", None)
