@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 DEMO_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: demo test check fmt protos system services venv bench clean
+.PHONY: demo test test-slow check fmt protos system services venv bench clean
 
 demo: venv
 	$(PY) -m broker demo $(DEMO_ARGS)
@@ -19,6 +19,11 @@ bench: venv services
 
 test: venv services check
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The long process-level tests (marker `slow`, left out of `make test`): a Redis master killed under load while
+# Sentinel fails over, with one replica and with two (about two minutes). They print their figures.
+test-slow: venv services
+	$(PY) -m pytest -m slow $(PYTEST_ARGS)
 
 check: venv
 	$(VENV)/bin/ruff check .
