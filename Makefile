@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 DEMO_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: demo test test-slow check fmt protos system services venv bench clean
+.PHONY: demo test test-slow bench-acks check fmt protos system services venv bench clean
 
 demo: venv
 	$(PY) -m broker demo $(DEMO_ARGS)
@@ -16,6 +16,10 @@ demo: venv
 # Benchmarks (issue 5): a table, and JSON in bench/results/. `make bench BENCH_ARGS=--quick` for a first look.
 bench: venv services
 	$(PY) -m bench $(BENCH_ARGS)
+
+# What waiting for a Redis replica (JJJ_REDIS_MIN_REPLICAS_ACK=1) costs each durable write, off and on, in one run.
+bench-acks: venv
+	$(PY) scripts/replica_ack_cost.py $(BENCH_ARGS)
 
 test: venv services check
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -18,6 +18,7 @@ from its subject (invariant 5). Appends and checkpoints are acknowledged by repl
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -96,6 +97,10 @@ class AuditLog:
         self.checkpoints_key = chain_key(prefix, "audit:checkpoints")
         self._subject_prefix = chain_key(prefix, "audit:subject:")
         self._head: tuple[str, int] = (GENESIS, 0)  # a guess; the script corrects it
+        # One append at a time from this process: concurrent ones would all hash over the same guess, all but one
+        # lose, and overwrite each other's corrections of it (a livelock under load, worse while each waits for a
+        # replica). Other processes are still raced by compare-and-append.
+        self._appending = asyncio.Lock()
 
     async def append(
         self,
@@ -136,7 +141,7 @@ class AuditLog:
             "detail": {scrub(k): scrub(v) for k, v in (detail or {}).items()},
         }
         index_key = self._subject_prefix + (subject_key or "-")
-        async with store_errors("audit log"):
+        async with self._appending, store_errors("audit log"):
             appended = await self._append_entry(entry, subject_key, index_key, with_writes)
         if self._keyring is not None and appended.seq % self._checkpoint_every == 0:
             await self.checkpoint()
