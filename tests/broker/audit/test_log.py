@@ -281,3 +281,19 @@ async def test_writes_outside_the_chains_slot_are_refused_before_anything_is_sen
     with pytest.raises(ValueError, match="chain's slot"):
         await audit.append(action="test", actor="a", outcome="ok", with_writes=[HashWrite("elsewhere", {"a": 1}, 60)])
     assert (await audit.head())[1] == 0
+
+
+async def test_many_concurrent_appends_from_one_log_all_land(make_log: MakeLog, redis_client: aioredis.Redis,
+                                                             redis_prefix: str, ring: KeyRing) -> None:  # fmt: skip
+    # One broker process under load: its appends must not keep invalidating each other's guess of the head.
+    audit = await make_log()
+    sem = asyncio.Semaphore(32)
+
+    async def one(i: int) -> None:
+        async with sem:
+            await audit.append(action="test", actor=f"a{i}", outcome="ok")
+
+    await asyncio.gather(*(one(i) for i in range(600)))
+    result = await verify_chain(redis_client, redis_prefix, ring.verification_keys())
+    assert result.ok, result.problems
+    assert result.entries == 600
