@@ -10,7 +10,7 @@ import shutil
 import signal
 import subprocess
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import redis
@@ -28,13 +28,16 @@ class RedisProcess:
     process: subprocess.Popen[bytes]
     directory: Path
     argv: list[str]
+    #: How a client reaches it (TLS, a user and password), for :meth:`client` and the readiness checks.
+    connect: dict[str, object] = field(default_factory=dict)
 
     def log(self) -> str:
         path = self.directory / "redis.log"
         return path.read_text(errors="replace")[-3000:] if path.exists() else ""
 
     def client(self, **kwargs: object) -> redis.Redis:
-        return redis.Redis(host="127.0.0.1", port=self.port, socket_timeout=5, **kwargs)  # type: ignore[arg-type]
+        options: dict[str, object] = {"host": "127.0.0.1", "socket_timeout": 5, **self.connect, **kwargs}
+        return redis.Redis(port=self.port, **options)  # type: ignore[arg-type]
 
 
 class RedisServers:
@@ -47,18 +50,27 @@ class RedisServers:
         self._base = base
         self.running: list[RedisProcess] = []
 
-    def server(self, name: str, *conf: str) -> RedisProcess:
-        """A redis-server with ``conf`` lines added to a minimal, persistence-free configuration."""
+    def server(self, name: str, *conf: str, connect: dict[str, object] | None = None) -> RedisProcess:
+        """A redis-server with ``conf`` lines (``{port}``: its port) added to a minimal, persistence-free
+        configuration; later lines win, so ``port 0`` then ``tls-port {port}`` makes a TLS-only server."""
         port = free_port()
         directory = self._base / name
         directory.mkdir(parents=True)
         lines = [f"port {port}", "bind 127.0.0.1", f"dir {directory}", 'save ""', "appendonly no",
-                 "logfile redis.log", "repl-diskless-sync-delay 0", *conf]  # fmt: skip
+                 "logfile redis.log", "repl-diskless-sync-delay 0",
+                 *(c.replace("{port}", str(port)) for c in conf)]  # fmt: skip
         (directory / "redis.conf").write_text("\n".join(lines) + "\n")
-        return self._start(name, port, directory, [str(directory / "redis.conf")])
+        return self._start(name, port, directory, [str(directory / "redis.conf")], connect or {})
 
-    def replica(self, name: str, master: RedisProcess, *conf: str) -> RedisProcess:
-        replica = self.server(name, f"replicaof 127.0.0.1 {master.port}", *conf)
+    def replica(
+        self,
+        name: str,
+        master: RedisProcess,
+        *conf: str,
+        host: str = "127.0.0.1",
+        connect: dict[str, object] | None = None,
+    ) -> RedisProcess:
+        replica = self.server(name, f"replicaof {host} {master.port}", *conf, connect=connect)
         deadline = time.monotonic() + _READY_S
         while not (_in_sync(replica) and _in_sync(master)):
             assert time.monotonic() < deadline, f"{name} never synced:\n{replica.log()}"
@@ -66,19 +78,27 @@ class RedisServers:
         _acknowledges(master, 1)
         return replica
 
-    def sentinel(self, name: str, master: RedisProcess, *, down_after_ms: int = 1000) -> RedisProcess:
+    def sentinel(
+        self,
+        name: str,
+        master: RedisProcess,
+        *conf: str,
+        down_after_ms: int = 1000,
+        quorum: int = 2,
+        host: str = "127.0.0.1",
+        connect: dict[str, object] | None = None,
+    ) -> RedisProcess:
         port = free_port()
         directory = self._base / name
         directory.mkdir(parents=True)
-        conf = directory / "sentinel.conf"  # sentinels rewrite their configuration: a file of their own
-        conf.write_text(
-            f"port {port}\nbind 127.0.0.1\ndir {directory}\nlogfile redis.log\n"
-            f"sentinel monitor {SERVICE} 127.0.0.1 {master.port} 2\n"
-            f"sentinel down-after-milliseconds {SERVICE} {down_after_ms}\n"
-            f"sentinel failover-timeout {SERVICE} 10000\n"
-            f"sentinel parallel-syncs {SERVICE} 1\n"
-        )
-        return self._start(name, port, directory, [str(conf), "--sentinel"])
+        path = directory / "sentinel.conf"  # sentinels rewrite their configuration: a file of their own
+        lines = [f"port {port}", "bind 127.0.0.1", f"dir {directory}", "logfile redis.log",
+                 *(c.replace("{port}", str(port)) for c in conf),
+                 f"sentinel monitor {SERVICE} {host} {master.port} {quorum}",
+                 f"sentinel down-after-milliseconds {SERVICE} {down_after_ms}",
+                 f"sentinel failover-timeout {SERVICE} 10000", f"sentinel parallel-syncs {SERVICE} 1"]  # fmt: skip
+        path.write_text("\n".join(lines) + "\n")
+        return self._start(name, port, directory, [str(path), "--sentinel"], connect or {})
 
     def cluster(self, masters: int = 3, replicas: int = 0) -> list[RedisProcess]:
         """``masters`` cluster-enabled servers (and ``replicas`` replicas of each) joined by ``redis-cli --cluster
@@ -134,7 +154,7 @@ class RedisServers:
         """The same server (port, configuration, directory) started again, as a supervisor would after a crash."""
         assert server.process.poll() is not None, f"{server.name} is still running"
         self.running.remove(server)
-        return self._start(server.name, server.port, server.directory, server.argv)
+        return self._start(server.name, server.port, server.directory, server.argv, server.connect)
 
     def stop_all(self) -> None:
         for server in self.running:
@@ -148,9 +168,11 @@ class RedisServers:
                 server.process.kill()
                 server.process.wait(timeout=5)
 
-    def _start(self, name: str, port: int, directory: Path, argv: list[str]) -> RedisProcess:
+    def _start(
+        self, name: str, port: int, directory: Path, argv: list[str], connect: dict[str, object] | None = None
+    ) -> RedisProcess:
         process = subprocess.Popen([self._binary, *argv], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        server = RedisProcess(name, port, process, directory, argv)
+        server = RedisProcess(name, port, process, directory, argv, connect or {})
         self.running.append(server)
         deadline = time.monotonic() + _READY_S
         while True:

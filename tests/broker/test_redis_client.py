@@ -21,6 +21,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID
 from adapters.pki import LeafProfile, issue_leaf, make_ca
 from broker.audit.writes import chain_key
 from broker.redis_client import SentinelMaster, open_redis, replica_ack
+from broker.reports.store import RedisReportStore
 from broker.settings import Settings
 from consent.errors import ConsentStoreUnavailable
 from consent.redis_writes import WriteNotReplicated
@@ -189,3 +190,44 @@ async def test_a_command_retried_across_a_failover_reaches_the_new_master_not_th
         assert await reading == b"v"
     finally:
         await redis.aclose()
+
+
+async def test_rediss_sentinel_speaks_tls_with_a_password_to_sentinels_and_master(tmp_path: Path) -> None:
+    # The TLS form: every server (master, replica, sentinel) listens on TLS only and wants the ACL user; the
+    # sentinel names hosts, so that certificates can (`announce-hostnames`).
+    ca, cert, key = _pem_files(tmp_path)
+    tls = ["port 0", "tls-port {port}", f"tls-cert-file {cert}", f"tls-key-file {key}", f"tls-ca-cert-file {ca}",
+           "tls-auth-clients no", "tls-replication yes", "user default off",
+           f"user jjj on >{PASSWORD} ~* &* +@all"]  # fmt: skip
+    connect: dict[str, object] = {"host": "localhost", "ssl": True, "ssl_ca_certs": str(ca), "username": "jjj",
+                                  "password": PASSWORD}  # fmt: skip
+    servers = RedisServers(tmp_path / "redis")
+    try:
+        master = servers.server("master", *tls, "replica-announce-ip localhost", connect=connect)
+        servers.replica("replica", master, *tls, "masteruser jjj", f"masterauth {PASSWORD}",
+                        "replica-announce-ip localhost", host="localhost", connect=connect)  # fmt: skip
+        sentinel = servers.sentinel(
+            "sentinel", master, *tls[:-3], "user default off", f"user jjj on >{PASSWORD} ~* &* +@all",
+            "sentinel resolve-hostnames yes", "sentinel announce-hostnames yes", quorum=1, host="localhost",
+            connect=connect,
+        )  # fmt: skip
+        # How the sentinel logs in to the master and replica.
+        sentinel.client().execute_command("SENTINEL", "SET", SERVICE, "auth-user", "jjj")
+        sentinel.client().execute_command("SENTINEL", "SET", SERVICE, "auth-pass", PASSWORD)
+        url = f"rediss+sentinel://jjj:{PASSWORD}@localhost:{sentinel.port}/{SERVICE}/0"
+        settings = Settings.model_validate({"redis_url": url, "redis_ca": ca, "redis_min_replicas_ack": 1})
+        redis = open_redis(settings)
+        try:
+            assert await replica_ack(settings).command(redis, "jjjtest:tls", "SET", "jjjtest:tls", "1", "EX", 60)
+            assert master.client().get("jjjtest:tls") == b"1"
+        finally:
+            await redis.aclose()
+        plain = url.replace("rediss+", "redis+", 1)
+        plaintext = open_redis(Settings.model_validate({"redis_url": plain, "redis_failover_wait_s": 0}))
+        try:
+            with pytest.raises(ConsentStoreUnavailable):
+                await RedisReportStore(plaintext, "x:", b"k", None, None).ping()  # type: ignore[arg-type]
+        finally:
+            await plaintext.aclose()
+    finally:
+        servers.stop_all()
