@@ -45,7 +45,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 SUBJECT_KEY_SECRET = "jjj-e2e-failover-subject-key-0123456789abcdef"
 PREFIX = "jjjtest:failover:"
-GRANTS = 1000
+GRANTS = 2500
 LOAD_BEFORE_KILL_S = 3.0
 LOAD_AFTER_RECOVERY_S = 3.0
 
@@ -217,6 +217,7 @@ class Load:
         promoted = await _until_promoted(sentinels, master)
         servers.restart(master)  # as a supervisor would, once the sentinels have a new master for it to follow
         recovered = await _until_acknowledged(redis)
+        await asyncio.sleep(LOAD_AFTER_RECOVERY_S)
         self.stop.set()
         await asyncio.gather(*tasks)
         return Figures(killed, promoted, recovered, self.outcomes, self.codes)
