@@ -166,8 +166,8 @@ class Figures:
         kinds = {kind: sum(o.kind == kind for o in self.outcomes) for kind in ("revoke", "report")}
         lost = {kind: sum(o.kind == kind for o in failed) for kind in ("revoke", "report")}
         window = (
-            f"first failure started +{min(o.started for o in failed) - self.killed:.2f} s, last ended "
-            f"+{max(o.ended for o in failed) - self.killed:.2f} s after the kill"
+            f"first failure started {min(o.started for o in failed) - self.killed:+.2f} s, last ended "
+            f"{max(o.ended for o in failed) - self.killed:+.2f} s after the kill"
             if failed
             else "no request failed"
         )
