@@ -11,7 +11,7 @@ BENCH_ARGS ?=
 # The browser tests drive Debian's chromium (scripts/install-system.sh): Playwright never downloads a browser.
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: demo test check fmt protos system services venv bench clean
+.PHONY: demo test test-slow bench-acks check fmt protos system services venv bench clean
 
 demo: venv
 	$(PY) -m broker demo $(DEMO_ARGS)
@@ -20,8 +20,17 @@ demo: venv
 bench: venv services
 	$(PY) -m bench $(BENCH_ARGS)
 
+# What waiting for a Redis replica (JJJ_REDIS_MIN_REPLICAS_ACK=1) costs each durable write, off and on, in one run.
+bench-acks: venv
+	$(PY) scripts/replica_ack_cost.py $(BENCH_ARGS)
+
 test: venv services check
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The long process-level tests (marker `slow`, left out of `make test`): a Redis master killed under load while
+# Sentinel fails over, with one replica and with two (about two minutes). They print their figures.
+test-slow: venv services
+	$(PY) -m pytest -m slow $(PYTEST_ARGS)
 
 check: venv
 	$(VENV)/bin/ruff check .

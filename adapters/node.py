@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from adapters.answer_signing import AnswerSigner
+from adapters.health_port import HealthPort
 from adapters.server import NodeConfig, NoWarrantCheck, WarrantVerifier, create_server
 from adapters.store import SqlRecordStore
 from adapters.subject_register import SqlSubjectRegister
@@ -58,6 +59,7 @@ def serve(
     broker_issuers: Sequence[str] = (),
     tls: TlsSource | None,
     answer: TlsSource | None = None,
+    health_port: int | None = None,
 ) -> int:
     """Serve until SIGINT/SIGTERM, then stop gracefully; return the process exit status (0).
 
@@ -67,7 +69,7 @@ def serve(
     trust = Trust(broker_jwks, tuple(broker_issuers), tls, answer)
     material = None if tls is None else load_node_tls(tls, region)
     signer = None if answer is None else AnswerSigner.load(answer, region)
-    return asyncio.run(_serve(region, db_url, host, port, latency_ms, trust, material, signer))
+    return asyncio.run(_serve(region, db_url, host, port, latency_ms, trust, material, signer, health_port))
 
 
 async def _verifier(region: Region, db_url: str, broker_jwks: str | None, issuers: Sequence[str]) -> WarrantVerifier:
@@ -96,6 +98,7 @@ async def _serve(
     trust: Trust,
     tls: TlsMaterial | None,
     signer: AnswerSigner | None,
+    health_port: int | None = None,
 ) -> int:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -118,10 +121,13 @@ async def _serve(
         shown = f"[{host}]" if ":" in host else host
         mode = "PLAINTEXT" if tls is None else f"mTLS as {tls.source.cert}"
         log.info("node %s listening on %s:%d (%s)", region.value, shown, bound, mode)
+        health = None if health_port is None else await HealthPort.start(f"{address.rsplit(':', 1)[0]}:{health_port}")
         try:
             await stop.wait()
             log.info("node %s stopping", region.value)
         finally:
+            if health is not None:
+                await health.stop(GRACE_SECONDS)
             await server.stop(GRACE_SECONDS)
     finally:
         close = getattr(verifier, "close", None)

@@ -41,6 +41,13 @@ def add_serve_options(serve: argparse.ArgumentParser) -> None:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=50051)
     serve.add_argument("--latency-ms", type=float, default=0.0, help="added delay per query (demos, tests)")
+    serve.add_argument(
+        "--health-port",
+        type=int,
+        default=None,
+        metavar="PORT",
+        help="also answer grpc.health.v1 (only) in plaintext on this port, for Kubernetes' gRPC probe (default: off)",
+    )
     tls = serve.add_argument_group("mTLS (required unless --insecure)")
     tls.add_argument("--tls-dir", metavar="DIR", help=f"a `jjj certs init` directory (default ${TLS_ENV['dir']})")
     tls.add_argument("--tls-cert", metavar="FILE", help=f"this node's certificate (default ${TLS_ENV['cert']})")

@@ -12,8 +12,6 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
-import redis.asyncio as aioredis
-
 from adapters.answer_verify import AnswerVerifier
 from adapters.client import AdapterClient
 from broker.audit.log import AuditLog
@@ -21,7 +19,7 @@ from broker.calendar import load_calendar
 from broker.clock import Clock
 from broker.keys import KeyRing, load_keyring
 from broker.pdf.pool import PdfRenderer
-from broker.redis_client import open_redis
+from broker.redis_client import initialized, open_redis, replica_ack
 from broker.reports.interfaces import RegionFetcher
 from broker.reports.issuance import Issuer
 from broker.reports.service import ReportService
@@ -35,6 +33,7 @@ from consent.clients import ClientRegistry
 from consent.grant_store import RedisConsentStore
 from consent.oauth.integration import OAuthConfig, OAuthIntegration
 from consent.oauth.tokens import OAuthStore
+from consent.redis_writes import RedisClient
 from consent.sessions import SessionStore
 from consent.signin_limits import RateLimit, SignInLimiter
 from merge.regions import REGION_ORDER
@@ -56,7 +55,7 @@ class ConsentServices:
 
 @dataclass(frozen=True, slots=True)
 class Services:
-    redis: aioredis.Redis
+    redis: RedisClient
     keyring: KeyRing
     consent: ConsentServices
     audit: AuditLog
@@ -69,10 +68,11 @@ class Services:
     calendar: WorkingDayCalendar
 
 
-def consent_services(settings: Settings, redis: aioredis.Redis, ring: KeyRing) -> ConsentServices:
+def consent_services(settings: Settings, redis: RedisClient, ring: KeyRing) -> ConsentServices:
     prefix, secret = settings.redis_prefix, settings.subject_key_secret.get_secret_value().encode()
+    acks = replica_ack(settings)
     clients = ClientRegistry(redis, prefix)
-    grants = RedisConsentStore(redis, prefix)
+    grants = RedisConsentStore(redis, prefix, acks=acks)
     config = OAuthConfig(
         issuer=settings.issuer,
         token_lifetime_s=settings.access_token_lifetime_s,
@@ -89,7 +89,7 @@ def consent_services(settings: Settings, redis: aioredis.Redis, ring: KeyRing) -
         signin_limiter=SignInLimiter(redis, prefix, limit),
         grants=grants,
         clients=clients,
-        oauth=OAuthIntegration(config, clients, OAuthStore(redis, prefix), grants),
+        oauth=OAuthIntegration(config, clients, OAuthStore(redis, prefix, acks=acks), grants),
     )
 
 
@@ -129,6 +129,7 @@ async def open_services(
     async with AsyncExitStack() as stack:
         redis = open_redis(settings)
         stack.push_async_callback(redis.aclose)
+        await initialized(redis)
         prefix, secret = settings.redis_prefix, settings.subject_key_secret.get_secret_value().encode()
         # One long-lived channel per region for the process lifetime (gRPC's own advice: channels are expensive).
         tls = settings.node_tls()
@@ -146,14 +147,17 @@ async def open_services(
         for client in clients:
             stack.push_async_callback(client.close)
         fetchers: list[RegionFetcher] = [wrap(c) if wrap else c for c in clients]
-        audit = AuditLog(redis, prefix, ring, checkpoint_every=settings.audit_checkpoint_every, clock=clock)
+        # Grants, codes, issued reports and the audit chain wait for their replicas (JJJ_REDIS_MIN_REPLICAS_ACK).
+        acks = replica_ack(settings)
+        audit = AuditLog(redis, prefix, ring, checkpoint_every=settings.audit_checkpoint_every, clock=clock, acks=acks)
         snapshots = SnapshotStore(
             redis,
             prefix,
             validity=timedelta(days=settings.report_validity_days),
             retention=timedelta(days=settings.report_metadata_retention_days),
+            acks=acks,
         )
-        report_store = RedisReportStore(redis, prefix, secret, snapshots, audit)
+        report_store = RedisReportStore(redis, prefix, secret, snapshots, audit, acks=acks)
         # Worker processes start now, in the background (pdf_prewarm; /healthz tells when they are warm), or on
         # the first PDF; never at import or per request.
         pdf = PdfRenderer(workers=settings.pdf_workers, keyring=ring)

@@ -5,12 +5,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Annotated, Literal
-from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from adapters.tls_material import TlsMaterial, TlsSource, load_broker_tls
+from broker.redis_url import parse_redis_url
 from merge.regions import Region
 
 #: The published development value of ``JJJ_SUBJECT_KEY_SECRET``: never accepted in production.
@@ -29,7 +29,8 @@ class InsecureConfiguration(Exception):
 class Settings(BaseSettings):
     """Everything the broker reads from its environment. Secrets are ``SecretStr`` so ``repr`` masks them."""
 
-    model_config = SettingsConfigDict(env_prefix="JJJ_", frozen=True, extra="ignore")
+    # hide_input_in_errors: a refused value is not repeated in the error (a Redis URL holds its password).
+    model_config = SettingsConfigDict(env_prefix="JJJ_", frozen=True, extra="ignore", hide_input_in_errors=True)
 
     #: ``production`` (the default) refuses to run on a development default (:meth:`production_problems`);
     #: ``development`` runs on them, saying so (``jjj demo`` sets it).
@@ -42,9 +43,18 @@ class Settings(BaseSettings):
     port: int = Field(default=8080, ge=0, le=65535)
 
     #: ``redis://[user:password@]host:port/db``; ``rediss://`` for TLS (the server's certificate is checked against
-    #: ``redis_ca``, else the system's CAs, and must name the host).
+    #: ``redis_ca``, else the system's CAs, and must name the host); ``redis+sentinel://…/service/db`` and
+    #: ``redis+cluster://…`` (broker/redis_url.py has the forms).
     redis_url: SecretStr = SecretStr("redis://127.0.0.1:6379/0")
     redis_ca: Path | None = None
+    #: Durable writes (grants, revocations, codes, issued reports, the audit chain) count as done only once this
+    #: many replicas have them (WAIT); 0 does not wait (a single Redis). consent/redis_writes.py says why.
+    redis_min_replicas_ack: int = Field(default=0, ge=0, le=16)
+    #: How long a durable write waits for its replicas before it is refused (503). Below the 2 s socket timeout.
+    redis_ack_timeout_ms: int = Field(default=500, ge=1, le=1500)
+    #: With Sentinel or a cluster, how long a command keeps trying to reach a master (a failover promotes one in a
+    #: few seconds) before the request is refused (503). A single Redis has no failover to wait for: it fails fast.
+    redis_failover_wait_s: float = Field(default=5.0, ge=0, le=30)
     #: Keys Redis entries about a subject by HMAC(secret, identifier), so no identifier is stored in clear; third
     #: parties' pairwise subject identifiers are derived from it too. Production sets its own (at least 32
     #: characters, random); every replica must share it. The default is published: development only.
@@ -122,6 +132,19 @@ class Settings(BaseSettings):
     #: The audit chain's head is signed every this many entries (and on `jjj audit checkpoint`).
     audit_checkpoint_every: int = Field(default=100, ge=1)
 
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: SecretStr) -> SecretStr:
+        parse_redis_url(value.get_secret_value())  # RedisUrlError (a ValueError) names the part at fault
+        return value
+
+    @field_validator("redis_prefix")
+    @classmethod
+    def _redis_prefix(cls, value: str) -> str:
+        if "{" in value or "}" in value:
+            raise ValueError("braces are Redis Cluster hash tags: the broker places its own, the prefix has none")
+        return value
+
     @field_validator("holiday_schedules", mode="before")
     @classmethod
     def _path_list(cls, value: object) -> object:
@@ -146,8 +169,8 @@ class Settings(BaseSettings):
             )
         if self.nodes_insecure:
             problems.append("JJJ_NODES_INSECURE: plaintext gRPC to the nodes is for development only; use mTLS")
-        redis = urlsplit(self.redis_url.get_secret_value())
-        if redis.hostname not in (None, "127.0.0.1", "localhost", "::1") and not redis.password:
+        redis = parse_redis_url(self.redis_url.get_secret_value())
+        if redis.networked and not redis.password:
             problems.append(
                 "JJJ_REDIS_URL: a Redis reached over the network needs a user and password "
                 "(rediss://user:password@host:6380/0, TLS)"

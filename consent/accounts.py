@@ -17,9 +17,8 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
-import redis.asyncio as aioredis
-
 from consent.errors import store_errors
+from consent.redis_writes import RedisClient
 from merge.identifiers import Subject, SubjectKind
 
 #: scrypt cost: N=2**15, r=8, p=1 needs 32 MiB per hash (OWASP's 2024 minimum is N=2**17 at 128 MiB; we keep
@@ -88,7 +87,7 @@ class Account:
 class AccountStore:
     """Accounts in Redis. Every Redis error becomes ``ConsentStoreUnavailable`` (fail closed)."""
 
-    def __init__(self, redis: aioredis.Redis, prefix: str, subject_secret: bytes) -> None:
+    def __init__(self, redis: RedisClient, prefix: str, subject_secret: bytes) -> None:
         self._redis = redis
         self._prefix = prefix
         self._secret = subject_secret

@@ -19,10 +19,10 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-import redis.asyncio as aioredis
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from consent.errors import store_errors
+from consent.redis_writes import RedisClient
 from merge.editions import Edition
 
 #: OAuth scope → report edition. A scope names exactly one edition.
@@ -81,7 +81,7 @@ class ClientRecord(BaseModel):
 
 
 class ClientRegistry:
-    def __init__(self, redis: aioredis.Redis, prefix: str) -> None:
+    def __init__(self, redis: RedisClient, prefix: str) -> None:
         self._redis = redis
         self._prefix = prefix
 

@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import ClassVar
 
-from redis.exceptions import RedisError
+from redis.exceptions import RedisClusterException, RedisError
 
 
 class ConsentError(Exception):
@@ -61,10 +61,13 @@ class GrantMismatch(ConsentError):
 
 @asynccontextmanager
 async def store_errors(action: str) -> AsyncIterator[None]:
-    """Run a store operation; a Redis failure becomes :class:`ConsentStoreUnavailable` naming ``action``."""
+    """Run a store operation; a Redis failure becomes :class:`ConsentStoreUnavailable` naming ``action``.
+
+    ``RedisClusterException`` too: redis-py's cluster client raises it (not a ``RedisError``) when it cannot reach
+    the cluster or map a slot."""
     try:
         yield
-    except RedisError as exc:
+    except (RedisError, RedisClusterException) as exc:
         raise ConsentStoreUnavailable(
             f"the consent store is unreachable ({type(exc).__name__}); {action} refused"
         ) from None

@@ -22,13 +22,13 @@ from typing import Any
 from urllib.parse import quote_plus, urlsplit
 
 import aiohttp
-import redis.asyncio as aioredis
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 from joserfc.jws import extract_compact
 
 from consent.errors import store_errors
 from consent.oidc import OidcConfig, OidcError, subject_of, validate_id_token
+from consent.redis_writes import RedisClient
 from merge.identifiers import Subject
 
 PENDING_TTL_S = 600
@@ -174,7 +174,7 @@ def _h(value: str) -> str:
 class PendingSignIns:
     """``state`` → what the callback needs, for :data:`PENDING_TTL_S`, bound to one browser."""
 
-    def __init__(self, redis: aioredis.Redis, prefix: str) -> None:
+    def __init__(self, redis: RedisClient, prefix: str) -> None:
         self._redis = redis
         self._prefix = prefix
 

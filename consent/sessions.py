@@ -12,10 +12,9 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
-import redis.asyncio as aioredis
-
 from consent.accounts import Account
 from consent.errors import store_errors
+from consent.redis_writes import RedisClient
 from merge.identifiers import SubjectKind
 
 
@@ -30,7 +29,7 @@ class Session:
 
 
 class SessionStore:
-    def __init__(self, redis: aioredis.Redis, prefix: str, ttl_s: int) -> None:
+    def __init__(self, redis: RedisClient, prefix: str, ttl_s: int) -> None:
         self._redis = redis
         self._prefix = prefix
         self._ttl = ttl_s

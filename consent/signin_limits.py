@@ -11,7 +11,9 @@ atomic in Redis so every replica sees the same numbers):
   right password is answered at once, still signs in.
 
 A successful sign-in forgets its address's failures for the account. Keys are built only from a validated
-account (its HMAC reference) and the peer address (hashed): nothing a client types becomes a key.
+account (its HMAC reference) and the peer address (hashed): nothing a client types becomes a key. Each counter
+is counted by a script of its own (count, and start its window on the first failure), so no counter ever lives
+without a TTL, and the three may live on different Redis Cluster nodes.
 """
 
 from __future__ import annotations
@@ -19,12 +21,18 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-import redis.asyncio as aioredis
-
 from consent.errors import store_errors
+from consent.redis_writes import RedisClient
 
 #: The longest a failure's answer is held back, however many failures the account has seen.
 MAX_DELAY_S = 2.0
+
+# KEYS: one counter. ARGV: its window. The window starts at the first failure and is not pushed back by later ones.
+_FAIL = """
+local n = redis.call('INCR', KEYS[1])
+if n == 1 or redis.call('TTL', KEYS[1]) < 0 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return n
+"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +45,7 @@ class RateLimit:
 
 
 class SignInLimiter:
-    def __init__(self, redis: aioredis.Redis, prefix: str, limit: RateLimit) -> None:
+    def __init__(self, redis: RedisClient, prefix: str, limit: RateLimit) -> None:
         self._redis = redis
         self._prefix = prefix
         self.limit = limit
@@ -51,19 +59,19 @@ class SignInLimiter:
     async def allowed(self, account_ref: str, address: str) -> bool:
         """False when this address has failed too often, for this account or overall (its own failures only)."""
         pair, addr, _ = self._keys(account_ref, address)
-        async with store_errors("sign-in"):
-            pair_failures, address_failures = await self._redis.mget(pair, addr)
+        async with store_errors("sign-in"), self._redis.pipeline(transaction=False) as pipe:
+            pipe.get(pair)
+            pipe.get(addr)
+            pair_failures, address_failures = await pipe.execute()
         return int(pair_failures or 0) < self.limit.per_account and int(address_failures or 0) < self.limit.per_address
 
     async def failed(self, account_ref: str, address: str) -> int:
         """Count one failure; returns how many the account has had in the window, from every address."""
-        async with store_errors("sign-in"), self._redis.pipeline(transaction=True) as pipe:
+        async with store_errors("sign-in"), self._redis.pipeline(transaction=False) as pipe:
             for key in self._keys(account_ref, address):
-                pipe.incr(key)
-                # NX: the window starts at the first failure and is not pushed back by later ones.
-                pipe.expire(key, self.limit.window_s, nx=True)
+                pipe.eval(_FAIL, 1, key, self.limit.window_s)
             results = await pipe.execute()
-        return int(results[4])
+        return int(results[2])
 
     async def succeeded(self, account_ref: str, address: str) -> None:
         pair, _, _ = self._keys(account_ref, address)

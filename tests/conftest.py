@@ -1,17 +1,22 @@
 """Fixtures shared by every test package: the real Redis on 127.0.0.1:6379 under a key prefix per test, and the
-federation's development PKI (mTLS between broker and nodes) for the session."""
+federation's development PKI (mTLS between broker and nodes) for the session.
+
+Tests marked ``cluster`` run twice: against that Redis (``[single]``) and against a Redis Cluster of three masters
+this session starts on free ports (``[cluster]``, :mod:`tests.redis_servers`); ``redis_url`` and ``redis_client``
+follow the parameter. Unmarked tests see the single Redis only."""
 
 from __future__ import annotations
 
 import os
 import socket
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import pytest
-import redis.asyncio as aioredis
 
 from adapters.pki import PkiLayout, ensure_dev_pki
+from consent.redis_writes import RedisClient
 
 REDIS_URL = os.environ.get("JJJ_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
@@ -24,15 +29,52 @@ def free_port() -> int:
         return port
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "redis_topology" in metafunc.fixturenames and metafunc.definition.get_closest_marker("cluster"):
+        metafunc.parametrize("redis_topology", ["single", "cluster"], indirect=True)
+
+
+@pytest.fixture
+def redis_topology(request: pytest.FixtureRequest) -> str:
+    """``single`` (the Redis on 6379), or ``cluster`` for the second run of a test marked ``cluster``."""
+    return str(getattr(request, "param", "single"))
+
+
+@pytest.fixture(scope="session")
+def redis_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A Redis Cluster of three masters for this session (started on first use); yields its URL."""
+    from tests.redis_servers import RedisServers
+
+    servers = RedisServers(Path(tmp_path_factory.mktemp("redis-cluster")))
+    try:
+        nodes = servers.cluster(3)
+        yield "redis+cluster://" + ",".join(f"127.0.0.1:{node.port}" for node in nodes) + "/0"
+    finally:
+        servers.stop_all()
+
+
+@pytest.fixture
+def redis_url(redis_topology: str, request: pytest.FixtureRequest) -> str:
+    return str(request.getfixturevalue("redis_cluster")) if redis_topology == "cluster" else REDIS_URL
+
+
+def open_test_redis(url: str) -> RedisClient:
+    """A client the way the broker opens one (``broker.redis_client.open_redis``) for ``url``."""
+    from broker.redis_client import open_redis
+    from broker.settings import Settings
+
+    return open_redis(Settings.model_validate({"redis_url": url}))
+
+
 @pytest.fixture
 def redis_prefix() -> str:
     return f"jjjtest:{uuid.uuid4().hex[:12]}:"
 
 
 @pytest.fixture
-async def redis_client(redis_prefix: str) -> AsyncIterator[aioredis.Redis]:
-    """A client of the real Redis; every key under this test's prefix is deleted afterwards."""
-    client = aioredis.Redis.from_url(REDIS_URL)
+async def redis_client(redis_prefix: str, redis_url: str) -> AsyncIterator[RedisClient]:
+    """A client of the real Redis (or the cluster); every key under this test's prefix is deleted afterwards."""
+    client = open_test_redis(redis_url)
     await client.ping()
     yield client
     keys = [key async for key in client.scan_iter(match=f"{redis_prefix}*")]

@@ -14,10 +14,9 @@ import json
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 
-import redis.asyncio as aioredis
-
 from broker.account.vault import OwnerKey
 from consent.errors import store_errors
+from consent.redis_writes import RedisClient
 
 KEEP = 100
 
@@ -46,7 +45,7 @@ def _label(ref: str, report_no: str) -> str:
 
 
 class ReportList:
-    def __init__(self, redis: aioredis.Redis, prefix: str, keep_for: timedelta) -> None:
+    def __init__(self, redis: RedisClient, prefix: str, keep_for: timedelta) -> None:
         self._redis = redis
         self._prefix = prefix
         self._keep_for = int(keep_for.total_seconds())

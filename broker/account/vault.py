@@ -25,7 +25,6 @@ import hmac
 import os
 from dataclasses import dataclass
 
-import redis.asyncio as aioredis
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -34,6 +33,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from broker.reports.sealing import as_bytes
 from consent.accounts import SCRYPT_N, SCRYPT_P, SCRYPT_R
 from consent.errors import store_errors
+from consent.redis_writes import RedisClient
 
 _NONCE = 12
 _WRAP_INFO = b"jjj.owner-key-wrap/1"
@@ -75,7 +75,7 @@ def _wrap_key(session_id: str) -> bytes:
 class OwnerVault:
     """Owner salts (per account) and the session-wrapped owner keys in Redis; store errors fail closed (503)."""
 
-    def __init__(self, redis: aioredis.Redis, prefix: str, session_ttl_s: int) -> None:
+    def __init__(self, redis: RedisClient, prefix: str, session_ttl_s: int) -> None:
         self._redis = redis
         self._prefix = prefix
         self._ttl = session_ttl_s

@@ -19,12 +19,13 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-import redis.asyncio as aioredis
 from joserfc import jws
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
 from broker.audit.entries import GENESIS, entry_hash, stream_rows
+from broker.audit.writes import chain_key
+from consent.redis_writes import RedisClient
 from consent.warrants import eddsa_registry
 
 _BATCH = 500
@@ -53,7 +54,7 @@ class VerifyResult:
         )
 
 
-async def _checkpoints(redis: aioredis.Redis, key: str, keys: KeySet, problems: list[str]) -> dict[int, str]:
+async def _checkpoints(redis: RedisClient, key: str, keys: KeySet, problems: list[str]) -> dict[int, str]:
     """Valid checkpoints as ``{seq: hash}``; a checkpoint that does not verify is a problem."""
     signed: dict[int, str] = {}
     for name, fields in stream_rows(await redis.xrange(key)):
@@ -69,14 +70,14 @@ async def _checkpoints(redis: aioredis.Redis, key: str, keys: KeySet, problems: 
     return signed
 
 
-async def verify_chain(redis: aioredis.Redis, prefix: str, keys: KeySet) -> VerifyResult:
+async def verify_chain(redis: RedisClient, prefix: str, keys: KeySet) -> VerifyResult:
     """Walk the whole chain under ``prefix`` (the broker's Redis prefix) and check it; see the module docstring.
 
     ``keys`` verifies checkpoints: ``KeyRing.verification_keys()`` or the broker's public JWKS.
     """
     problems: list[str] = []
-    signed = await _checkpoints(redis, f"{prefix}audit:checkpoints", keys, problems)
-    stream = f"{prefix}audit:log"
+    signed = await _checkpoints(redis, chain_key(prefix, "audit:checkpoints"), keys, problems)
+    stream = chain_key(prefix, "audit:log")
     prev, expected, count, start = GENESIS, 1, 0, "-"
     while True:
         rows = stream_rows(await redis.xrange(stream, min=start, max="+", count=_BATCH))

@@ -1,17 +1,28 @@
-"""Writes that must land in the same Redis transaction as an audit entry, given as plain values.
+"""Writes that must land in the same atomic step as an audit entry, given as plain values.
 
 An issued report is its snapshot *and* its audit entry, or neither: the report store describes the snapshot's
-writes with these values and :meth:`broker.audit.log.AuditLog.append` sends them in the MULTI/EXEC that appends
-the entry. Nobody outside the audit log ever holds a Redis pipeline.
+writes with these values and :meth:`broker.audit.log.AuditLog.append` makes them in the script that appends the
+entry, only if the entry is appended. Nobody outside the audit log ever holds a Redis script or pipeline.
+
+Redis Cluster: one script touches one slot, so the chain and everything written with it carry one hash tag,
+:data:`CHAIN_TAG` (:func:`chain_key`). The chain is one sequence anyway — each entry names the hash of the one
+before — so it cannot be spread over nodes; what is written with it goes where it goes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from redis.asyncio.client import Pipeline
 from redis.typing import EncodableT, FieldT
+
+#: The hash tag of the audit chain, its indexes and what is written with its entries (issued reports).
+CHAIN_TAG = "{chain}"
+
+
+def chain_key(prefix: str, name: str) -> str:
+    """``{prefix}{chain}:{name}``: a key in the chain's slot."""
+    return f"{prefix}{CHAIN_TAG}:{name}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,11 +45,65 @@ class StringWrite:
 
 Write = HashWrite | StringWrite
 
+# Lua: check_writes(first, pos) reads the writes whose keys are KEYS[first..] and whose values start at ARGV[pos]
+# (per write: kind 'h' or 's', TTL, count n, then n values: field/value pairs, or the string), and returns them, or
+# the key of a hash write that holds another type. apply_writes(list) makes them. Checks first, writes after: a
+# refusal writes nothing (Redis does not roll a script back).
+WRITES_LUA = """
+local function check_writes(first, pos)
+  local list = {}
+  for k = first, #KEYS do
+    local kind, ttl, n = ARGV[pos], ARGV[pos + 1], tonumber(ARGV[pos + 2])
+    if kind == 'h' then
+      local t = redis.call('TYPE', KEYS[k])['ok']
+      if t ~= 'none' and t ~= 'hash' then return nil, KEYS[k] end
+    end
+    list[#list + 1] = {KEYS[k], kind, ttl, pos + 3, n}
+    pos = pos + 3 + n
+  end
+  return list, nil
+end
+local function apply_writes(list)
+  for _, w in ipairs(list) do
+    if w[2] == 'h' then
+      redis.call('HSET', w[1], unpack(ARGV, w[4], w[4] + w[5] - 1))
+      redis.call('EXPIRE', w[1], w[3])
+    else
+      redis.call('SET', w[1], ARGV[w[4]], 'EX', w[3])
+    end
+  end
+end
+"""
 
-def queue(pipe: Pipeline, write: Write) -> None:
-    """Queue one write's commands on ``pipe``."""
-    if isinstance(write, HashWrite):
-        pipe.hset(write.key, mapping=dict(write.mapping))
-        pipe.expire(write.key, write.ttl_s)
-    else:
-        pipe.set(write.key, write.value, ex=write.ttl_s)
+# KEYS: the writes' keys; ARGV: the writes. Returns 1, or the key of a hash write that holds another type.
+STORE_WRITES_LUA = (
+    WRITES_LUA
+    + """
+local list, wrong = check_writes(1, 1)
+if wrong then return wrong end
+apply_writes(list)
+return 1
+"""
+)
+
+
+def encode(writes: Sequence[Write]) -> tuple[list[str], list[EncodableT]]:
+    """The writes as the scripts' keys and arguments (:data:`WRITES_LUA`)."""
+    keys: list[str] = []
+    args: list[EncodableT] = []
+    for write in writes:
+        keys.append(write.key)
+        if isinstance(write, HashWrite):
+            pairs = [item for pair in write.mapping.items() for item in pair]
+            args += ["h", write.ttl_s, len(pairs), *pairs]
+        else:
+            args += ["s", write.ttl_s, 1, write.value]
+    return keys, args
+
+
+def check_slot(prefix: str, writes: Sequence[Write]) -> None:
+    """Refuse writes outside the chain's slot: on one Redis they would work, on a cluster the script would fail."""
+    inside = chain_key(prefix, "")
+    for write in writes:
+        if not write.key.startswith(inside):
+            raise ValueError(f"audit: a write with an entry must be in the chain's slot ({inside}…): {write.key}")

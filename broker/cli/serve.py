@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from typing import TYPE_CHECKING
 
@@ -33,8 +34,12 @@ def checked_settings(args: argparse.Namespace) -> Settings | None:
     from merge.holiday_schedule import ScheduleError
 
     overrides = {name: value for name in ("host", "port") if (value := getattr(args, name)) is not None}
+    # Secrets as files named after their variables (JJJ_SUBJECT_KEY_SECRET, JJJ_REDIS_URL …) in the directory
+    # systemd's LoadCredential= makes ($CREDENTIALS_DIRECTORY; deploy/ mounts Kubernetes Secrets the same way).
+    # A variable set in the environment wins over its file.
+    credentials = os.environ.get("CREDENTIALS_DIRECTORY") or None
     try:
-        settings = Settings(**overrides)
+        settings = Settings(_secrets_dir=credentials, **overrides)
         warnings = settings.check_production()
         load_keyring(settings.keys_dir)
         settings.node_tls()

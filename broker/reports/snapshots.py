@@ -1,16 +1,18 @@
 """Issued reports at rest: ciphertext under a key only the verification code opens, and metadata in clear.
 
-Invariant 2 (no raw data at rest): the broker keeps, per report,
+Invariant 2 (no raw data at rest): the broker keeps, per report (every key in the audit chain's slot, ``{chain}``
+being the hash tag: the snapshot is written by the script that appends the report's audit entry,
+:mod:`broker.audit.writes`),
 
-``{prefix}report:meta:{lookup_id}`` (hash, in clear)
+``{prefix}{chain}:report:meta:{lookup_id}`` (hash, in clear)
     report number, digest, edition, masked subject, issue and expiry times, complete flag, status
     (valid / revoked / suspended), the signing kid, the detached JWS (header and signature, no payload) and,
     once rendered, the PDF's digest. Kept for the validity **plus** a retention period, so that an expired
     code answers "expired" rather than "unknown".
-``{prefix}report:data:{lookup_id}`` (hash, encrypted)
+``{prefix}{chain}:report:data:{lookup_id}`` (hash, encrypted)
     ``salt`` and the AES-256-GCM ciphertexts of the canonical JSON (deflated first, ``json_encoding: deflate``)
     and, once rendered, the signed PDF. Its TTL is the report's validity; after that the content is gone.
-``{prefix}report:no:{report_no}`` (string)
+``{prefix}{chain}:report:no:{report_no}`` (string)
     the lookup id, so that an objection can suspend or revoke a report by its number.
 
 ``lookup_id`` is a hash of the code (:func:`merge.verification_code.lookup_id`); how content is sealed under the
@@ -18,7 +20,8 @@ code is :mod:`broker.reports.sealing`.
 
 Trade-off: Dongguan keeps its reports ten years; here the content lives ``report_validity_days`` (30 by default)
 and only the digest and metadata outlive it. A holder of an expired report can still prove it was issued (the
-digest matches), but cannot download it again.
+digest matches), but cannot download it again. Writes are acknowledged by replicas
+(:class:`~consent.redis_writes.ReplicaAck`) before they count as done.
 """
 
 from __future__ import annotations
@@ -29,12 +32,12 @@ from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-import redis.asyncio as aioredis
 from redis.typing import EncodableT, FieldT
 
-from broker.audit.writes import HashWrite, StringWrite, Write, queue
+from broker.audit.writes import STORE_WRITES_LUA, HashWrite, StringWrite, Write, chain_key, encode
 from broker.reports.sealing import DEFLATE, ENCODING_FIELD, as_bytes, seal, seal_json, unseal, unseal_json
-from consent.errors import store_errors
+from consent.errors import ConsentStoreUnavailable, store_errors
+from consent.redis_writes import RedisClient, ReplicaAck
 from merge.verification_code import lookup_id
 
 # Store the PDF only if none is stored yet and the content is still there; set its digest with it.
@@ -122,30 +125,37 @@ class Verification:
 class SnapshotStore:
     """Reads and writes issued reports; every Redis error becomes a 503 (fail closed)."""
 
-    def __init__(self, redis: aioredis.Redis, prefix: str, *, validity: timedelta, retention: timedelta) -> None:
+    def __init__(
+        self,
+        redis: RedisClient,
+        prefix: str,
+        *,
+        validity: timedelta,
+        retention: timedelta,
+        acks: ReplicaAck | None = None,
+    ) -> None:
         self._redis = redis
         self._prefix = prefix
         self.validity = validity
         self.retention = retention
-        self._store_pdf_once = redis.register_script(_STORE_PDF_ONCE)
-        self._set_status = redis.register_script(_SET_STATUS)
+        self._acks = acks or ReplicaAck()
 
     def _meta_key(self, lid: str) -> str:
-        return f"{self._prefix}report:meta:{lid}"
+        return chain_key(self._prefix, f"report:meta:{lid}")
 
     def _data_key(self, lid: str) -> str:
-        return f"{self._prefix}report:data:{lid}"
+        return chain_key(self._prefix, f"report:data:{lid}")
 
     def _number_key(self, report_no: str) -> str:
-        return f"{self._prefix}report:no:{report_no}"
+        return chain_key(self._prefix, f"report:no:{report_no}")
 
     async def save(self, code: str, meta: SnapshotMeta, canonical: bytes) -> None:
-        """Store metadata, ciphertext and number index in one MULTI/EXEC: all of it or nothing."""
-        writes = self.writes(code, meta, canonical)
-        async with store_errors("issuing the report"), self._redis.pipeline(transaction=True) as pipe:
-            for write in writes:
-                queue(pipe, write)
-            await pipe.execute()
+        """Store metadata, ciphertext and number index in one script: all of it or nothing."""
+        keys, args = encode(self.writes(code, meta, canonical))
+        async with store_errors("issuing the report"):
+            wrong = await self._acks.eval(self._redis, STORE_WRITES_LUA, keys, args)
+        if wrong != 1:
+            raise ConsentStoreUnavailable(f"issuing the report: {as_bytes(wrong).decode()} holds another type")
 
     def writes(self, code: str, meta: SnapshotMeta, canonical: bytes) -> list[Write]:
         """Encrypt now; the writes that store the snapshot, to apply in one transaction (all or nothing).
@@ -214,9 +224,8 @@ class SnapshotStore:
             if salt is None:
                 return None
             blob = seal(code, as_bytes(salt), f"{lid}:pdf", pdf)
-            stored = await self._store_pdf_once(
-                keys=[self._data_key(lid), self._meta_key(lid)], args=[blob, pdf_digest]
-            )
+            keys = [self._data_key(lid), self._meta_key(lid)]
+            stored = await self._acks.eval(self._redis, _STORE_PDF_ONCE, keys, [blob, pdf_digest])
         if int(stored) == 1:
             return pdf
         return await self.open_pdf(code)
@@ -231,5 +240,5 @@ class SnapshotStore:
             if lid is None:
                 return False
             keys = [self._meta_key(as_bytes(lid).decode()), self._data_key(as_bytes(lid).decode())]
-            changed = await self._set_status(keys=keys, args=[status.value])
+            changed = await self._acks.eval(self._redis, _SET_STATUS, keys, [status.value])
         return bool(changed)

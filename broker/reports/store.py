@@ -2,7 +2,9 @@
 
 :class:`RedisReportStore` is the :class:`~broker.reports.interfaces.ReportStore`. An issued report is one write:
 its snapshot (:class:`~broker.reports.snapshots.SnapshotStore` describes the writes) and its audit entry reach
-Redis in one MULTI/EXEC, all applied or none — the report service hands over plain values and never sees Redis.
+Redis in one script, all applied or none — the report service hands over plain values and never sees Redis.
+Report numbers come from a per-day counter in the audit chain's slot, acknowledged by replicas like the report
+itself: a number handed out by a master that then died must not be handed out again by its successor.
 No record content is kept in clear (invariant 2): the snapshot is sealed under the verification code, and the
 audit entry names the subject only masked and by ``subject_key`` (an HMAC, :func:`consent.accounts.subject_ref`).
 """
@@ -12,21 +14,26 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-import redis.asyncio as aioredis
-
 from broker.audit.entries import Action
 from broker.audit.log import AuditLog
-from broker.audit.writes import Write
+from broker.audit.writes import Write, chain_key
 from broker.reports.issuance import PreparedIssuance
 from broker.reports.models import ReportEvent
 from broker.reports.snapshots import SnapshotStore
 from consent.accounts import subject_ref
 from consent.errors import store_errors
+from consent.redis_writes import RedisClient, ReplicaAck
 from merge.identifiers import Subject
 
 #: "Who queried me" lists this many of a subject's newest requests.
 HISTORY = 100
 _REPORT_NO = re.compile(r"JJJ-\d{8}-\d{6}")
+# KEYS: the day's counter. ARGV: its TTL. The next number of the day.
+_NEXT = """
+local n = redis.call('INCR', KEYS[1])
+redis.call('EXPIRE', KEYS[1], ARGV[1])
+return n
+"""
 
 
 def is_report_no(value: str) -> bool:
@@ -36,9 +43,17 @@ def is_report_no(value: str) -> bool:
 
 class RedisReportStore:
     def __init__(
-        self, redis: aioredis.Redis, prefix: str, subject_secret: bytes, snapshots: SnapshotStore, audit: AuditLog
+        self,
+        redis: RedisClient,
+        prefix: str,
+        subject_secret: bytes,
+        snapshots: SnapshotStore,
+        audit: AuditLog,
+        *,
+        acks: ReplicaAck | None = None,
     ) -> None:
         self._redis = redis
+        self._acks = acks or ReplicaAck()
         self._prefix = prefix
         self._secret = subject_secret
         self.snapshots = snapshots
@@ -55,11 +70,9 @@ class RedisReportStore:
     async def next_report_no(self, issued_at: datetime) -> str:
         """``JJJ-YYYYMMDD-NNNNNN``: a per-day sequence, unique across broker replicas sharing the Redis."""
         day = issued_at.strftime("%Y%m%d")
-        key = f"{self._prefix}report_seq:{day}"
-        async with store_errors("report"), self._redis.pipeline(transaction=True) as pipe:
-            pipe.incr(key)
-            pipe.expire(key, 3 * 86400)
-            seq, _ = await pipe.execute()
+        key = chain_key(self._prefix, f"report_seq:{day}")
+        async with store_errors("report"):
+            seq = await self._acks.eval(self._redis, _NEXT, [key], [3 * 86400])
         return f"JJJ-{day}-{int(seq):06d}"
 
     async def record_issued(self, event: ReportEvent, issuance: PreparedIssuance) -> None:

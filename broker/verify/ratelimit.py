@@ -4,8 +4,9 @@ A code has 80 random bits, so guessing is hopeless anyway; the limits keep it so
 that opens no report, or not the one the request names): a right code is never counted, so its holder is never
 refused because others guessed wrong; a client past its own limit is refused before anything is looked up.
 
-Fixed windows: one Lua script increments every counter a failure touches and gives each a TTL in the same step, so
-no counter ever lives without one (a crash between INCR and EXPIRE cannot happen inside a script). Over any limit
+Fixed windows: a Lua script increments a counter and gives it a TTL in the same step, so no counter ever lives
+without one (a crash between INCR and EXPIRE cannot happen inside a script); a failure's counters are counted by
+one script each, in one round trip (on a Redis Cluster they live in different slots). Over any limit
 → 429 with ``Retry-After``; Redis down → 503 (fail closed, via :func:`consent.errors.store_errors`).
 
 Counters are keyed by a hash of the client address (no IP addresses in clear at rest) and by report number.
@@ -19,25 +20,19 @@ import hashlib
 from dataclasses import dataclass
 from typing import ClassVar
 
-import redis.asyncio as aioredis
-
 from broker.errors import ApiError
 from consent.errors import store_errors
+from consent.redis_writes import RedisClient
 
-# KEYS: the counters; ARGV: their windows in seconds, in the same order. Returns count, ttl for each.
+# KEYS: the counter; ARGV: its window in seconds. Returns count, ttl.
 _FAIL = """
-local result = {}
-for i, key in ipairs(KEYS) do
-  local count = redis.call('INCR', key)
-  local ttl = redis.call('TTL', key)
-  if ttl < 0 then
-    ttl = tonumber(ARGV[i])
-    redis.call('EXPIRE', key, ttl)
-  end
-  result[#result + 1] = count
-  result[#result + 1] = ttl
+local count = redis.call('INCR', KEYS[1])
+local ttl = redis.call('TTL', KEYS[1])
+if ttl < 0 then
+  ttl = tonumber(ARGV[1])
+  redis.call('EXPIRE', KEYS[1], ttl)
 end
-return result
+return {count, ttl}
 """
 
 
@@ -61,12 +56,11 @@ class Limit:
 
 
 class RateLimiter:
-    def __init__(self, redis: aioredis.Redis, prefix: str, *, per_client: Limit, per_report: Limit) -> None:
+    def __init__(self, redis: RedisClient, prefix: str, *, per_client: Limit, per_report: Limit) -> None:
         self._redis = redis
         self._prefix = prefix
         self._per_client = per_client
         self._per_report = per_report
-        self._fail = redis.register_script(_FAIL)
 
     def _client_key(self, client: str) -> str:
         return f"{self._prefix}rl:client:{hashlib.sha256(client.encode()).hexdigest()[:24]}"
@@ -95,10 +89,11 @@ class RateLimiter:
         counters = [(self._client_key(client), self._per_client, "this client")]
         if report_no is not None:
             counters.append((self._report_key(report_no), self._per_report, "this report"))
-        async with store_errors("verification"):
-            raw = await self._fail(keys=[k for k, _, _ in counters], args=[limit.window_s for _, limit, _ in counters])
-        for index, (_, limit, who) in enumerate(counters):
-            count, ttl = int(raw[2 * index]), int(raw[2 * index + 1])
+        async with store_errors("verification"), self._redis.pipeline(transaction=False) as pipe:
+            for key, limit, _ in counters:
+                pipe.eval(_FAIL, 1, key, limit.window_s)
+            raw = await pipe.execute()
+        for (_, limit, who), (count, ttl) in zip(counters, raw, strict=True):
             if count > limit.attempts:
                 raise RateLimited(
                     f"too many wrong verification codes for {who}; try again in {max(1, ttl)} s", retry_after=ttl

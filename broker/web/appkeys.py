@@ -7,7 +7,6 @@ composition root (:mod:`broker.app`) fills them all.
 from __future__ import annotations
 
 import jinja2
-import redis.asyncio as aioredis
 from aiohttp import web
 
 from broker.clock import Clock
@@ -17,6 +16,7 @@ from consent.accounts import AccountStore
 from consent.clients import ClientRegistry
 from consent.grant_store import ConsentStore
 from consent.oauth.integration import OAuthIntegration
+from consent.redis_writes import RedisClient
 from consent.sessions import SessionStore
 from consent.signin_limits import SignInLimiter
 from merge.working_days import WorkingDayCalendar
@@ -26,7 +26,7 @@ CLOCK = web.AppKey("clock", Clock)
 #: Chinese working days (the package plus JJJ_HOLIDAY_SCHEDULES), as the report service counts the window lag.
 CALENDAR = web.AppKey("calendar", WorkingDayCalendar)
 TEMPLATES = web.AppKey("templates", jinja2.Environment)
-REDIS = web.AppKey("redis", aioredis.Redis)
+REDIS: web.AppKey[RedisClient] = web.AppKey("redis")
 KEYRING = web.AppKey("keyring", KeyRing)
 # Consent: accounts, sessions, sign-in limit, grants, OAuth clients and the authorization server.
 ACCOUNTS = web.AppKey("accounts", AccountStore)

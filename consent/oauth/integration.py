@@ -175,7 +175,8 @@ class OAuthIntegration:
             return
         exchange.token_string = token_string
         # A token is only as alive as its grant: revoked, paused, used up or expired, it is inactive (RFC 7662).
-        revoked = await self.store.is_revoked(str(claims["jti"])) or not await self._grant_active(claims)
+        revoked = await self.store.is_revoked(str(claims["jti"]), str(claims["grant_id"]))
+        revoked = revoked or not await self._grant_active(claims)
         exchange.token = AccessTokenInfo(claims, revoked)
 
     async def _grant_active(self, claims: Mapping[str, Any]) -> bool:
@@ -205,12 +206,12 @@ class OAuthIntegration:
         finally:
             EXCHANGE.reset(run)
         for claims in exchange.revoked:
-            await self.store.revoke(str(claims["jti"]), int(claims["exp"]))
+            await self.store.revoke(str(claims["jti"]), str(claims["grant_id"]), int(claims["exp"]))
         return response, list(exchange.revoked)
 
     async def bearer_claims(self, request: web.Request, token: str) -> dict[str, Any]:
         """A bearer token's verified claims, refused if revoked (Redis is asked on every request)."""
         claims = decode_access_token(token, self.config.verification_keys(), issuer=self.issuer, audience=self.audience)
-        if await self.store.is_revoked(str(claims["jti"])):
+        if await self.store.is_revoked(str(claims["jti"]), str(claims["grant_id"])):
             raise InvalidAccessToken("the token was revoked")
         return claims

@@ -4,33 +4,49 @@ Codes are single-use atomically: one Lua script takes the code and marks it rede
 concurrent redemptions exactly one gets it. Only the authenticated client the code was issued to can take it; a
 later redemption by that client marks it replayed and revokes every token issued from it (RFC 6749 §4.1.2); a
 token issued after the replay is revoked as it is linked (both scripts look at the same marker), so no ordering
-of the two escapes. A request that fails client authentication never reaches this store.
-(The scripts derive the revoked-token keys from a prefix argument: fine on one Redis, not on Redis Cluster.)
+of the two escapes. A request that fails client authentication never reaches this store. Every write here is
+acknowledged by replicas (:class:`~consent.redis_writes.ReplicaAck`): a code redeemed on a master that then died
+must not be redeemable again on the replica that replaces it.
+
+Redis Cluster: a code is ``<grant id>.<random>``, and everything about it — the code, its redeemed marker, the
+revoked-token markers of the tokens issued from it — carries the grant id as its hash tag, in the slot of the grant
+itself (:meth:`consent.grant_store.RedisConsentStore.key`), so the approval writes grant and code in one script and
+each script here declares every key it touches.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 import secrets
 import time
 from dataclasses import dataclass
 from typing import Any
 
-import redis.asyncio as aioredis
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet, OKPKey
 
-from consent.errors import store_errors
+from consent.errors import ConsentStoreUnavailable, store_errors
 from consent.grant_store import ExtraWrite
 from consent.oauth.models import CODE_TTL_S, AuthCode
+from consent.redis_writes import RedisClient, ReplicaAck
 from consent.warrants import eddsa_registry
 
 #: The longest an access token lives (issue 3: ≤ 10 minutes).
 MAX_TOKEN_LIFETIME_S = 600
 ACCESS_TOKEN_TYPE = "at+jwt"  # noqa: S105 - a JOSE type, not a secret
 _LEEWAY_S = 5
+#: A grant id as :func:`consent.grants.new_grant_id` makes them: the part of a code before its dot.
+_GRANT_ID = re.compile(r"g_[A-Za-z0-9_-]{8,64}")
+#: How often a replayed code's redemption is sent again naming the tokens linked meanwhile.
+_REPLAY_ROUNDS = 5
+
+
+def new_code(grant_id: str) -> str:
+    """An authorization code for ``grant_id``'s approval: its hash tag, a dot, 288 random bits."""
+    return f"{grant_id}.{secrets.token_urlsafe(36)}"
 
 
 class InvalidAccessToken(Exception):
@@ -88,31 +104,37 @@ def decode_access_token(token: str, keys: KeySet, *, issuer: str, audience: str)
     return dict(decoded.claims)
 
 
-# KEYS: the code, its redeemed marker. ARGV: marker TTL, revoked-token key prefix, the authenticated client.
-# Only the client the code was issued to takes it, and only that client's replay revokes what it was used for:
-# anyone else presenting it (a stolen code) changes nothing.
+# KEYS: the code, its redeemed marker, then the revoked-token marker of each token id in ARGV[3..] (KEYS[i] goes with
+# ARGV[i]). ARGV: marker TTL, the authenticated client, token ids. Only the client the code was issued to takes it,
+# and only that client's replay revokes what it was used for: anyone else presenting it (a stolen code) changes
+# nothing. A replay revokes only once every token linked to the code is declared: otherwise it changes nothing and
+# returns the undeclared ids, and the caller sends it again naming them (a script touches only the keys it is given).
 _REDEEM = """
 local v = redis.call('GET', KEYS[1])
 if v then
-  if cjson.decode(v)['client_id'] ~= ARGV[3] then return {'', 0} end
+  if cjson.decode(v)['client_id'] ~= ARGV[2] then return {'', 0} end
   redis.call('DEL', KEYS[1])
-  redis.call('HSET', KEYS[2], 'state', 'redeemed', 'client', ARGV[3])
+  redis.call('HSET', KEYS[2], 'state', 'redeemed', 'client', ARGV[2])
   redis.call('EXPIRE', KEYS[2], ARGV[1])
   return {v, 0}
 end
-if redis.call('HGET', KEYS[2], 'client') == ARGV[3] then
-  redis.call('HSET', KEYS[2], 'state', 'replayed')
-  local all = redis.call('HGETALL', KEYS[2])
-  for i = 1, #all, 2 do
-    if string.sub(all[i], 1, 4) == 'jti:' then
-      redis.call('SET', ARGV[2] .. string.sub(all[i], 5), '1', 'EXAT', all[i + 1])
-    end
+if redis.call('HGET', KEYS[2], 'client') ~= ARGV[2] then return {'', 0} end
+local declared, linked, missing = {}, {}, {}
+for i = 3, #ARGV do declared[ARGV[i]] = KEYS[i] end
+local all = redis.call('HGETALL', KEYS[2])
+for i = 1, #all, 2 do
+  if string.sub(all[i], 1, 4) == 'jti:' then
+    local key = declared[string.sub(all[i], 5)]
+    if key then linked[#linked + 1] = {key, all[i + 1]} else missing[#missing + 1] = string.sub(all[i], 5) end
   end
-  return {'', 1}
 end
-return {'', 0}
+if #missing > 0 then return {'', 0, unpack(missing)} end
+redis.call('HSET', KEYS[2], 'state', 'replayed')
+for _, token in ipairs(linked) do redis.call('SET', token[1], '1', 'EXAT', token[2]) end
+return {'', 1}
 """
 
+# KEYS: the code's redeemed marker, the new token's revoked marker. ARGV: token id, its expiry.
 _LINK = """
 redis.call('HSET', KEYS[1], 'jti:' .. ARGV[1], ARGV[2])
 if redis.call('HGET', KEYS[1], 'state') == 'replayed' then
@@ -130,59 +152,81 @@ class Redemption:
 
 
 class OAuthStore:
-    def __init__(self, redis: aioredis.Redis, prefix: str) -> None:
+    def __init__(self, redis: RedisClient, prefix: str, *, acks: ReplicaAck | None = None) -> None:
         self._redis = redis
         self._prefix = prefix
+        self._acks = acks or ReplicaAck()
 
-    def _h(self, code: str) -> str:
-        return hashlib.sha256(code.encode()).hexdigest()
+    def _code_keys(self, code: str) -> tuple[str, str, str] | None:
+        """The code's key, its redeemed marker's, and its grant id (the hash tag); None for a malformed code."""
+        grant_id, dot, _ = code.partition(".")
+        if not dot or not _GRANT_ID.fullmatch(grant_id):
+            return None
+        h = hashlib.sha256(code.encode()).hexdigest()
+        tag = f"{{{grant_id}}}"
+        return f"{self._prefix}oauth_code:{tag}:{h}", f"{self._prefix}oauth_code_used:{tag}:{h}", grant_id
 
-    def _revoked_prefix(self) -> str:
-        return f"{self._prefix}oauth_revoked:"
+    def revoked_key(self, grant_id: str, jti: str) -> str:
+        return f"{self._prefix}oauth_revoked:{{{grant_id}}}:{jti}"
 
     def code_write(self, code: str, data: AuthCode) -> ExtraWrite:
         """The code's Redis write, for the grant store to make in the same atomic step as the grant."""
-        return ExtraWrite(f"{self._prefix}oauth_code:{self._h(code)}", json.dumps(data.to_json()), CODE_TTL_S)
+        keys = self._code_keys(code)
+        if keys is None or keys[2] != data.grant_id:
+            raise ValueError("code: not one made by new_code for its grant")
+        return ExtraWrite(keys[0], json.dumps(data.to_json()), CODE_TTL_S)
 
     async def save_code(self, code: str, data: AuthCode) -> None:
         write = self.code_write(code, data)
         async with store_errors("authorization"):
-            await self._redis.set(write.key, write.value, ex=write.ttl_s)
+            await self._acks.command(self._redis, write.key, "SET", write.key, write.value, "EX", write.ttl_s)
 
     async def redeem_code(self, code: str, client_id: str) -> Redemption:
         """Take the code (once, atomically) for ``client_id``, the client already authenticated. ``replayed`` when
         that client had taken it before (its tokens are now revoked); another client's attempt changes nothing."""
-        if not code or len(code) > 256:
+        keys = self._code_keys(code) if code and len(code) <= 256 else None
+        if keys is None:
             return Redemption(None, False)
-        h = self._h(code)
-        keys = (f"{self._prefix}oauth_code:{h}", f"{self._prefix}oauth_code_used:{h}")
+        code_key, used_key, grant_id = keys
+        declared: list[str] = []
         async with store_errors("token"):
-            raw, replayed = await self._redis.eval(
-                _REDEEM, 2, *keys, str(MAX_TOKEN_LIFETIME_S + 60), self._revoked_prefix(), client_id
-            )
+            for _ in range(_REPLAY_ROUNDS):
+                revoked = [self.revoked_key(grant_id, jti) for jti in declared]
+                args = [str(MAX_TOKEN_LIFETIME_S + 60), client_id, *declared]
+                raw, replayed, *missing = await self._acks.eval(
+                    self._redis, _REDEEM, [code_key, used_key, *revoked], args
+                )
+                if not missing:
+                    break
+                declared += [jti.decode() if isinstance(jti, bytes) else str(jti) for jti in missing]
+            else:
+                raise ConsentStoreUnavailable("token: tokens kept being issued from a replayed code; refused")
         if not raw:
             return Redemption(None, bool(replayed))
         return Redemption(AuthCode(**json.loads(raw)), False)
 
     async def link_token(self, code: str, jti: str, exp: int) -> bool:
         """Record a token issued from ``code``; True if the code was replayed meanwhile (token revoked)."""
-        h = self._h(code)
+        keys = self._code_keys(code)
+        if keys is None:
+            raise ValueError("code: malformed")
         async with store_errors("token"):
-            revoked = await self._redis.eval(
-                _LINK, 2, f"{self._prefix}oauth_code_used:{h}", self._revoked_prefix() + jti, jti, str(exp)
+            revoked = await self._acks.eval(
+                self._redis, _LINK, [keys[1], self.revoked_key(keys[2], jti)], [jti, str(exp)]
             )
         return bool(revoked)
 
-    async def revoke(self, jti: str, exp: int) -> None:
+    async def revoke(self, jti: str, grant_id: str, exp: int) -> None:
+        key = self.revoked_key(grant_id, jti)
         async with store_errors("revocation"):
-            await self._redis.set(self._revoked_prefix() + jti, "1", exat=max(exp, int(time.time()) + 1))
+            await self._acks.command(self._redis, key, "SET", key, "1", "EXAT", max(exp, int(time.time()) + 1))
 
-    async def is_revoked(self, jti: str) -> bool:
+    async def is_revoked(self, jti: str, grant_id: str) -> bool:
         async with store_errors("token check"):
-            return bool(await self._redis.exists(self._revoked_prefix() + jti))
+            return bool(await self._redis.exists(self.revoked_key(grant_id, jti)))
 
     async def assertion_fresh(self, client_id: str, jti: str) -> bool:
         """RFC 7523 §3: a client assertion's ``jti`` is accepted once (remembered past any assertion's life)."""
         key = f"{self._prefix}oauth_assertion:{hashlib.sha256(f'{client_id}:{jti}'.encode()).hexdigest()}"
         async with store_errors("client authentication"):
-            return bool(await self._redis.set(key, "1", nx=True, ex=3600))
+            return bool(await self._acks.command(self._redis, key, "SET", key, "1", "NX", "EX", 3600))

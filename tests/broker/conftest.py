@@ -207,15 +207,17 @@ def settings_for(nodes: Nodes, redis_prefix: str, **overrides: object) -> Settin
 
 @pytest.fixture
 def broker_factory(
-    aiohttp_client: AiohttpClient, nodes: Nodes, redis_prefix: str, redis_client: aioredis.Redis
+    aiohttp_client: AiohttpClient, nodes: Nodes, redis_prefix: str, redis_client: aioredis.Redis, redis_url: str
 ) -> Callable[..., Awaitable[TestClient]]:  # type: ignore[type-arg]
-    """Builds the real app for these nodes; keyword arguments override settings."""
+    """Builds the real app for these nodes, on ``redis_url`` (the cluster in a test's ``[cluster]`` run); keyword
+    arguments override settings."""
 
     async def make(**overrides: object) -> TestClient:  # type: ignore[type-arg]
         # The broker builds every absolute URL from its configured public address, never from the Host header;
         # so the test server listens where that address says.
         port = free_port()
         overrides.setdefault("public_base_url", f"http://127.0.0.1:{port}")
+        overrides.setdefault("redis_url", redis_url)
         app = create_app(settings_for(nodes, redis_prefix, **overrides))
         # The access log jjj serve uses (no query strings: verification codes travel as ?code=…).
         server = TestServer(app, port=port)

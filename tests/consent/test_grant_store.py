@@ -15,6 +15,8 @@ from consent.grants import GrantArtefact, GrantStatus, new_grant_id
 from merge.editions import Edition
 from merge.identifiers import SubjectKind
 
+pytestmark = pytest.mark.cluster
+
 NOW = datetime.now(UTC).replace(microsecond=0)
 
 

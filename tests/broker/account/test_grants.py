@@ -16,6 +16,8 @@ from tests.broker.conftest import ENTERPRISE, PERSON, sign_in
 from tests.broker.oauth.test_rules import GOOD, authorize_url, redeem, report_with
 from tests.broker.oauth_helpers import base, consent, new_verifier, query_of, register_bank
 
+pytestmark = pytest.mark.cluster
+
 Factory = Callable[..., Awaitable[TestClient]]  # type: ignore[type-arg]
 
 
@@ -93,7 +95,7 @@ async def test_expired_grant_is_refused(broker_factory: Factory) -> None:
     # The same grant's state key, its validity moved into the past (as time passing would).
     past = datetime.now(UTC) - timedelta(days=1)
     await client.app[GRANTS]._redis.hset(  # type: ignore[attr-defined]
-        f"{client.app[GRANTS]._prefix}grant:{grant_id}",
+        client.app[GRANTS].key(grant_id),  # type: ignore[attr-defined]
         "valid_until",
         int(past.timestamp()),  # type: ignore[attr-defined]
     )

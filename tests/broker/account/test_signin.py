@@ -15,6 +15,8 @@ from broker.web.appkeys import ACCOUNTS
 from merge.identifiers import parse_subject
 from tests.broker.conftest import ENTERPRISE, PASSWORD, PERSON, sign_in
 
+pytestmark = pytest.mark.cluster
+
 Factory = Callable[..., Awaitable[TestClient]]  # type: ignore[type-arg]
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 

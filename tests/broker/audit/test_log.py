@@ -14,13 +14,16 @@ import redis.asyncio as aioredis
 from broker.audit.entries import GENESIS, Action, canonical, entry_hash, stream_rows
 from broker.audit.log import AuditLog
 from broker.audit.verify import verify_chain
-from broker.audit.writes import HashWrite, Write
+from broker.audit.writes import HashWrite, Write, chain_key
 from broker.cli.main import main as jjj_main
 from broker.keys import KeyRing, init_keys
+from broker.redis_client import initialized
 from consent.errors import ConsentStoreUnavailable
 from consent.warrants import load_jwks
 from merge.identifiers import Subject, SubjectKind
-from tests.conftest import REDIS_URL
+from tests.conftest import open_test_redis
+
+pytestmark = pytest.mark.cluster
 
 PERSON = Subject(SubjectKind.PERSON, "110105199003071239")
 ENTERPRISE = Subject(SubjectKind.ENTERPRISE, "91120116MA05KQ2X31")
@@ -187,9 +190,9 @@ async def test_a_checkpoint_signed_with_another_key_is_reported(
 
 
 async def test_concurrent_appends_from_two_logs_keep_one_chain(
-    redis_prefix: str, redis_client: aioredis.Redis, ring: KeyRing
+    redis_prefix: str, redis_client: aioredis.Redis, redis_url: str, ring: KeyRing
 ) -> None:
-    clients = [aioredis.Redis.from_url(REDIS_URL) for _ in range(2)]
+    clients = [await initialized(open_test_redis(redis_url)) for _ in range(2)]
     logs = [AuditLog(client, redis_prefix, ring, checkpoint_every=10) for client in clients]
     try:
         await asyncio.gather(
@@ -209,11 +212,12 @@ async def test_jjj_audit_verify_exit_codes(
     redis_client: aioredis.Redis,
     redis_prefix: str,
     ring: KeyRing,
+    redis_url: str,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     audit = await make_log(3)
-    monkeypatch.setenv("JJJ_REDIS_URL", REDIS_URL)
+    monkeypatch.setenv("JJJ_REDIS_URL", redis_url)
     monkeypatch.setenv("JJJ_REDIS_PREFIX", redis_prefix)
     monkeypatch.setenv("JJJ_KEYS_DIR", str(ring.directory))
     assert await asyncio.to_thread(jjj_main, ["audit", "checkpoint"]) == 0
@@ -229,12 +233,12 @@ async def test_jjj_audit_verify_exit_codes(
 async def test_writes_given_with_an_entry_land_with_it_also_when_the_head_moved(
     make_log: MakeLog, redis_client: aioredis.Redis, redis_prefix: str, ring: KeyRing
 ) -> None:
-    # The report store sends snapshot and audit entry in one MULTI/EXEC; when the chain's head moved (another
-    # replica appended), only the entry is retried and the writes (idempotent by their types) are kept.
+    # The report store sends snapshot and audit entry in one script; when the chain's head moved (another replica
+    # appended), nothing is written and entry and writes are sent again over the new head.
     first = await make_log()
     other = await make_log()
     await other.append(action=Action.REPORT_VERIFY, actor="public", outcome="valid")  # first's head is stale
-    side = f"{redis_prefix}side"
+    side = chain_key(redis_prefix, "side")
 
     def push(value: str) -> list[Write]:
         return [HashWrite(side, {value: "1"}, 600)]
@@ -252,17 +256,44 @@ async def test_writes_given_with_an_entry_land_with_it_also_when_the_head_moved(
     assert await redis_client.hgetall(side) == {b"y": b"1"}
 
 
-async def test_a_failed_queued_write_fails_the_append_but_keeps_the_chain(
+async def test_a_write_that_cannot_be_made_fails_the_append_and_writes_nothing(
     make_log: MakeLog, redis_client: aioredis.Redis, redis_prefix: str, ring: KeyRing
 ) -> None:
     audit = await make_log(1)
-    wrong = f"{redis_prefix}a-string"
+    wrong = chain_key(redis_prefix, "a-string")
     await redis_client.set(wrong, "x")
-    # HSET on a string: WRONGTYPE at EXEC, and the other commands of the transaction still run.
-    bad = [HashWrite(wrong, {"y": "1"}, 600)]
+    # A hash write onto a string: the script checks every key before it writes any, so neither the other writes
+    # nor the entry are made (a report is its snapshot and its entry, or neither).
+    fine = chain_key(redis_prefix, "fine")
+    bad = [HashWrite(fine, {"y": "1"}, 600), HashWrite(wrong, {"y": "1"}, 600)]
 
-    with pytest.raises(ConsentStoreUnavailable):
+    with pytest.raises(ConsentStoreUnavailable, match="holds another type"):
         await audit.append(action=Action.REPORT_ISSUE, actor="subject", outcome="issued", with_writes=bad)
+    assert not await redis_client.exists(fine)
     after = await audit.append(action=Action.REPORT_ISSUE, actor="subject", outcome="failed:x")
-    assert after.seq == 3  # the head moved past the entry that went in with the failed write: no retry needed
+    assert after.seq == 2  # the entry that went with the failed write was not appended
     assert await check(redis_client, redis_prefix, ring) == []
+
+
+async def test_writes_outside_the_chains_slot_are_refused_before_anything_is_sent(make_log: MakeLog) -> None:
+    # On one Redis they would work; on a cluster the script would fail with CROSSSLOT: refused everywhere alike.
+    audit = await make_log()
+    with pytest.raises(ValueError, match="chain's slot"):
+        await audit.append(action="test", actor="a", outcome="ok", with_writes=[HashWrite("elsewhere", {"a": 1}, 60)])
+    assert (await audit.head())[1] == 0
+
+
+async def test_many_concurrent_appends_from_one_log_all_land(make_log: MakeLog, redis_client: aioredis.Redis,
+                                                             redis_prefix: str, ring: KeyRing) -> None:  # fmt: skip
+    # One broker process under load: its appends must not keep invalidating each other's guess of the head.
+    audit = await make_log()
+    sem = asyncio.Semaphore(32)
+
+    async def one(i: int) -> None:
+        async with sem:
+            await audit.append(action="test", actor=f"a{i}", outcome="ok")
+
+    await asyncio.gather(*(one(i) for i in range(600)))
+    result = await verify_chain(redis_client, redis_prefix, ring.verification_keys())
+    assert result.ok, result.problems
+    assert result.entries == 600

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import redis.asyncio as aioredis
 
+from broker.audit.writes import chain_key
 from merge.regions import Region
 from merge.verification_code import is_well_formed, lookup_id
 from tests.broker.conftest import ENTERPRISE, SUBJECT_KEY_SECRET, WARRANT_ISSUER, Nodes
@@ -66,7 +67,7 @@ async def test_report_written_with_progress_and_code(
     match = re.search(r"^verification code: (\S+)$", stdout, re.MULTILINE)
     assert match is not None
     assert is_well_formed(match.group(1))
-    meta = await redis_client.hgetall(f"{redis_prefix}report:meta:{lookup_id(match.group(1))}")
+    meta = await redis_client.hgetall(chain_key(redis_prefix, f"report:meta:{lookup_id(match.group(1))}"))
     assert meta[b"report_no"] == report["report_no"].encode()
 
 
@@ -133,5 +134,5 @@ async def test_pdf_out_is_signed_and_downloadable_with_the_code(
     match = re.search(r"^verification code: (\S+)$", stdout, re.MULTILINE)
     assert match is not None
     # The PDF is kept with the snapshot: its digest is in the report's metadata.
-    meta = await redis_client.hgetall(f"{redis_prefix}report:meta:{lookup_id(match.group(1))}")
+    meta = await redis_client.hgetall(chain_key(redis_prefix, f"report:meta:{lookup_id(match.group(1))}"))
     assert any(hashlib.sha256(pdf).hexdigest() in value.decode() for value in meta.values()), meta

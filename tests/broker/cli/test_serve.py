@@ -50,6 +50,19 @@ def test_production_refuses_to_start_on_a_default_or_weak_setting(
     assert named in done.stderr
 
 
+def test_secrets_are_read_from_the_credentials_directory(pki: PkiLayout, tmp_path: Path) -> None:
+    # systemd's LoadCredential= (and deploy/kubernetes' Secret volume) give secrets as files named after the setting.
+    init_keys(tmp_path / "keys")
+    credentials = tmp_path / "credentials"
+    credentials.mkdir()
+    (credentials / "JJJ_SUBJECT_KEY_SECRET").write_text("y" * 40)
+    env = _env(pki, tmp_path / "keys", free_port(), CREDENTIALS_DIRECTORY=str(credentials), JJJ_NODES_INSECURE="1")
+    done = _serve(env)
+    assert done.returncode == 2, done.stderr
+    assert "JJJ_NODES_INSECURE" in done.stderr  # refused for that alone: the secret came from its file
+    assert "JJJ_SUBJECT_KEY_SECRET" not in done.stderr
+
+
 def test_development_starts_with_the_defaults_and_says_so(pki: PkiLayout, tmp_path: Path) -> None:
     init_keys(tmp_path / "keys")
     port = free_port()

@@ -10,14 +10,18 @@ import json
 from collections.abc import Awaitable, Callable
 
 import aiohttp
+import pytest
 import redis.asyncio as aioredis
 from aiohttp.test_utils import TestClient
 
 from broker.web.appkeys import ACCOUNTS, CLIENTS
+from consent.grant_store import RedisConsentStore
 from merge.identifiers import parse_subject
 from tests.broker.conftest import ENTERPRISE
 from tests.broker.oauth.test_rules import authorize_url, basic, get_code, redeem, report_with, setup
 from tests.broker.oauth_helpers import REDIRECT, base, new_verifier, query_of
+
+pytestmark = pytest.mark.cluster
 
 Factory = Callable[..., Awaitable[TestClient]]  # type: ignore[type-arg]
 
@@ -109,7 +113,7 @@ async def test_introspection_says_inactive_once_the_grant_expired(
     secret = await setup(client)
     access, grant_id = await _token_and_grant(client, secret)
     # Time passes: the grant's end moves into the past, in the artefact and where the use script reads it.
-    key = f"{redis_prefix}grant:{grant_id}"
+    key = RedisConsentStore(redis_client, redis_prefix).key(grant_id)
     artefact = json.loads(await redis_client.hget(key, "artefact"))
     artefact["valid_from"], artefact["valid_until"] = "2019-12-01T00:00:00Z", "2020-01-01T00:00:00Z"
     fields = {"artefact": json.dumps(artefact), "valid_from": 1575158400, "valid_until": 1577836800}

@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import aiohttp
+import pytest
 import redis.asyncio as aioredis
 from aiohttp.test_utils import TestClient
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
@@ -18,10 +19,14 @@ from joserfc import jwt
 from joserfc.jwk import ECKey, KeySet
 
 from broker.web.appkeys import OAUTH
+from consent.grants import new_grant_id
 from consent.oauth.models import AuthCode
+from consent.oauth.tokens import new_code
 from consent.warrants import eddsa_registry
 from tests.broker.conftest import ENTERPRISE, sign_in
 from tests.broker.oauth_helpers import REDIRECT, base, consent, new_verifier, query_of, register_bank
+
+pytestmark = pytest.mark.cluster
 
 Factory = Callable[..., Awaitable[TestClient]]  # type: ignore[type-arg]
 GOOD = {"subject": ENTERPRISE, "edition": "standard", "window_years": 3, "purpose": "bidding"}
@@ -124,10 +129,11 @@ async def test_verifier_without_challenge_is_rejected(broker_factory: Factory) -
     client = await broker_factory()
     secret = await setup(client)
     # No authorization request can produce such a code (the challenge is required), so store one directly.
-    code = "x" * 48
+    grant_id = new_grant_id()
+    code = new_code(grant_id)
     await client.app[OAUTH].store.save_code(
         code,
-        AuthCode("demo-bank", REDIRECT, "report:standard", "ref", "g_x", "", "", int(time.time())),
+        AuthCode("demo-bank", REDIRECT, "report:standard", "ref", grant_id, "", "", int(time.time())),
     )
     status, body = await redeem(client, secret, code, new_verifier())
     assert status == 400

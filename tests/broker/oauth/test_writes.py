@@ -9,15 +9,18 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import pytest
 import redis.asyncio as aioredis
 from aiohttp.test_utils import TestClient
+from redis.asyncio.cluster import RedisCluster
 
 from broker.audit.appkeys import AUDIT
 from broker.audit.entries import Action, AuditEntry
-from broker.web.appkeys import ACCOUNTS
+from broker.web.appkeys import ACCOUNTS, GRANTS
 from merge.identifiers import parse_subject
 from tests.broker.conftest import ENTERPRISE, sign_in
 from tests.broker.oauth.test_rules import authorize_url, basic, redeem
 from tests.broker.oauth_helpers import _HIDDEN, query_of, register_bank
-from tests.conftest import REDIS_URL
+from tests.conftest import open_test_redis
+
+pytestmark = pytest.mark.cluster
 
 Factory = Callable[..., Awaitable[TestClient]]  # type: ignore[type-arg]
 
@@ -34,21 +37,31 @@ async def keys(redis: aioredis.Redis, pattern: str) -> list[bytes]:
 
 
 @pytest.fixture
-async def no_code_writes(redis_prefix: str) -> AsyncIterator[str]:
+async def no_code_writes(redis_prefix: str, redis_url: str) -> AsyncIterator[str]:
     """A Redis user that may do anything under this test's prefix except write authorization codes: a real
-    server-side refusal of the approval's second write. Yields its URL; the user is deleted afterwards."""
-    admin = aioredis.Redis.from_url(REDIS_URL)
+    server-side refusal of the approval's second write. Yields its URL (the user is made on every node of a
+    cluster); the user is deleted afterwards."""
+    client = open_test_redis(redis_url)
+    await client.ping()
+    nodes = (
+        [(n.host, n.port) for n in client.get_nodes()] if isinstance(client, RedisCluster) else [("127.0.0.1", 6379)]
+    )
+    await client.aclose()
+    admins = [aioredis.Redis(host=host, port=port) for host, port in nodes]
     user, password = f"jjjtest-{uuid.uuid4().hex[:10]}", uuid.uuid4().hex
     p = redis_prefix
-    await admin.execute_command(  # type: ignore[no-untyped-call]
-        "ACL", "SETUSER", user, "on", f">{password}", "+@all", f"%R~{p}*",
-        f"~{p}[^o]*", f"~{p}oauth_[^c]*", f"~{p}oauth_c[^o]*",
-    )  # fmt: skip
+    for admin in admins:
+        await admin.execute_command(  # type: ignore[no-untyped-call]
+            "ACL", "SETUSER", user, "on", f">{password}", "+@all", f"%R~{p}*",
+            f"~{p}[^o]*", f"~{p}oauth_[^c]*", f"~{p}oauth_c[^o]*",
+        )  # fmt: skip
     try:
-        yield REDIS_URL.replace("redis://", f"redis://{user}:{password}@", 1)
+        scheme, rest = redis_url.split("://", 1)
+        yield f"{scheme}://{user}:{password}@{rest}"
     finally:
-        await admin.execute_command("ACL", "DELUSER", user)  # type: ignore[no-untyped-call]
-        await admin.aclose()
+        for admin in admins:
+            await admin.execute_command("ACL", "DELUSER", user)  # type: ignore[no-untyped-call]
+            await admin.aclose()
 
 
 async def test_failure_of_the_code_write_leaves_no_grant(
@@ -76,12 +89,13 @@ async def test_a_refused_grant_write_leaves_no_code(
     await register_bank(client)
     # The subject's grant index is, by accident, not a set: the grant cannot be indexed, so nothing is written.
     ref = client.app[ACCOUNTS].ref(parse_subject(ENTERPRISE))
-    await redis_client.set(f"{redis_prefix}grants:{ref}", "not a set")
+    index = client.app[GRANTS].index_key(ref)  # type: ignore[attr-defined]
+    await redis_client.set(index, "not a set")
     response = await approve(client)
     assert response.status == 409
     assert await keys(redis_client, f"{redis_prefix}grant:*") == []
     assert await keys(redis_client, f"{redis_prefix}oauth_code:*") == []
-    await redis_client.delete(f"{redis_prefix}grants:{ref}")
+    await redis_client.delete(index)
     # With the index repaired the same approval goes through, grant and code together.
     response = await approve(client)
     assert response.status == 302

@@ -9,11 +9,14 @@ import pytest
 import redis.asyncio as aioredis
 from cryptography.exceptions import InvalidTag
 
+from broker.audit.writes import chain_key
 from broker.reports.snapshots import ReportStatus, SnapshotMeta, SnapshotStore, VerifyStatus, seal, unseal
 from broker.verify.ratelimit import Limit, RateLimited, RateLimiter
 from consent.errors import ConsentStoreUnavailable
 from merge.verification_code import lookup_id, new_code
 from tests.broker.reports.test_store import dump
+
+pytestmark = pytest.mark.cluster
 
 VALIDITY = timedelta(days=30)
 RETENTION = timedelta(days=365)
@@ -68,9 +71,9 @@ async def test_round_trip_and_clear_part(store: SnapshotStore, redis_client: aio
     lid = lookup_id(code)
     assert keys == sorted(
         [
-            f"{redis_prefix}report:data:{lid}",
-            f"{redis_prefix}report:meta:{lid}",
-            f"{redis_prefix}report:no:JJJ-20260302-000001",
+            chain_key(redis_prefix, f"report:data:{lid}"),
+            chain_key(redis_prefix, f"report:meta:{lid}"),
+            chain_key(redis_prefix, "report:no:JJJ-20260302-000001"),
         ]
     )
     stored = await dump(redis_client, redis_prefix)

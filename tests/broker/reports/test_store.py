@@ -11,11 +11,14 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import pytest
 import redis.asyncio as aioredis
 from aiohttp.test_utils import TestClient
 
 from tests.broker.conftest import ENTERPRISE, PERSON
 from tests.broker.verify.test_views import issue
+
+pytestmark = pytest.mark.cluster
 
 Factory = Callable[..., Awaitable[TestClient]]  # type: ignore[type-arg]
 

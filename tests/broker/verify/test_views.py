@@ -19,6 +19,7 @@ import redis.asyncio as aioredis
 from aiohttp import FormData
 from aiohttp.test_utils import TestClient
 
+from broker.audit.writes import chain_key
 from broker.keys import add_signing_key, load_keyring
 from broker.pdf.sign import check_pdf_signature_async
 from broker.reports.appkeys import PDF_MAKER, SNAPSHOTS
@@ -29,6 +30,8 @@ from merge.regions import Region
 from merge.report import Report
 from merge.verification_code import lookup_id, new_code
 from tests.broker.conftest import ENTERPRISE, PERSON, Nodes, sign_in
+
+pytestmark = pytest.mark.cluster
 
 Factory = Callable[..., Awaitable[TestClient]]  # type: ignore[type-arg]
 
@@ -149,7 +152,7 @@ async def test_revoked_suspended_expired(
     a, b, c = await issue(client), await issue(client), await issue(client)
     assert await snapshots.set_status(a.report.report_no, ReportStatus.SUSPENDED)
     assert await snapshots.set_status(b.report.report_no, ReportStatus.REVOKED)
-    await redis_client.delete(f"{redis_prefix}report:data:{lookup_id(c.code)}")  # TTL ran out
+    await redis_client.delete(chain_key(redis_prefix, f"report:data:{lookup_id(c.code)}"))  # TTL ran out
     for issued, status in ((a, "suspended"), (b, "revoked"), (c, "expired")):
         _, answer = await verify(client, issued.code)
         assert answer["status"] == status
