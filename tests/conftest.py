@@ -7,6 +7,7 @@ follow the parameter. Unmarked tests see the single Redis only."""
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import uuid
@@ -93,3 +94,17 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> PkiLayout:
 def foreign_pki(tmp_path_factory: pytest.TempPathFactory) -> PkiLayout:
     """Another CA and certificates with the very same names: what an impostor with its own CA would have."""
     return ensure_dev_pki(tmp_path_factory.mktemp("foreign-pki"))
+
+
+@pytest.fixture(autouse=True)
+def _root_logging_restored() -> Iterator[None]:
+    """Put the root logger back as the test found it. A CLI run in-process (``logs.configure``) binds a handler to
+    the stderr pytest captured for that one test; left in place, every later log line from a server thread fails
+    on the closed stream, and the traceback Python 3.11 prints for it parses source (``ast``) in that thread while
+    hypothesis parses source in the test's — CPython 3.11.7's AST state is not thread-safe, and the fuzz tests
+    failed with a SystemError from that race."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
