@@ -50,7 +50,15 @@ PHRASES = (
         "本报告由北京市、天津市、河北省公共信用信息平台按本版本规则分别提供信息后合并出具，各地区信息以其数据截至时间为准。"
     ),
     N_("—— 报告结束 ——"),
+    N_("核验码"),
+    N_("报送地区"),
 )
+
+#: Statements with values in them (filled by :func:`both_lines`).
+SIGNED = N_("%(region)s应答部分由%(region)s签名（证书：%(subject)s；SHA-256 指纹 %(fingerprint)s…）")
+UNSIGNED = N_("%(region)s未应答，无签名部分")
+TOTAL = N_("合并后共 %(total)s 条。")
+TOTAL_MERGED = N_("合并后共 %(total)s 条（多地重复报送的 %(merged)s 条已合并）。")
 
 
 _COMPLETE = N_(
@@ -66,6 +74,16 @@ def english_notice(report: Report) -> str:
         return gettext(_COMPLETE, "en")
     missing = [gettext(line.name, "en") for line in report.regions if line.answer is None]
     return gettext(_INCOMPLETE, "en", regions=", ".join(missing))
+
+
+def filled(message: str, *, bilingual: bool, **values: str) -> tuple[str, str]:
+    """(Chinese, English) of a statement with values; English is empty unless the report is bilingual. Region
+    names among the values are translated on the English side."""
+    chinese = message % values
+    if not bilingual:
+        return chinese, ""
+    english_values = {key: gettext(value, "en") if key == "region" else value for key, value in values.items()}
+    return chinese, english(message) % english_values
 
 
 def is_bilingual(report: Report) -> bool:

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
-from broker.pdf.bilingual import english, english_notice, is_bilingual
+from broker.pdf.bilingual import SIGNED, TOTAL, TOTAL_MERGED, UNSIGNED, english, english_notice, filled, is_bilingual
 from broker.pdf.matrix import matrix_parts
 from broker.pdf.qr import qr_png_data_uri
 from broker.web import record_fields
@@ -89,12 +89,15 @@ def _record_item(item: ReportRecord, record: AnyRecord, both: Callable[[str], st
     }
 
 
-def _signed_statement(line: RegionSummary) -> str:
-    """ "该地区应答经其签名" with the certificate's subject and SHA-256 fingerprint, or why there is none."""
+def _signed_statement(line: RegionSummary, bilingual: bool) -> tuple[str, str]:
+    """ "该地区应答经其签名" with the certificate's subject and SHA-256 fingerprint, or why there is none; with its
+    English where the report is bilingual."""
     if line.answer is None:
-        return f"{line.name}未应答，无签名部分"
-    fingerprint = hashlib.sha256(line.answer.certificate).hexdigest()
-    return f"{line.name}应答部分由{line.name}签名（证书：{line.signed_by or _EMPTY}；SHA-256 指纹 {fingerprint[:32]}…）"
+        return filled(UNSIGNED, bilingual=bilingual, region=line.name)
+    fingerprint = hashlib.sha256(line.answer.certificate).hexdigest()[:32]
+    return filled(
+        SIGNED, bilingual=bilingual, region=line.name, subject=line.signed_by or _EMPTY, fingerprint=fingerprint
+    )
 
 
 def _cell(state: CellState, count: int) -> tuple[str, str]:
@@ -142,7 +145,7 @@ def report_context(report: Report, *, verification_code: str, verify_url: str) -
                 "data_as_of": _moment(g.data_as_of),
                 "covered": f"{g.covered_domain_count} 个" if g.status.value == "answered" else _EMPTY,
                 "records": str(g.record_count) if g.status.value == "answered" else _EMPTY,
-                "signed": _signed_statement(g),
+                "signed": _signed_statement(g, bilingual),
             }
             for g in report.regions
         ],
@@ -153,6 +156,12 @@ def report_context(report: Report, *, verification_code: str, verify_url: str) -
         "bilingual": bilingual,
         "en": en,
         "english_notice": english_notice(report) if bilingual else "",
+        "total": filled(
+            TOTAL_MERGED if report.summary.duplicates_merged else TOTAL,
+            bilingual=bilingual,
+            total=str(report.summary.total_records),
+            merged=str(report.summary.duplicates_merged),
+        ),
         # The matrix's labels are tab-aligned Chinese (broker/pdf/matrix.py): their English is given beside it.
         "domain_glossary": "; ".join(f"{row.domain_name} {english(row.domain_name)}" for row in report.matrix)
         if bilingual

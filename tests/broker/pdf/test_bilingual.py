@@ -37,6 +37,10 @@ def test_going_abroad_prints_headings_labels_and_statements_in_both_languages(tm
         ("出国（境）工作学习", "Workingorstudyingabroad"),
         ("已应答", "Answered"),
         ("卫生健康", "Health"),
+        ("应答部分由北京市签名", "Beijing’sanswerissignedbyBeijing(certificate:"),
+        ("合并后共", "recordsaftermerging"),
+        ("核验码", "Verificationcode"),
+        ("报送地区", "Reportedby"),
     ):
         assert chinese in text
         assert english_text in text, english_text
