@@ -20,11 +20,11 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from adapters.csv_import import import_csv
 from adapters.seed import generate, registered_subjects
-from adapters.tickets_cli import add_ticket_commands, run_tickets
 from adapters.serve_options import add_serve_options, serve_trust
 from adapters.settings import NodeSettings
 from adapters.store import SqlRecordStore, normalise_url
 from adapters.subject_register import SqlSubjectRegister
+from adapters.tickets_cli import add_ticket_commands, run_tickets
 from merge.regions import Region
 
 DB_ENV = "JJJ_ADAPTER_DB"
@@ -153,10 +153,8 @@ def main(argv: list[str] | None = None, *, out: TextIO | None = None, err: TextI
         except (ValueError, OSError) as exc:
             print(f"error: {exc}", file=err)
             return 1
-    if args.command in ("objections", "staff"):
-        command = run_tickets
-    else:
-        command = _import if args.command == "import" else _seed
+    commands = {"objections": run_tickets, "staff": run_tickets, "import": _import, "seed": _seed}
+    command = commands[args.command]
     try:
         return asyncio.run(command(args, db, out, err))
     except (ValueError, OSError, SQLAlchemyError) as exc:

@@ -238,7 +238,6 @@ class RegionAdapterService(adapter_pb2_grpc.RegionAdapterServicer):
                 request_id, subject_log, edition_log, outcome, count, ms,
             )  # fmt: skip
 
-
     async def _ticket_desk(self, context: grpc.aio.ServicerContext[Any, Any]) -> TicketDesk:
         if (refusal := self._peer_refusal(context)) is not None:
             await context.abort(grpc.StatusCode.PERMISSION_DENIED, refusal)
@@ -284,7 +283,12 @@ async def create_server(
     if signer is None:
         log.warning("node %s: answers are NOT SIGNED: brokers will refuse them (development only)", config.region.value)
     service = RegionAdapterService(
-        source, config, verifier or NoWarrantCheck(), signer, register or NoRegister(), check_peer=tls is not None,
+        source,
+        config,
+        verifier or NoWarrantCheck(),
+        signer,
+        register or NoRegister(),
+        check_peer=tls is not None,
         tickets=tickets,
     )
     adapter_pb2_grpc.add_RegionAdapterServicer_to_server(service, server)  # type: ignore[no-untyped-call]

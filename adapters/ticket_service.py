@@ -28,7 +28,10 @@ from protos.credit.v2 import adapter_pb2
 
 log = logging.getLogger(__name__)
 
-KIND_TO_PROTO = {TicketKind.OBJECTION: adapter_pb2.TICKET_KIND_OBJECTION, TicketKind.REPAIR: adapter_pb2.TICKET_KIND_REPAIR}
+KIND_TO_PROTO = {
+    TicketKind.OBJECTION: adapter_pb2.TICKET_KIND_OBJECTION,
+    TicketKind.REPAIR: adapter_pb2.TICKET_KIND_REPAIR,
+}
 KIND_FROM_PROTO = {v: k for k, v in KIND_TO_PROTO.items()}
 _RECORD_ID_MAX = 40
 
@@ -100,17 +103,26 @@ class TicketDesk:
         except FieldRefused as exc:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
         except TicketRefused as exc:
-            code = grpc.StatusCode.NOT_FOUND if str(exc).startswith("record_id: not") else grpc.StatusCode.INVALID_ARGUMENT
+            code = (
+                grpc.StatusCode.NOT_FOUND if str(exc).startswith("record_id: not") else grpc.StatusCode.INVALID_ARGUMENT
+            )
             await context.abort(code, str(exc))
         log.info("ticket filed id=%s kind=%s request_id=%s", ticket.ticket_id, kind.value, request.request_id[:64])
         return ticket_to_proto(ticket)
 
     async def get(self, request: adapter_pb2.GetTicketsRequest, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
+        ids = sorted(request.ticket_ids)
         try:
-            subject = subject_of(request.subject_id, request.subject_kind)
+            if request.subject_id == "" and ids:
+                # By ticket ids alone: the broker keeps no subject identifier, only which ticket ids are whose.
+                kind = SUBJECT_KIND_FROM_PROTO.get(request.subject_kind)
+                if kind is None:
+                    raise InvalidRequest("subject_kind: must be SUBJECT_KIND_ENTERPRISE or SUBJECT_KIND_PERSON")
+                subject = Subject(kind, "")
+            else:
+                subject = subject_of(request.subject_id, request.subject_kind)
         except InvalidRequest as exc:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
-        ids = sorted(request.ticket_ids)
         try:
             await self._warrants.verify(request.warrant, subject, purpose="status", record_id="", body=",".join(ids))
         except WarrantRejected as exc:

@@ -261,14 +261,18 @@ class TicketStore:
         return tickets[0]
 
     async def for_subject(self, subject: Subject, ticket_ids: Sequence[str] = ()) -> list[Ticket]:
-        condition = (record_tickets.c.subject_kind == subject.kind.value) & (
-            record_tickets.c.subject_id == subject.identifier
-        )
+        """The subject's tickets (those of ``ticket_ids`` only, when given); a subject without an identifier is
+        asked for by ticket ids alone."""
+        condition = record_tickets.c.subject_kind == subject.kind.value
+        if subject.identifier:
+            condition = condition & (record_tickets.c.subject_id == subject.identifier)
+        elif not ticket_ids:
+            return []
         if ticket_ids:
             condition = condition & record_tickets.c.ticket_id.in_(list(ticket_ids))
         return await self._read(condition)
 
-    async def list(self, status: str | None = None) -> list[Ticket]:
+    async def all(self, status: str | None = None) -> list[Ticket]:
         condition = record_tickets.c.region_code == self.region.code
         if status:
             condition = condition & (record_tickets.c.status == status)
@@ -311,13 +315,25 @@ class TicketStore:
         today = self._clock().date()
         return [
             Ticket(
-                ticket_id=row["ticket_id"], region_code=row["region_code"], record_id=row["record_id"],
-                subject_kind=row["subject_kind"], subject_id=row["subject_id"], kind=TicketKind(row["kind"]),
-                field=row["field"], current_value=row["current_value"], proposed_value=row["proposed_value"],
-                reason=row["reason"], status=TicketStatus(row["status"]), filed_at=_utc(row["filed_at"]) or today,
-                due_on=row["due_on"], closed_at=_utc(row["closed_at"]), decision_note=row["decision_note"],
-                decided_by=row["decided_by"], history=tuple(history.get(row["ticket_id"], ())),
-                attachments=tuple(attached.get(row["ticket_id"], ())), today=today,
-            )  # fmt: skip
+                ticket_id=row["ticket_id"],
+                region_code=row["region_code"],
+                record_id=row["record_id"],
+                subject_kind=row["subject_kind"],
+                subject_id=row["subject_id"],
+                kind=TicketKind(row["kind"]),
+                field=row["field"],
+                current_value=row["current_value"],
+                proposed_value=row["proposed_value"],
+                reason=row["reason"],
+                status=TicketStatus(row["status"]),
+                filed_at=_utc(row["filed_at"]) or today,
+                due_on=row["due_on"],
+                closed_at=_utc(row["closed_at"]),
+                decision_note=row["decision_note"],
+                decided_by=row["decided_by"],
+                history=tuple(history.get(row["ticket_id"], ())),
+                attachments=tuple(attached.get(row["ticket_id"], ())),
+                today=today,
+            )
             for row in rows
         ]

@@ -12,7 +12,7 @@ from adapters.staff.accounts import StaffAccountError, StaffAccounts
 from adapters.ticket_models import Ticket
 from adapters.tickets import TicketNotFound, TicketRefused, TicketStore
 
-PASSWORD_ENV = "JJJ_STAFF_PASSWORD"
+PASSWORD_ENV = "JJJ_STAFF_PASSWORD"  # noqa: S105 - the name of an environment variable
 
 
 def add_ticket_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser], common: object) -> None:
@@ -55,7 +55,7 @@ async def run_tickets(args: argparse.Namespace, db: str, out: TextIO, err: TextI
             print(f"staff account {args.username} added", file=out)
             return 0
         if args.action == "list":
-            for ticket in await store.list(args.status):
+            for ticket in await store.all(args.status):
                 print(_line(ticket), file=out)
             return 0
         try:

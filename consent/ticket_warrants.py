@@ -59,7 +59,9 @@ def ticket_body_digest(
         "proposed_value": proposed_value,
         "reason": reason,
     }
-    return hashlib.sha256(json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+    return hashlib.sha256(
+        json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+    ).hexdigest()
 
 
 def issue_ticket_warrant(

@@ -41,9 +41,7 @@ def check_password(password: str, encoded: str) -> bool:
         scheme, n, r, p, salt, key = encoded.split("$")
         if scheme != "scrypt":
             return False
-        derived = hashlib.scrypt(
-            password.encode(), salt=base64.b64decode(salt), n=int(n), r=int(r), p=int(p), dklen=32
-        )
+        derived = hashlib.scrypt(password.encode(), salt=base64.b64decode(salt), n=int(n), r=int(r), p=int(p), dklen=32)
     except ValueError:
         return False
     return hmac.compare_digest(derived, base64.b64decode(key))
@@ -68,7 +66,9 @@ class StaffAccounts:
 
     async def check(self, username: str, password: str) -> bool:
         async with self._engine.connect() as conn:
-            encoded = await conn.scalar(select(staff_accounts.c.password_hash).where(staff_accounts.c.username == username))
+            encoded = await conn.scalar(
+                select(staff_accounts.c.password_hash).where(staff_accounts.c.username == username)
+            )
         if encoded is None:
             # Same work for an unknown name: sign-in time does not tell which names exist.
             await asyncio.to_thread(check_password, password, hash_password("-" * MIN_PASSWORD_LENGTH))

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
+from jinja2 import Environment
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from adapters.staff.accounts import StaffAccounts
@@ -27,10 +29,13 @@ STORE = web.AppKey("tickets", TicketStore)
 ACCOUNTS = web.AppKey("staff_accounts", StaffAccounts)
 SESSIONS = web.AppKey("staff_sessions", StaffSessions)
 GAUGES = web.AppKey("ticket_gauges", TicketGauges)
-RECORDS = web.AppKey("records_held", Any)
+RecordsHeld = Callable[[], Awaitable[int]]
+RECORDS: web.AppKey[RecordsHeld] = web.AppKey("records_held")
 
 
-def _page(request: web.Request, name: str, session: StaffSession | None, status: int = 200, **values: Any) -> web.Response:
+def _page(
+    request: web.Request, name: str, session: StaffSession | None, status: int = 200, **values: Any
+) -> web.Response:
     env = request.app[_ENV]
     text = env.get_template(name).render(
         region=request.app[STORE].region.display_name, user=session.username if session else None,
@@ -41,7 +46,7 @@ def _page(request: web.Request, name: str, session: StaffSession | None, status:
     return response
 
 
-_ENV = web.AppKey("staff_env", Any)
+_ENV = web.AppKey("staff_env", Environment)
 
 
 def _session(request: web.Request) -> StaffSession:
@@ -86,7 +91,7 @@ async def signout(request: web.Request) -> web.Response:
 
 async def _indicators(app: web.Application) -> Any:
     store = app[STORE]
-    return indicators(await store.list(), await app[RECORDS]())
+    return indicators(await store.all(), await app[RECORDS]())
 
 
 async def ticket_list(request: web.Request) -> web.Response:
@@ -94,7 +99,7 @@ async def ticket_list(request: web.Request) -> web.Response:
     status = request.query.get("status") or None
     if status is not None and status not in STATUS_NAMES:
         raise web.HTTPBadRequest(text="status: one of " + ", ".join(STATUS_NAMES))
-    tickets = await request.app[STORE].list(status)
+    tickets = await request.app[STORE].all(status)
     return _page(request, "list", session, tickets=tickets, ind=await _indicators(request.app))
 
 
@@ -136,9 +141,9 @@ async def attachment(request: web.Request) -> web.Response:
     found = await request.app[STORE].attachment(request.match_info["ticket_id"], index)
     if found is None:
         raise web.HTTPNotFound(text="attachment: none")
-    name, media, content = found
-    return web.Response(body=content, content_type=media, headers={
-        "Content-Disposition": "attachment", "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"})  # fmt: skip
+    _name, media, content = found
+    headers = {"Content-Disposition": "attachment", "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"}
+    return web.Response(body=content, content_type=media, headers=headers)
 
 
 async def metrics(request: web.Request) -> web.Response:
@@ -147,7 +152,7 @@ async def metrics(request: web.Request) -> web.Response:
     return web.Response(body=generate_latest(gauges.registry), headers={"Content-Type": CONTENT_TYPE_LATEST})
 
 
-def create_staff_app(store: TicketStore, accounts: StaffAccounts, records_held: Any) -> web.Application:
+def create_staff_app(store: TicketStore, accounts: StaffAccounts, records_held: RecordsHeld) -> web.Application:
     """``records_held``: an async callable giving how many records the node holds (the objection rate's base)."""
     app = web.Application(client_max_size=64 * 1024)
     app[STORE] = store

@@ -21,10 +21,12 @@ _SIGNIN = """{% extends "base" %}{% block main %}<h1>工作人员登录</h1>
 <button>登录</button></form>{% endblock %}"""
 
 _LIST = """{% extends "base" %}{% block main %}<h1>工单</h1>
-<p>待处理 {{ ind.open }} · 超期 <span class="overdue" id="overdue-count">{{ ind.overdue }}</span> ·
+<p>待处理 {{ ind.open }} ·
+超期 <span class="overdue" id="overdue-count">{{ ind.overdue }}</span> ·
 异议率 {{ "%.4f%%"|format(ind.objection_rate * 100) if ind.objection_rate is not none else "—" }} ·
 修复通过率 {{ "%.1f%%"|format(ind.repair_approval_rate * 100) if ind.repair_approval_rate is not none else "—" }} ·
-办理时长中位数 {{ ind.median_handling_working_days if ind.median_handling_working_days is not none else "—" }} 个工作日</p>
+办理时长中位数
+{{ ind.median_handling_working_days if ind.median_handling_working_days is not none else "—" }} 个工作日</p>
 <table><tr><th>工单</th><th>类型</th><th>记录</th><th>状态</th><th>受理</th><th>办理期限</th></tr>
 {% for t in tickets %}<tr class="ticket" data-ticket="{{ t.ticket_id }}">
 <td><a href="/tickets/{{ t.ticket_id }}">{{ t.ticket_id[:8] }}</a></td><td>{{ kinds[t.kind] }}</td>

@@ -17,6 +17,7 @@ from datetime import datetime
 from broker.audit.entries import Action
 from broker.audit.log import AuditLog
 from broker.audit.writes import Write, chain_key
+from broker.objections.store import record_index_writes
 from broker.reports.issuance import PreparedIssuance
 from broker.reports.models import ReportEvent
 from broker.reports.snapshots import SnapshotStore
@@ -77,6 +78,9 @@ class RedisReportStore:
 
     async def record_issued(self, event: ReportEvent, issuance: PreparedIssuance) -> None:
         writes = self.snapshots.writes(issuance.issuance.verification_code, issuance.meta, issuance.canonical)
+        # Which reports hold which record (HMACs only): an objection suspends them (broker/objections/store.py).
+        ttl = int((self.snapshots.validity + self.snapshots.retention).total_seconds())
+        writes += record_index_writes(self._prefix, self._secret, issuance.meta.report_no, issuance.record_ids, ttl)
         await self._append(event, writes)
 
     async def record_failed(self, event: ReportEvent) -> None:

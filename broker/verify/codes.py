@@ -72,4 +72,6 @@ def verification_json(result: Verification) -> dict[str, Any]:
         "digest": meta.digest if meta else None,
         "pdf_digest": meta.pdf_digest if meta else None,
         "kid": meta.kid if meta else None,
+        # Why a report is suspended (an objection open, or upheld): no record content.
+        "reason": (meta.status_reason or None) if meta else None,
     }

@@ -66,7 +66,9 @@ async def test_objection_marks_the_record_and_accepting_corrects_it_with_history
     decided = await tickets.decide(ticket.ticket_id, True, note="经核实予以更正", staff="li")
     assert decided.status is TicketStatus.ACCEPTED
     row = await _row(tickets, record.record_id)
-    assert row is not None and row["violation_facts"] == "更正后的违法事实" and row["objection_open"] is False
+    assert row is not None
+    assert row["violation_facts"] == "更正后的违法事实"
+    assert row["objection_open"] is False
     assert [e.status for e in decided.history] == [TicketStatus.OPEN, TicketStatus.ACCEPTED]
     assert record.violation_facts in decided.history[-1].change
     with pytest.raises(TicketRefused, match="already accepted"):
@@ -79,9 +81,12 @@ async def test_rejection_and_withdrawal(seeded) -> None:  # type: ignore[no-unty
     first = await tickets.file(subject, record.record_id, TicketKind.OBJECTION, field="fine_amount",
                                current_value="", proposed_value="1.5", reason="金额有误")  # fmt: skip
     rejected = await tickets.decide(first.ticket_id, False, note="金额无误", staff="li")
-    assert rejected.status is TicketStatus.REJECTED and rejected.decision_note == "金额无误"
+    assert rejected.status is TicketStatus.REJECTED
+    assert rejected.decision_note == "金额无误"
     row = await _row(tickets, record.record_id)
-    assert row is not None and row["objection_open"] is False and row["fine_amount"] == record.fine_amount
+    assert row is not None
+    assert row["objection_open"] is False
+    assert row["fine_amount"] == record.fine_amount
     second = await tickets.file(subject, record.record_id, TicketKind.OBJECTION, field="withdraw",
                                 current_value="", proposed_value="", reason="已撤销")  # fmt: skip
     await tickets.decide(second.ticket_id, True, note="处罚决定已撤销", staff="li")
@@ -98,9 +103,11 @@ async def test_repair_approval_marks_repaired_and_a_copy_elsewhere_follows(seede
     approved = await tickets.decide(ticket.ticket_id, True, note="已完成整改，依据《信用修复管理办法》", staff="li")
     assert approved.status is TicketStatus.APPROVED
     row = await _row(tickets, record.record_id)
-    assert row is not None and row["repair_status"] == "repaired" and row["repaired_on"] == date(2026, 12, 2)
+    assert row is not None
+    assert row["repair_status"] == "repaired"
+    assert row["repaired_on"] == date(2026, 12, 2)
     # Another record's natural key, as a notice from another region names it.
-    other = (await _row(tickets, record.record_id))
+    other = await _row(tickets, record.record_id)
     assert other is not None
     assert await tickets.apply_repair(str(other["dedup_key"]), date(2026, 12, 2), note="") == 0  # already repaired
 
@@ -115,16 +122,16 @@ async def test_refused_tickets(seeded) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(TicketRefused, match="not this region's record"):
         await tickets.file(subject, "0" * 32, TicketKind.OBJECTION, field="content", current_value="",
                            proposed_value="x", reason="r")  # fmt: skip
-    with pytest.raises(ValueError, match="^field:"):
+    with pytest.raises(ValueError, match=r"^field:"):
         await tickets.file(subject, record.record_id, TicketKind.OBJECTION, field="decision_no", current_value="",
                            proposed_value="x", reason="r")  # fmt: skip
-    with pytest.raises(ValueError, match="^proposed_value:"):
+    with pytest.raises(ValueError, match=r"^proposed_value:"):
         await tickets.file(subject, record.record_id, TicketKind.OBJECTION, field="valid_until", current_value="",
                            proposed_value="tomorrow", reason="r")  # fmt: skip
-    with pytest.raises(TicketRefused, match="^reason:"):
+    with pytest.raises(TicketRefused, match=r"^reason:"):
         await tickets.file(subject, record.record_id, TicketKind.REPAIR, field="", current_value="",
                            proposed_value="", reason=" ")  # fmt: skip
-    assert await tickets.list() == []
+    assert await tickets.all() == []
 
 
 def test_attachments_are_checked_by_their_bytes() -> None:
