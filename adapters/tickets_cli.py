@@ -27,7 +27,7 @@ def add_ticket_commands(commands: argparse._SubParsersAction[argparse.ArgumentPa
         decide.add_argument("ticket_id")
         decide.add_argument("--note", required=True, help="the basis (accept) or the reason (reject)")
         decide.add_argument("--staff", default=os.environ.get("USER", "cli"), help="who decides (default $USER)")
-    for sub in (listing, show, *actions.choices.values()):
+    for sub in actions.choices.values():
         common(sub)  # type: ignore[operator]
     staff = commands.add_parser("staff", help="staff accounts of the node's staff page")
     staff_actions = staff.add_subparsers(dest="action", required=True)
