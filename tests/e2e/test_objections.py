@@ -72,8 +72,8 @@ async def _staff_decide(staff: str, ticket_id: str, decision: str, note: str) ->
         forged = await browser.post(f"{staff}/tickets/{ticket_id}/decide", allow_redirects=False,
                                     data={"decision": decision, "note": note, "csrf_token": "forged"})  # fmt: skip
         assert forged.status == 400
-        decided = await browser.post(f"{staff}/tickets/{ticket_id}/decide", allow_redirects=False,
-                                     data={"decision": decision, "note": note, "csrf_token": _csrf(detail)})  # fmt: skip
+        form = {"decision": decision, "note": note, "csrf_token": _csrf(detail)}
+        decided = await browser.post(f"{staff}/tickets/{ticket_id}/decide", allow_redirects=False, data=form)
         assert decided.status == 303, await decided.text()
         return await (await browser.get(f"{staff}/tickets/{ticket_id}")).text()
 
