@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from aiohttp import BodyPartReader, web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from adapters.attachments import MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS, sniff
 from broker.errors import BodyTooLarge, InvalidRequest, MalformedBody
@@ -68,6 +69,6 @@ async def read_objection_form(request: web.Request) -> ObjectionUpload:
                     raise InvalidRequest(f"{part.name}: not UTF-8 text", field=part.name) from None
             else:
                 raise InvalidRequest(f"{current}: unknown field", field=current)
-    except (ValueError, AssertionError):  # aiohttp's reader on a broken boundary, header or encoding
+    except (ValueError, AssertionError, HttpProcessingError):  # aiohttp's reader: broken boundary, header, encoding
         raise MalformedBody(f"{current}: broken multipart body", field=current) from None
     return upload
