@@ -60,6 +60,8 @@ def read_notice(document: bytes, signature: AnswerSignature, verifier: AnswerVer
             date.fromisoformat(str(body["repaired_on"])),
         )  # fmt: skip
         region = Region.from_code(notice.region_code)
+    except NoticeRefused:
+        raise
     except (ValueError, KeyError, TypeError) as exc:
         raise NoticeRefused(f"notice: malformed ({type(exc).__name__})") from None
     if encode_notice(notice) != document:
