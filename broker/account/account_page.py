@@ -12,6 +12,7 @@ from typing import Any
 from aiohttp import web
 
 from broker.account.me import query_history
+from broker.audit.entries import Action
 from broker.errors import NotFound
 from broker.objections.appkeys import OBJECTIONS
 from broker.objections.store import StoredTicket
@@ -72,6 +73,15 @@ def grant_row(stored: StoredGrant, now: Any) -> dict[str, Any]:
 
 
 def history_row(entry: dict[str, str]) -> dict[str, str]:
+    if entry.get("action") == Action.REPORT_LOOKUP:
+        download = entry.get("via", "").startswith("download")
+        return {
+            "time": moment(entry["time"]),
+            "who": gettext(N_("核验码持有人")),
+            "basis": gettext(N_("凭核验码下载报告")) if download else gettext(N_("凭核验码核验报告")),
+            "purpose": entry.get("report_no", ""),
+            "outcome": labels.verify_status(entry["outcome"]),
+        }
     own = entry["grant"] == SELF_GRANT
     return {
         "time": moment(entry["time"]),

@@ -83,6 +83,8 @@ class SnapshotMeta:
     pdf_digest: str | None = None
     #: Why the status is what it is (an objection open, upheld …): shown on the verify page; no record content.
     status_reason: str | None = None
+    #: The subject's HMAC (:func:`consent.accounts.subject_ref`): every lookup by code goes to its "who queried me".
+    subject_key: str | None = None
 
     def to_redis(self) -> dict[FieldT, EncodableT]:
         values = {f.name: getattr(self, f.name) for f in fields(self)}

@@ -155,6 +155,14 @@ async def test_objection_and_repair_end_to_end(tmp_path: Path, processes: Proces
 
         first, first_code = await report()
         assert (await verify(first_code))["status"] == "valid"
+        # Every lookup by code is in the subject's "who queried me": the verification, and a download.
+        downloaded = await browser.get(f"{broker}/v1/reports/{first['report_no']}.json", params={"code": first_code})
+        assert downloaded.status == 200
+        queries = (await (await browser.get(broker + "/v1/me/queries")).json())["queries"]
+        lookups = [(q["via"], q["report_no"]) for q in queries if q["action"] == "report.lookup"]
+        assert ("verify", first["report_no"]) in lookups
+        assert ("download:json", first["report_no"]) in lookups
+        assert "核验码持有人" in await (await browser.get(broker + "/account")).text()
 
         # ---- an objection to a Hebei record ----
         hebei = next(p for p in _part(first, Region.HEBEI)["records"]["penalty"])
