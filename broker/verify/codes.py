@@ -61,19 +61,18 @@ async def check_code(
     if result.meta is None or (report_no is not None and result.meta.report_no != report_no):
         await limiter.fail(client=client, report_no=report_no if report_no and is_report_no(report_no) else None)
     elif result.meta.subject_key:
-        await record_lookup(request, result, via)
+        await record_lookup(request, result.meta.subject_key, result, via)
     return result
 
 
-async def record_lookup(request: web.Request, result: Verification, via: str) -> None:
+async def record_lookup(request: web.Request, subject_key: str, result: Verification, via: str) -> None:
     """Invariant 8: a lookup of a report by its code (verify, download) is in its subject's "who queried me".
 
     The entry names the report and how it was looked up, never who holds the code (nobody is identified)."""
-    meta = result.meta
-    assert meta is not None and meta.subject_key
+    report_no = result.meta.report_no if result.meta else ""
     await request.app[AUDIT].append(
-        action=Action.REPORT_LOOKUP, actor="code-holder", outcome=result.status.value, subject_key=meta.subject_key,
-        request_id=str(request.get(REQUEST_ID, "")), detail={"report_no": meta.report_no, "via": via},
+        action=Action.REPORT_LOOKUP, actor="code-holder", outcome=result.status.value, subject_key=subject_key,
+        request_id=str(request.get(REQUEST_ID, "")), detail={"report_no": report_no, "via": via},
     )  # fmt: skip
 
 
