@@ -11,9 +11,12 @@ its staff page), one broker, Redis.
 
 from __future__ import annotations
 
+import asyncio
+import io
 import json
 import os
 import re
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -146,11 +149,13 @@ async def test_objection_and_repair_end_to_end(tmp_path: Path, processes: Proces
             return next(t for t in (await listed.json())["tickets"] if t["ticket_id"] == ticket_id)
 
         async def file(fields: dict[str, str], attach: bytes | None) -> aiohttp.ClientResponse:
-            form = aiohttp.FormData()
+            form = aiohttp.FormData(default_to_multipart=True)
             for name, value in {"subject": subject_id, **fields}.items():
                 form.add_field(name, value)
             if attach is not None:
-                form.add_field("attachments", attach, filename="evidence.pdf", content_type="application/pdf")
+                form.add_field(
+                    "attachments", io.BytesIO(attach), filename="evidence.pdf", content_type="application/pdf"
+                )
             return await browser.post(broker + "/v1/objections", data=form, headers=headers)
 
         first, first_code = await report()
@@ -196,7 +201,7 @@ async def test_objection_and_repair_end_to_end(tmp_path: Path, processes: Proces
         assert (await ticket_status(ticket["ticket_id"]))["status"] == "accepted"
         account = await (await browser.get(broker + "/account")).text()
         assert f'data-ticket="{ticket["ticket_id"]}" data-status="accepted"' in account
-        after, _ = await report()
+        after, after_code = await report()
         corrected = _penalty(after, Region.HEBEI, record_id)
         assert corrected is not None
         assert corrected["violation_facts"] == "经复核，违法事实更正如下：……"
@@ -204,6 +209,31 @@ async def test_objection_and_repair_end_to_end(tmp_path: Path, processes: Proces
         upheld = await verify(first_code)
         assert upheld["status"] == "suspended"
         assert "更正" in upheld["reason"]
+
+        # ---- an objection rejected at the command line: the suspended report is valid again ----
+        other = next(p for p in _part(after, Region.HEBEI)["records"]["penalty"] if p["record_id"] != record_id)
+        too_big = await file({**objection, "record_id": other["record_id"]}, b"%PDF-" + b"0" * (1024 * 1024))
+        assert too_big.status == 413
+        assert (await too_big.json())["error"]["field"] == "attachments[0]"
+        no_reason = await file({**objection, "record_id": other["record_id"], "reason": " "}, None)
+        assert no_reason.status == 422
+        assert (await no_reason.json())["error"]["field"] == "reason"
+        filed = await file({**objection, "record_id": other["record_id"], "field": "fine_amount",
+                            "proposed_value": "0.5"}, None)  # fmt: skip
+        assert filed.status == 201, await filed.text()
+        second = await filed.json()
+        assert second["reports"]  # `after` holds the record, and so does every report since the first
+        assert (await verify(after_code))["status"] == "suspended"
+        rejected = await asyncio.to_thread(
+            subprocess.run,
+            [sys.executable, "-m", "adapters", "objections", "reject", second["ticket_id"], "--note", "金额无误",
+             "--staff", "officer", "--region", "hebei", "--db", urls["hebei"]],
+            capture_output=True, text=True, timeout=60, check=False,
+        )  # fmt: skip
+        assert rejected.returncode == 0, rejected.stderr
+        assert "rejected" in rejected.stdout
+        assert (await ticket_status(second["ticket_id"]))["status"] == "rejected"
+        assert (await verify(after_code))["status"] == "valid"
 
         # ---- a repair in Tianjin of a decision Beijing reports too ----
         twice = next(
