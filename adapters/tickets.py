@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
@@ -39,6 +40,8 @@ from adapters.ticket_schema import record_tickets, ticket_attachments, ticket_ev
 from merge.identifiers import Subject, SubjectKind
 from merge.records import RepairStatus
 from merge.regions import Region
+
+log = logging.getLogger(__name__)
 
 
 class TicketRefused(ValueError):
@@ -236,12 +239,13 @@ class TicketStore:
                 update(penalties)
                 .where(penalties.c.region_code == self.region.code, penalties.c.dedup_key == dedup_key,
                        penalties.c.repair_status != RepairStatus.REPAIRED.value)
-                .values(repair_status=RepairStatus.REPAIRED.value, repaired_on=repaired_on,
-                        remarks=penalties.c.remarks)
+                .values(repair_status=RepairStatus.REPAIRED.value, repaired_on=repaired_on)
             )  # fmt: skip
             if result.rowcount:
                 await self._touch(conn, now)
-        return int(result.rowcount or 0)
+        changed = int(result.rowcount or 0)
+        log.info("repair recognised (%s): %d copies marked repaired", note, changed)
+        return changed
 
     async def record_key(self, record_id: str) -> dict[str, Any] | None:
         """The natural key parts of one of this region's penalties (for a repair notice)."""
