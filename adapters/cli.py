@@ -24,6 +24,7 @@ from adapters.serve_options import add_serve_options, serve_trust
 from adapters.settings import NodeSettings
 from adapters.store import SqlRecordStore, normalise_url
 from adapters.subject_register import SqlSubjectRegister
+from adapters.tickets_cli import add_ticket_commands, run_tickets
 from merge.regions import Region
 
 DB_ENV = "JJJ_ADAPTER_DB"
@@ -68,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the gRPC node (mTLS)")
     common(serve)
     add_serve_options(serve)
+    add_ticket_commands(commands, common)
     return parser
 
 
@@ -146,12 +148,13 @@ def main(argv: list[str] | None = None, *, out: TextIO | None = None, err: TextI
                 args.region, normalise_url(db), args.host, args.port, args.latency_ms,
                 broker_jwks=trust.broker_jwks, broker_issuers=trust.broker_issuers, tls=trust.tls,
                 answer=trust.answer,
-                health_port=args.health_port,
+                health_port=args.health_port, staff_port=args.staff_port, due_working_days=args.due_working_days,
             )  # fmt: skip
         except (ValueError, OSError) as exc:
             print(f"error: {exc}", file=err)
             return 1
-    command = _import if args.command == "import" else _seed
+    commands = {"objections": run_tickets, "staff": run_tickets, "import": _import, "seed": _seed}
+    command = commands[args.command]
     try:
         return asyncio.run(command(args, db, out, err))
     except (ValueError, OSError, SQLAlchemyError) as exc:

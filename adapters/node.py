@@ -22,6 +22,9 @@ import logging
 import signal
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
 
 from adapters.answer_signing import AnswerSigner
 from adapters.health_port import HealthPort
@@ -30,6 +33,9 @@ from adapters.store import SqlRecordStore
 from adapters.subject_register import SqlSubjectRegister
 from adapters.tls_material import TlsMaterial, TlsSource, load_node_tls
 from merge.regions import Region
+
+if TYPE_CHECKING:
+    from adapters.ticket_service import TicketDesk
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +66,8 @@ def serve(
     tls: TlsSource | None,
     answer: TlsSource | None = None,
     health_port: int | None = None,
+    staff_port: int | None = None,
+    due_working_days: int = 5,
 ) -> int:
     """Serve until SIGINT/SIGTERM, then stop gracefully; return the process exit status (0).
 
@@ -69,7 +77,45 @@ def serve(
     trust = Trust(broker_jwks, tuple(broker_issuers), tls, answer)
     material = None if tls is None else load_node_tls(tls, region)
     signer = None if answer is None else AnswerSigner.load(answer, region)
-    return asyncio.run(_serve(region, db_url, host, port, latency_ms, trust, material, signer, health_port))
+    staff = StaffOptions(staff_port, due_working_days)
+    return asyncio.run(_serve(region, db_url, host, port, latency_ms, trust, material, signer, health_port, staff))
+
+
+@dataclass(frozen=True, slots=True)
+class StaffOptions:
+    """Tickets (objections, repair requests): the staff page's port (None: no page) and the due date."""
+
+    port: int | None = None
+    due_working_days: int = 5
+
+
+async def _ticket_desk(
+    region: Region, db_url: str, trust: Trust, tls: TlsMaterial | None, signer: AnswerSigner | None, staff: StaffOptions
+) -> TicketDesk:
+    """The ticket RPCs' desk: the store, ticket warrants checked like query warrants (refused outright when the
+    node runs without warrant checks: a ticket changes data), repair notices checked against the federation CA."""
+    from adapters.answer_verify import AnswerVerifier
+    from adapters.broker_jwks import BrokerJwks
+    from adapters.ticket_service import TicketDesk
+    from adapters.ticket_warrant_check import TicketWarrantCheck
+    from adapters.tickets import TicketStore
+
+    store = await TicketStore.open(db_url, region, due_working_days=staff.due_working_days)
+    warrants: Any
+    if trust.broker_jwks is None:
+        warrants = _NoTickets()
+    else:
+        jwks = await BrokerJwks.load(trust.broker_jwks)
+        warrants = TicketWarrantCheck(store.engine, jwks, region, issuers=trust.broker_issuers)
+    notices = None if tls is None else AnswerVerifier(tls.ca_certificates)
+    return TicketDesk(store, warrants, signer, notices)
+
+
+class _NoTickets:
+    async def verify(self, token: bytes, subject: object, **claims: str) -> None:
+        from adapters.server import WarrantRejected
+
+        raise WarrantRejected("this node runs without warrant checks and takes no tickets")
 
 
 async def _verifier(region: Region, db_url: str, broker_jwks: str | None, issuers: Sequence[str]) -> WarrantVerifier:
@@ -99,7 +145,9 @@ async def _serve(
     tls: TlsMaterial | None,
     signer: AnswerSigner | None,
     health_port: int | None = None,
+    staff: StaffOptions | None = None,
 ) -> int:
+    staff = staff or StaffOptions()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -107,14 +155,17 @@ async def _serve(
     store = await SqlRecordStore.open(db_url, region)
     register = await SqlSubjectRegister.open(db_url, region)
     verifier: WarrantVerifier | None = None
+    desk: TicketDesk | None = None
+    staff_runner: web.AppRunner | None = None
     try:
         verifier = await _verifier(region, db_url, trust.broker_jwks, trust.broker_issuers)
+        desk = await _ticket_desk(region, db_url, trust, tls, signer, staff)
         address = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
         config = NodeConfig(region, latency_ms=latency_ms)
         try:
             server, bound = await create_server(
                 address, store, config, tls=tls, insecure=tls is None, verifier=verifier, signer=signer,
-                register=register,
+                register=register, tickets=desk,
             )  # fmt: skip
         except RuntimeError as exc:  # grpc's "Failed to bind": the port is taken (it is never shared)
             raise OSError(f"{address}: cannot listen ({exc})") from None
@@ -122,6 +173,9 @@ async def _serve(
         mode = "PLAINTEXT" if tls is None else f"mTLS as {tls.source.cert}"
         log.info("node %s listening on %s:%d (%s)", region.value, shown, bound, mode)
         health = None if health_port is None else await HealthPort.start(f"{address.rsplit(':', 1)[0]}:{health_port}")
+        if staff.port is not None:
+            staff_runner = await _start_staff(desk, store, host, staff.port)
+            log.info("node %s staff page on http://%s:%d/", region.value, shown, staff.port)
         try:
             await stop.wait()
             log.info("node %s stopping", region.value)
@@ -130,6 +184,10 @@ async def _serve(
                 await health.stop(GRACE_SECONDS)
             await server.stop(GRACE_SECONDS)
     finally:
+        if staff_runner is not None:
+            await staff_runner.cleanup()
+        if desk is not None:
+            await desk.store.close()
         close = getattr(verifier, "close", None)
         if close is not None:
             await close()
@@ -139,3 +197,14 @@ async def _serve(
             loop.remove_signal_handler(signum)
     log.info("node %s stopped", region.value)
     return 0
+
+
+async def _start_staff(desk: TicketDesk, store: SqlRecordStore, host: str, port: int) -> web.AppRunner:
+    from adapters.staff.accounts import StaffAccounts
+    from adapters.staff.app import create_staff_app
+
+    app = create_staff_app(desk.store, StaffAccounts(desk.store.engine), store.count)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, host, port).start()
+    return runner

@@ -48,6 +48,14 @@ def add_serve_options(serve: argparse.ArgumentParser) -> None:
         metavar="PORT",
         help="also answer grpc.health.v1 (only) in plaintext on this port, for Kubernetes' gRPC probe (default: off)",
     )
+    serve.add_argument(
+        "--staff-port", type=int, default=None, metavar="PORT",
+        help="serve the staff page for objections and repair requests on this port (HTTP; default: off)",
+    )  # fmt: skip
+    serve.add_argument(
+        "--due-working-days", type=int, default=5, metavar="N",
+        help="a ticket is due N Chinese working days after filing (default 5)",
+    )  # fmt: skip
     tls = serve.add_argument_group("mTLS (required unless --insecure)")
     tls.add_argument("--tls-dir", metavar="DIR", help=f"a `jjj certs init` directory (default ${TLS_ENV['dir']})")
     tls.add_argument("--tls-cert", metavar="FILE", help=f"this node's certificate (default ${TLS_ENV['cert']})")

@@ -30,7 +30,7 @@ import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import grpc
 from grpc_health.v1 import _async as health_aio  # grpc.aio HealthServicer; grpc-stubs only types the sync one
@@ -57,6 +57,9 @@ from merge.edition_rules import AnyRecord
 from merge.identifiers import Subject, mask_resident_id
 from merge.regions import Region
 from protos.credit.v2 import adapter_pb2, adapter_pb2_grpc
+
+if TYPE_CHECKING:
+    from adapters.ticket_service import TicketDesk
 
 log = logging.getLogger(__name__)
 
@@ -149,7 +152,9 @@ class RegionAdapterService(adapter_pb2_grpc.RegionAdapterServicer):
         register: SubjectRegister,
         *,
         check_peer: bool = True,
+        tickets: TicketDesk | None = None,
     ) -> None:
+        self._tickets = tickets  # None: the ticket RPCs answer UNIMPLEMENTED
         self._source = source
         self._config = config
         self._verifier = verifier
@@ -233,6 +238,23 @@ class RegionAdapterService(adapter_pb2_grpc.RegionAdapterServicer):
                 request_id, subject_log, edition_log, outcome, count, ms,
             )  # fmt: skip
 
+    async def _ticket_desk(self, context: grpc.aio.ServicerContext[Any, Any]) -> TicketDesk:
+        if (refusal := self._peer_refusal(context)) is not None:
+            await context.abort(grpc.StatusCode.PERMISSION_DENIED, refusal)
+        if self._tickets is None:
+            await context.abort(grpc.StatusCode.UNIMPLEMENTED, "this node takes no tickets")
+        assert self._tickets is not None
+        return self._tickets
+
+    async def FileTicket(self, request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
+        return await (await self._ticket_desk(context)).file(request, context)
+
+    async def GetTickets(self, request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
+        return await (await self._ticket_desk(context)).get(request, context)
+
+    async def ApplyRepairNotice(self, request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
+        return await (await self._ticket_desk(context)).apply(request, context)
+
 
 async def create_server(
     address: str,
@@ -244,6 +266,7 @@ async def create_server(
     verifier: WarrantVerifier | None = None,
     signer: AnswerSigner | None = None,
     register: SubjectRegister | None = None,
+    tickets: TicketDesk | None = None,
 ) -> tuple[grpc.aio.Server, int]:
     """Bind ``address`` (``host:port``, port 0 for any free port), start serving, return the server and port.
 
@@ -260,7 +283,13 @@ async def create_server(
     if signer is None:
         log.warning("node %s: answers are NOT SIGNED: brokers will refuse them (development only)", config.region.value)
     service = RegionAdapterService(
-        source, config, verifier or NoWarrantCheck(), signer, register or NoRegister(), check_peer=tls is not None
+        source,
+        config,
+        verifier or NoWarrantCheck(),
+        signer,
+        register or NoRegister(),
+        check_peer=tls is not None,
+        tickets=tickets,
     )
     adapter_pb2_grpc.add_RegionAdapterServicer_to_server(service, server)  # type: ignore[no-untyped-call]
     health = health_aio.HealthServicer()

@@ -17,6 +17,8 @@ from broker.account.routes import ROUTES as ACCOUNT_ROUTES
 from broker.audit.appkeys import AUDIT
 from broker.clock import Clock, SystemClock
 from broker.oauth.routes import ROUTES as OAUTH_ROUTES
+from broker.objections.appkeys import objections_ctx
+from broker.objections.routes import ROUTES as OBJECTION_ROUTES
 from broker.ops.routes import ROUTES as OPS_ROUTES
 from broker.reports.appkeys import FETCHERS, PDF_MAKER, PDF_POOL, REPORT_STORE, REPORTS, SNAPSHOTS
 from broker.reports.routes import ROUTES as REPORT_ROUTES
@@ -39,7 +41,7 @@ from broker.web.appkeys import (
 )
 from broker.web.factory import new_application
 
-ROUTES = (*REPORT_ROUTES, *VERIFY_ROUTES, *ACCOUNT_ROUTES, *OAUTH_ROUTES, *OPS_ROUTES)
+ROUTES = (*REPORT_ROUTES, *VERIFY_ROUTES, *ACCOUNT_ROUTES, *OBJECTION_ROUTES, *OAUTH_ROUTES, *OPS_ROUTES)
 
 
 def _install(app: web.Application, services: Services) -> None:
@@ -70,5 +72,5 @@ async def _services_ctx(app: web.Application) -> AsyncIterator[None]:
 
 def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Application:
     return new_application(
-        settings, clock or SystemClock(), routes=ROUTES, contexts=[_services_ctx, account_ctx, oidc_ctx]
+        settings, clock or SystemClock(), routes=ROUTES, contexts=[_services_ctx, account_ctx, oidc_ctx, objections_ctx]
     )

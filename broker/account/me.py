@@ -1,7 +1,8 @@
 """``GET /v1/me`` and ``GET /v1/me/queries``: the signed-in subject, and "who queried me".
 
 The history comes from the hash-chained audit log (broker/audit/): every ``report.issue`` entry about the
-subject — time, grantee, purpose, grant, outcome. Nothing in it is record content.
+subject — time, grantee, purpose, grant, outcome — and every ``report.lookup``: one of its reports verified or
+downloaded by its code (``via``: ``verify``, ``download:json|pdf|jws``). Nothing in it is record content.
 """
 
 from __future__ import annotations
@@ -26,9 +27,12 @@ async def query_history(request: web.Request, subject_ref: str) -> list[dict[str
             "grant": e.grant,
             "outcome": e.outcome,
             "request_id": e.request_id,
+            "action": e.action,
+            "report_no": e.detail.get("report_no", ""),
+            "via": e.detail.get("via", ""),
         }
         for e in entries
-        if e.action == Action.REPORT_ISSUE
+        if e.action in (Action.REPORT_ISSUE, Action.REPORT_LOOKUP)
     ]
 
 

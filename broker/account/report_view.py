@@ -46,6 +46,8 @@ def _records_by_region(report: Report) -> list[dict[str, Any]]:
                 "fields": [(gettext(label), value) for label, value in fields(record, current())],
                 "reported_by": [labels.region(code) for code in item.reported_by],
                 "record_id": item.record_id,
+                # Objections and repair requests are taken on penalties (adapters/ticket_fields.py).
+                "disputable": item.kind.value == "penalty",
             }
         )
     return [

@@ -28,6 +28,7 @@ class Action:
 
     REPORT_ISSUE = "report.issue"
     REPORT_VERIFY = "report.verify"
+    REPORT_LOOKUP = "report.lookup"  # a report verified or downloaded by its code: shown to its subject
     CONSENT_GRANT = "consent.grant"
     CONSENT_PAUSE = "consent.pause"
     CONSENT_RESUME = "consent.resume"

@@ -100,7 +100,9 @@ class Issuer:
             kid=self.ring.active_kid,
             jws_detached=detached,
         )
-        return PreparedIssuance(issuance, meta, canonical)
+        # The records' ids (hashes of natural keys, not content), for the objection index (broker/objections).
+        record_ids = tuple(report.records.columns()[2]) if len(report.records) else ()
+        return PreparedIssuance(issuance, meta, canonical, record_ids)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,3 +112,4 @@ class PreparedIssuance:
     issuance: Issuance
     meta: SnapshotMeta
     canonical: bytes
+    record_ids: tuple[str, ...] = ()

@@ -51,7 +51,7 @@ return 1
 # revoking also deletes the content: nothing a revoked report held needs keeping.
 _SET_STATUS = """
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-redis.call('HSET', KEYS[1], 'status', ARGV[1])
+redis.call('HSET', KEYS[1], 'status', ARGV[1], 'status_reason', ARGV[2])
 if ARGV[1] == 'revoked' then redis.call('DEL', KEYS[2]) end
 return 1
 """
@@ -81,6 +81,10 @@ class SnapshotMeta:
     jws_protected: str
     jws_signature: str
     pdf_digest: str | None = None
+    #: Why the status is what it is (an objection open, upheld …): shown on the verify page; no record content.
+    status_reason: str | None = None
+    #: The subject's HMAC (:func:`consent.accounts.subject_ref`): every lookup by code goes to its "who queried me".
+    subject_key: str | None = None
 
     def to_redis(self) -> dict[FieldT, EncodableT]:
         values = {f.name: getattr(self, f.name) for f in fields(self)}
@@ -230,7 +234,7 @@ class SnapshotStore:
             return pdf
         return await self.open_pdf(code)
 
-    async def set_status(self, report_no: str, status: ReportStatus) -> bool:
+    async def set_status(self, report_no: str, status: ReportStatus, reason: str = "") -> bool:
         """Suspend (objection open), reinstate (valid) or revoke a report by its number; False if unknown.
 
         Revoking deletes the encrypted content at once; the metadata stays to answer "revoked".
@@ -240,5 +244,5 @@ class SnapshotStore:
             if lid is None:
                 return False
             keys = [self._meta_key(as_bytes(lid).decode()), self._data_key(as_bytes(lid).decode())]
-            changed = await self._acks.eval(self._redis, _SET_STATUS, keys, [status.value])
+            changed = await self._acks.eval(self._redis, _SET_STATUS, keys, [status.value, reason])
         return bool(changed)

@@ -12,11 +12,13 @@ audit entry names the subject only masked and by ``subject_key`` (an HMAC, :func
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import datetime
 
 from broker.audit.entries import Action
 from broker.audit.log import AuditLog
 from broker.audit.writes import Write, chain_key
+from broker.objections.store import record_index_writes
 from broker.reports.issuance import PreparedIssuance
 from broker.reports.models import ReportEvent
 from broker.reports.snapshots import SnapshotStore
@@ -76,7 +78,11 @@ class RedisReportStore:
         return f"JJJ-{day}-{int(seq):06d}"
 
     async def record_issued(self, event: ReportEvent, issuance: PreparedIssuance) -> None:
-        writes = self.snapshots.writes(issuance.issuance.verification_code, issuance.meta, issuance.canonical)
+        meta = replace(issuance.meta, subject_key=self.subject_key(event.authority.subject))
+        writes = self.snapshots.writes(issuance.issuance.verification_code, meta, issuance.canonical)
+        # Which reports hold which record (HMACs only): an objection suspends them (broker/objections/store.py).
+        ttl = int((self.snapshots.validity + self.snapshots.retention).total_seconds())
+        writes += record_index_writes(self._prefix, self._secret, issuance.meta.report_no, issuance.record_ids, ttl)
         await self._append(event, writes)
 
     async def record_failed(self, event: ReportEvent) -> None:

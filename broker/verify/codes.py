@@ -10,6 +10,8 @@ from typing import Any
 
 from aiohttp import web
 
+from broker.audit.appkeys import AUDIT
+from broker.audit.entries import Action
 from broker.errors import InvalidRequest
 from broker.reports.appkeys import SNAPSHOTS
 from broker.reports.snapshots import Verification
@@ -17,6 +19,7 @@ from broker.reports.store import is_report_no
 from broker.verify.appkeys import RATE_LIMITER
 from broker.verify.ratelimit import RateLimited
 from broker.web.appkeys import CLOCK
+from broker.web.middleware import REQUEST_ID
 from merge.verification_code import is_well_formed, normalise
 
 
@@ -41,7 +44,9 @@ def retry_after_headers(exc: RateLimited) -> dict[str, str]:
     return {"Retry-After": str(exc.retry_after)}
 
 
-async def check_code(request: web.Request, raw: str | None, *, report_no: str | None = None) -> Verification:
+async def check_code(
+    request: web.Request, raw: str | None, *, report_no: str | None = None, via: str = "verify"
+) -> Verification:
     """Validate the code's form, then look it up; only a wrong code counts against the limits.
 
     A client over its own limit is refused first (its failures, nobody else's). A code that opens no report —
@@ -55,7 +60,20 @@ async def check_code(request: web.Request, raw: str | None, *, report_no: str | 
     result = await request.app[SNAPSHOTS].verify(code, request.app[CLOCK].now())
     if result.meta is None or (report_no is not None and result.meta.report_no != report_no):
         await limiter.fail(client=client, report_no=report_no if report_no and is_report_no(report_no) else None)
+    elif result.meta.subject_key:
+        await record_lookup(request, result.meta.subject_key, result, via)
     return result
+
+
+async def record_lookup(request: web.Request, subject_key: str, result: Verification, via: str) -> None:
+    """Invariant 8: a lookup of a report by its code (verify, download) is in its subject's "who queried me".
+
+    The entry names the report and how it was looked up, never who holds the code (nobody is identified)."""
+    report_no = result.meta.report_no if result.meta else ""
+    await request.app[AUDIT].append(
+        action=Action.REPORT_LOOKUP, actor="code-holder", outcome=result.status.value, subject_key=subject_key,
+        request_id=str(request.get(REQUEST_ID, "")), detail={"report_no": report_no, "via": via},
+    )  # fmt: skip
 
 
 def verification_json(result: Verification) -> dict[str, Any]:
@@ -72,4 +90,6 @@ def verification_json(result: Verification) -> dict[str, Any]:
         "digest": meta.digest if meta else None,
         "pdf_digest": meta.pdf_digest if meta else None,
         "kid": meta.kid if meta else None,
+        # Why a report is suspended (an objection open, or upheld): no record content.
+        "reason": (meta.status_reason or None) if meta else None,
     }

@@ -30,7 +30,8 @@ async def _open(request: web.Request) -> tuple[str, SnapshotMeta, bytes]:
     """The normalised code, the metadata and the canonical JSON, or the right error."""
     report_no = request.match_info["report_no"]
     raw_code = request.query.get("code")
-    result = await check_code(request, raw_code, report_no=report_no)
+    via = "download:" + request.path.rsplit("/", 1)[-1].rsplit(".", 1)[-1]  # json, pdf or jws
+    result = await check_code(request, raw_code, report_no=report_no, via=via)
     meta = result.meta
     if meta is None or meta.report_no != report_no:
         raise NotFound(f"no report {report_no} is known under this code")

@@ -36,6 +36,7 @@ VERIFICATION_SCHEMA: dict[str, Any] = {
         "digest": {"type": ["string", "null"], "description": "sha256: of the canonical JSON"},
         "pdf_digest": {"type": ["string", "null"], "description": "sha256: of the signed PDF, once downloaded"},
         "kid": {"type": ["string", "null"], "description": "the JWS signing key (see /.well-known/jwks.json)"},
+        "reason": {"type": ["string", "null"], "description": "why the report is suspended (an objection)"},
         "match": {"type": "boolean", "description": "upload only: the file is what was issued"},
         "regions_verified": {
             "type": "boolean",

@@ -23,6 +23,12 @@ class Edition(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     EDITION_ADMINISTRATIVE: _ClassVar[Edition]
     EDITION_LISTING: _ClassVar[Edition]
     EDITION_PERSON: _ClassVar[Edition]
+
+class TicketKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    TICKET_KIND_UNSPECIFIED: _ClassVar[TicketKind]
+    TICKET_KIND_OBJECTION: _ClassVar[TicketKind]
+    TICKET_KIND_REPAIR: _ClassVar[TicketKind]
 SUBJECT_KIND_UNSPECIFIED: SubjectKind
 SUBJECT_KIND_ENTERPRISE: SubjectKind
 SUBJECT_KIND_PERSON: SubjectKind
@@ -31,6 +37,9 @@ EDITION_STANDARD: Edition
 EDITION_ADMINISTRATIVE: Edition
 EDITION_LISTING: Edition
 EDITION_PERSON: Edition
+TICKET_KIND_UNSPECIFIED: TicketKind
+TICKET_KIND_OBJECTION: TicketKind
+TICKET_KIND_REPAIR: TicketKind
 
 class Domain(_message.Message):
     __slots__ = ("code", "name")
@@ -97,3 +106,117 @@ class AnswerChunk(_message.Message):
     document: bytes
     signature: AnswerSignature
     def __init__(self, document: _Optional[bytes] = ..., signature: _Optional[_Union[AnswerSignature, _Mapping]] = ...) -> None: ...
+
+class Attachment(_message.Message):
+    __slots__ = ("filename", "media_type", "content")
+    FILENAME_FIELD_NUMBER: _ClassVar[int]
+    MEDIA_TYPE_FIELD_NUMBER: _ClassVar[int]
+    CONTENT_FIELD_NUMBER: _ClassVar[int]
+    filename: str
+    media_type: str
+    content: bytes
+    def __init__(self, filename: _Optional[str] = ..., media_type: _Optional[str] = ..., content: _Optional[bytes] = ...) -> None: ...
+
+class FileTicketRequest(_message.Message):
+    __slots__ = ("subject_id", "subject_kind", "record_id", "kind", "field", "current_value", "proposed_value", "reason", "attachments", "request_id", "warrant")
+    SUBJECT_ID_FIELD_NUMBER: _ClassVar[int]
+    SUBJECT_KIND_FIELD_NUMBER: _ClassVar[int]
+    RECORD_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    FIELD_FIELD_NUMBER: _ClassVar[int]
+    CURRENT_VALUE_FIELD_NUMBER: _ClassVar[int]
+    PROPOSED_VALUE_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    ATTACHMENTS_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    WARRANT_FIELD_NUMBER: _ClassVar[int]
+    subject_id: str
+    subject_kind: SubjectKind
+    record_id: str
+    kind: TicketKind
+    field: str
+    current_value: str
+    proposed_value: str
+    reason: str
+    attachments: _containers.RepeatedCompositeFieldContainer[Attachment]
+    request_id: str
+    warrant: bytes
+    def __init__(self, subject_id: _Optional[str] = ..., subject_kind: _Optional[_Union[SubjectKind, str]] = ..., record_id: _Optional[str] = ..., kind: _Optional[_Union[TicketKind, str]] = ..., field: _Optional[str] = ..., current_value: _Optional[str] = ..., proposed_value: _Optional[str] = ..., reason: _Optional[str] = ..., attachments: _Optional[_Iterable[_Union[Attachment, _Mapping]]] = ..., request_id: _Optional[str] = ..., warrant: _Optional[bytes] = ...) -> None: ...
+
+class TicketEvent(_message.Message):
+    __slots__ = ("at", "status", "note")
+    AT_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    at: str
+    status: str
+    note: str
+    def __init__(self, at: _Optional[str] = ..., status: _Optional[str] = ..., note: _Optional[str] = ...) -> None: ...
+
+class TicketInfo(_message.Message):
+    __slots__ = ("ticket_id", "region_code", "record_id", "kind", "status", "filed_at", "due_on", "closed_at", "history", "field")
+    TICKET_ID_FIELD_NUMBER: _ClassVar[int]
+    REGION_CODE_FIELD_NUMBER: _ClassVar[int]
+    RECORD_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    FILED_AT_FIELD_NUMBER: _ClassVar[int]
+    DUE_ON_FIELD_NUMBER: _ClassVar[int]
+    CLOSED_AT_FIELD_NUMBER: _ClassVar[int]
+    HISTORY_FIELD_NUMBER: _ClassVar[int]
+    FIELD_FIELD_NUMBER: _ClassVar[int]
+    ticket_id: str
+    region_code: str
+    record_id: str
+    kind: TicketKind
+    status: str
+    filed_at: str
+    due_on: str
+    closed_at: str
+    history: _containers.RepeatedCompositeFieldContainer[TicketEvent]
+    field: str
+    def __init__(self, ticket_id: _Optional[str] = ..., region_code: _Optional[str] = ..., record_id: _Optional[str] = ..., kind: _Optional[_Union[TicketKind, str]] = ..., status: _Optional[str] = ..., filed_at: _Optional[str] = ..., due_on: _Optional[str] = ..., closed_at: _Optional[str] = ..., history: _Optional[_Iterable[_Union[TicketEvent, _Mapping]]] = ..., field: _Optional[str] = ...) -> None: ...
+
+class GetTicketsRequest(_message.Message):
+    __slots__ = ("subject_id", "subject_kind", "ticket_ids", "request_id", "warrant")
+    SUBJECT_ID_FIELD_NUMBER: _ClassVar[int]
+    SUBJECT_KIND_FIELD_NUMBER: _ClassVar[int]
+    TICKET_IDS_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    WARRANT_FIELD_NUMBER: _ClassVar[int]
+    subject_id: str
+    subject_kind: SubjectKind
+    ticket_ids: _containers.RepeatedScalarFieldContainer[str]
+    request_id: str
+    warrant: bytes
+    def __init__(self, subject_id: _Optional[str] = ..., subject_kind: _Optional[_Union[SubjectKind, str]] = ..., ticket_ids: _Optional[_Iterable[str]] = ..., request_id: _Optional[str] = ..., warrant: _Optional[bytes] = ...) -> None: ...
+
+class RepairNotice(_message.Message):
+    __slots__ = ("document", "signature")
+    DOCUMENT_FIELD_NUMBER: _ClassVar[int]
+    SIGNATURE_FIELD_NUMBER: _ClassVar[int]
+    document: bytes
+    signature: AnswerSignature
+    def __init__(self, document: _Optional[bytes] = ..., signature: _Optional[_Union[AnswerSignature, _Mapping]] = ...) -> None: ...
+
+class GetTicketsResponse(_message.Message):
+    __slots__ = ("tickets", "notices")
+    TICKETS_FIELD_NUMBER: _ClassVar[int]
+    NOTICES_FIELD_NUMBER: _ClassVar[int]
+    tickets: _containers.RepeatedCompositeFieldContainer[TicketInfo]
+    notices: _containers.RepeatedCompositeFieldContainer[RepairNotice]
+    def __init__(self, tickets: _Optional[_Iterable[_Union[TicketInfo, _Mapping]]] = ..., notices: _Optional[_Iterable[_Union[RepairNotice, _Mapping]]] = ...) -> None: ...
+
+class ApplyRepairNoticeRequest(_message.Message):
+    __slots__ = ("notice", "request_id")
+    NOTICE_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    notice: RepairNotice
+    request_id: str
+    def __init__(self, notice: _Optional[_Union[RepairNotice, _Mapping]] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class ApplyRepairNoticeResponse(_message.Message):
+    __slots__ = ("applied",)
+    APPLIED_FIELD_NUMBER: _ClassVar[int]
+    applied: int
+    def __init__(self, applied: _Optional[int] = ...) -> None: ...

@@ -44,6 +44,21 @@ class RegionAdapterStub:
                 request_serializer=protos_dot_credit_dot_v2_dot_adapter__pb2.QueryRecordsRequest.SerializeToString,
                 response_deserializer=protos_dot_credit_dot_v2_dot_adapter__pb2.AnswerChunk.FromString,
                 _registered_method=True)
+        self.FileTicket = channel.unary_unary(
+                '/jjj.credit.v2.RegionAdapter/FileTicket',
+                request_serializer=protos_dot_credit_dot_v2_dot_adapter__pb2.FileTicketRequest.SerializeToString,
+                response_deserializer=protos_dot_credit_dot_v2_dot_adapter__pb2.TicketInfo.FromString,
+                _registered_method=True)
+        self.GetTickets = channel.unary_unary(
+                '/jjj.credit.v2.RegionAdapter/GetTickets',
+                request_serializer=protos_dot_credit_dot_v2_dot_adapter__pb2.GetTicketsRequest.SerializeToString,
+                response_deserializer=protos_dot_credit_dot_v2_dot_adapter__pb2.GetTicketsResponse.FromString,
+                _registered_method=True)
+        self.ApplyRepairNotice = channel.unary_unary(
+                '/jjj.credit.v2.RegionAdapter/ApplyRepairNotice',
+                request_serializer=protos_dot_credit_dot_v2_dot_adapter__pb2.ApplyRepairNoticeRequest.SerializeToString,
+                response_deserializer=protos_dot_credit_dot_v2_dot_adapter__pb2.ApplyRepairNoticeResponse.FromString,
+                _registered_method=True)
 
 
 class RegionAdapterServicer:
@@ -63,6 +78,29 @@ class RegionAdapterServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def FileTicket(self, request, context):
+        """Objections (异议) and credit repair (信用修复): file a ticket about one of this region's records. Carries a
+        ticket warrant (consent/ticket_warrants.py) bound to subject, region, record, purpose and the request's digest.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetTickets(self, request, context):
+        """The subject's tickets with status and history, and the signed repair notices of approved repairs.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ApplyRepairNotice(self, request, context):
+        """A repair approved by the owning region, signed by its answer key, relayed by the broker: the receiving node
+        marks its own copy of the same decision (same authority USCC + decision number) repaired.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_RegionAdapterServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -75,6 +113,21 @@ def add_RegionAdapterServicer_to_server(servicer, server):
                     servicer.QueryRecords,
                     request_deserializer=protos_dot_credit_dot_v2_dot_adapter__pb2.QueryRecordsRequest.FromString,
                     response_serializer=protos_dot_credit_dot_v2_dot_adapter__pb2.AnswerChunk.SerializeToString,
+            ),
+            'FileTicket': grpc.unary_unary_rpc_method_handler(
+                    servicer.FileTicket,
+                    request_deserializer=protos_dot_credit_dot_v2_dot_adapter__pb2.FileTicketRequest.FromString,
+                    response_serializer=protos_dot_credit_dot_v2_dot_adapter__pb2.TicketInfo.SerializeToString,
+            ),
+            'GetTickets': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetTickets,
+                    request_deserializer=protos_dot_credit_dot_v2_dot_adapter__pb2.GetTicketsRequest.FromString,
+                    response_serializer=protos_dot_credit_dot_v2_dot_adapter__pb2.GetTicketsResponse.SerializeToString,
+            ),
+            'ApplyRepairNotice': grpc.unary_unary_rpc_method_handler(
+                    servicer.ApplyRepairNotice,
+                    request_deserializer=protos_dot_credit_dot_v2_dot_adapter__pb2.ApplyRepairNoticeRequest.FromString,
+                    response_serializer=protos_dot_credit_dot_v2_dot_adapter__pb2.ApplyRepairNoticeResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -131,6 +184,87 @@ class RegionAdapter:
             '/jjj.credit.v2.RegionAdapter/QueryRecords',
             protos_dot_credit_dot_v2_dot_adapter__pb2.QueryRecordsRequest.SerializeToString,
             protos_dot_credit_dot_v2_dot_adapter__pb2.AnswerChunk.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def FileTicket(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/jjj.credit.v2.RegionAdapter/FileTicket',
+            protos_dot_credit_dot_v2_dot_adapter__pb2.FileTicketRequest.SerializeToString,
+            protos_dot_credit_dot_v2_dot_adapter__pb2.TicketInfo.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetTickets(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/jjj.credit.v2.RegionAdapter/GetTickets',
+            protos_dot_credit_dot_v2_dot_adapter__pb2.GetTicketsRequest.SerializeToString,
+            protos_dot_credit_dot_v2_dot_adapter__pb2.GetTicketsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ApplyRepairNotice(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/jjj.credit.v2.RegionAdapter/ApplyRepairNotice',
+            protos_dot_credit_dot_v2_dot_adapter__pb2.ApplyRepairNoticeRequest.SerializeToString,
+            protos_dot_credit_dot_v2_dot_adapter__pb2.ApplyRepairNoticeResponse.FromString,
             options,
             channel_credentials,
             insecure,
