@@ -79,6 +79,11 @@ class Settings(BaseSettings):
 
     #: One deadline for the whole report request; each regional call gets what remains of it.
     request_deadline_s: float = Field(default=5.0, gt=0, le=120)
+    #: A region's circuit breaker opens after this many consecutive calls that timed out or found it unavailable;
+    #: while open the region is stated ``unavailable`` without being asked (broker/reports/breakers.py).
+    breaker_failures: int = Field(default=3, ge=1, le=100)
+    #: How long an open breaker stays open before one call probes the region again (half-open).
+    breaker_cooldown_s: float = Field(default=3.0, gt=0, le=600)
     #: The query window ends this many Chinese working days before the application date (Dongguan: 7).
     window_lag_working_days: int = Field(default=0, ge=0, le=30)
     #: Holiday schedule files (one year's 放假安排 each, README "Working-day calendar") that extend the
