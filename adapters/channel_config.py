@@ -35,6 +35,9 @@ SERVER_KEEPALIVE_TIMEOUT_MS = 10_000
 MAX_ATTEMPTS = 3
 MAX_MESSAGE_BYTES = 16 * 1024 * 1024
 
+#: The request id travels as gRPC metadata too (DESIGN.md, observability); the node echoes it in its trailers.
+REQUEST_ID_METADATA = "x-request-id"
+
 Options = tuple[tuple[str, Any], ...]
 
 

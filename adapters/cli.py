@@ -146,7 +146,7 @@ def main(argv: list[str] | None = None, *, out: TextIO | None = None, err: TextI
                 args.region, normalise_url(db), args.host, args.port, args.latency_ms,
                 broker_jwks=trust.broker_jwks, broker_issuers=trust.broker_issuers, tls=trust.tls,
                 answer=trust.answer,
-                health_port=args.health_port,
+                health_port=args.health_port, metrics_port=args.metrics_port,
             )  # fmt: skip
         except (ValueError, OSError) as exc:
             print(f"error: {exc}", file=err)

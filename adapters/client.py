@@ -35,7 +35,7 @@ from grpc_health.v1 import health_pb2
 
 from adapters.answer_reader import AnswerReader, Asked, QueryMismatch, StreamViolation
 from adapters.answer_verify import AnswerUnauthenticated, AnswerVerifier
-from adapters.channel_config import client_options, target_addresses
+from adapters.channel_config import REQUEST_ID_METADATA, client_options, target_addresses
 from adapters.convert import EDITION_TO_PROTO, SERVICE_NAME, SUBJECT_KIND_TO_PROTO
 from adapters.errors import (
     RegionError,
@@ -56,8 +56,6 @@ from protos.credit.v2 import adapter_pb2
 
 _METHOD = f"/{SERVICE_NAME}/"
 _HEALTH_CHECK = "/grpc.health.v1.Health/Check"
-#: The request id travels as gRPC metadata too (DESIGN.md, observability); the node echoes it in its trailers.
-REQUEST_ID_METADATA = "x-request-id"
 _REASON_MAX = 200
 
 log = logging.getLogger(__name__)

@@ -48,6 +48,13 @@ def add_serve_options(serve: argparse.ArgumentParser) -> None:
         metavar="PORT",
         help="also answer grpc.health.v1 (only) in plaintext on this port, for Kubernetes' gRPC probe (default: off)",
     )
+    serve.add_argument(
+        "--metrics-port",
+        type=int,
+        default=None,
+        metavar="PORT",
+        help="serve Prometheus metrics at http://HOST:PORT/metrics (plain HTTP; default: off)",
+    )
     tls = serve.add_argument_group("mTLS (required unless --insecure)")
     tls.add_argument("--tls-dir", metavar="DIR", help=f"a `jjj certs init` directory (default ${TLS_ENV['dir']})")
     tls.add_argument("--tls-cert", metavar="FILE", help=f"this node's certificate (default ${TLS_ENV['cert']})")
