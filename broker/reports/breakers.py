@@ -8,8 +8,10 @@ still-frozen node costs one request the deadline, not all of them — and its ou
 again. The state machine is purgatory's (:class:`purgatory.AsyncCircuitBreakerFactory`, in memory: one per broker
 process); what counts as a failure and the single probe are ours.
 
-Only ``timed_out`` and ``unavailable`` count: a node that refused a warrant, signed wrongly or sent garbage answered
-at once — opening the breaker would not save any time, and the refusal stays visible as what it is.
+Only ``timed_out`` and ``unavailable`` count, and only when no other call to the region succeeded while this one
+ran: a node that refused a warrant, signed wrongly or sent garbage answered at once — opening the breaker would not
+save any time, and the refusal stays visible as what it is; and a burst of calls broken by one replica's death,
+while the region's other replica answers, is not the region failing.
 
 Invariant 1 holds by construction: an open breaker raises :class:`~adapters.errors.RegionUnavailable`, which the
 fan-out states as the region's answer; it never produces a clean one.
@@ -56,6 +58,8 @@ class BreakerFetcher:
         self._threshold = failure_threshold
         self._cooldown_s = cooldown_s
         self._probing = False
+        self._logged_state = "closed"
+        self._last_success = 0.0
         metrics.breaker_state(inner.region, "closed")
 
     @property
@@ -76,13 +80,13 @@ class BreakerFetcher:
 
     async def fetch(self, query: RegionQuery, *, timeout: float) -> RegionAnswer:
         started = time.perf_counter()
-        status = RegionStatus.ERROR.value
+        status, reason = RegionStatus.ERROR.value, ""
         try:
             answer = await self._guarded(query, timeout)
             status = answer.status.value
             return answer
         except RegionFailure as exc:
-            status = exc.status.value
+            status, reason = exc.status.value, exc.reason
             raise
         finally:
             seconds = time.perf_counter() - started
@@ -90,7 +94,7 @@ class BreakerFetcher:
             log.info(
                 "region %s %s in %.1f ms (request %s)", self.region.value, status, seconds * 1000, query.request_id,
                 extra={"request_id": query.request_id, "region": self.region.value, "status": status,
-                       "ms": round(seconds * 1000, 1), "subject": query.subject.masked},
+                       "ms": round(seconds * 1000, 1), "subject": query.subject.masked, "reason": reason},
             )  # fmt: skip
 
     async def _guarded(self, query: RegionQuery, timeout: float) -> RegionAnswer:
@@ -103,13 +107,21 @@ class BreakerFetcher:
         probe = before != "closed"
         self._probing = self._probing or probe
         failure: RegionFailure | None = None
+        started = time.monotonic()
         try:
             async with breaker:
                 try:
-                    return await self._inner.fetch(query, timeout=timeout)
+                    answer = await self._inner.fetch(query, timeout=timeout)
                 except (RegionTimeout, RegionUnavailable) as exc:
+                    if self._last_success > started:
+                        # Another call to the region succeeded meanwhile: this one met a replica that died, or a
+                        # connection that broke, not a region that is down (issue 13: a replica killed under load
+                        # costs the region nothing, so it must not open the region's breaker either).
+                        raise
                     failure = exc
                     raise _CountedFailure from None
+                self._last_success = time.monotonic()
+                return answer
         except OpenedState:
             # Opened by a concurrent call between our check and entering: the same fast answer.
             raise RegionUnavailable(self.region, "circuit open: the region failed repeatedly; not asked") from None
@@ -119,16 +131,16 @@ class BreakerFetcher:
         finally:
             if probe:
                 self._probing = False
-            self._changed(before, str(breaker.context.state))
+            self._changed(str(breaker.context.state))
 
     def _cooldown_over(self, opened_at: float | None) -> bool:
         return opened_at is None or time.time() > opened_at + self._cooldown_s
 
-    def _changed(self, before: str, after: str) -> None:
-        if after == before or (before == OPENED and after == HALF_OPENED):
-            self._metrics.breaker_state(self.region, after)
-            return
+    def _changed(self, after: str) -> None:
         self._metrics.breaker_state(self.region, after)
+        before, self._logged_state = self._logged_state, after
+        if after in (before, HALF_OPENED):  # once per change; half-open is the probe, logged by its end
+            return
         level = logging.WARNING if after == OPENED else logging.INFO
         log.log(level, "region %s: circuit %s -> %s", self.region.value, before, after,
                 extra={"region": self.region.value, "breaker": after})  # fmt: skip
