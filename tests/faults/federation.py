@@ -8,6 +8,8 @@ child is ended by its own pid at the end.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -26,7 +28,7 @@ from adapters.seed import demo_subjects
 from broker.keys import init_keys
 from merge.regions import REGION_ORDER, Region
 from tests.conftest import REDIS_URL, free_port
-from tests.e2e.test_replicas import ISSUER, PASSWORD, SEED, Processes, _seed, _wait_healthy
+from tests.e2e.test_replicas import ISSUER, PASSWORD, SEED, Processes, _seed
 
 SUBJECT_KEY_SECRET = "jjj-faults-subject-key-0123456789abcdef012345"
 ARTIFACTS = Path("var/test-artifacts")
@@ -87,9 +89,17 @@ class Federation:
         )  # fmt: skip
         process = self.processes.start("broker", [sys.executable, "-m", "broker", "serve"], settings)
         self.nodes["broker"] = process
+        # Ready, not "healthy": /healthz says degraded while a region is down, which some cases start with.
+        deadline = time.monotonic() + 60
         async with aiohttp.ClientSession() as session:
-            await _wait_healthy(session, base + "/healthz", process, "broker", self.processes)
-        return base
+            while time.monotonic() < deadline:
+                assert process.poll() is None, f"broker exited early:\n{self.processes.log('broker')}"
+                with contextlib.suppress(aiohttp.ClientError, TimeoutError):
+                    async with session.get(base + "/healthz/ready", timeout=aiohttp.ClientTimeout(total=2)) as answer:
+                        if answer.status == 200:
+                            return base
+                await asyncio.sleep(0.3)
+        raise AssertionError(f"broker not ready within 60 s:\n{self.processes.log('broker')}")
 
     def all_nodes(self, **latency: float) -> dict[Region, str]:
         """One node per region; their targets."""
@@ -127,6 +137,10 @@ class Timed:
     seconds: float
     status: int
     regions: dict[str, str]  # region code -> status ({} when no report came back)
+    errors: dict[str, str] = field(default_factory=dict)  # region code -> why it did not answer
+
+    def circuit_open(self, code: str) -> bool:
+        return "circuit open" in self.errors.get(code, "")
 
 
 class Reporter:
@@ -147,10 +161,25 @@ class Reporter:
         except (aiohttp.ClientError, TimeoutError):
             status, body = 0, {}
         regions = {r["code"]: r["status"] for r in body.get("regions", [])} if status == 200 else {}
+        errors = {r["code"]: r["error"] or "" for r in body.get("regions", []) if r["status"] != "answered"}
         if status == 200:
             # Invariant 1, on every report: complete only when every region answered; never clean without one.
             assert body["complete"] == all(s == "answered" for s in regions.values()), body
-        return Timed(started, time.monotonic() - started, status, regions)
+            for region in body["regions"]:
+                assert (region["answer"] is not None) == (region["status"] == "answered"), region
+        return Timed(started, time.monotonic() - started, status, regions, errors)
+
+    async def for_(self, seconds: float, clients: int) -> list[Timed]:
+        """``clients`` concurrent loops of reports for ``seconds``."""
+        outcomes: list[Timed] = []
+        until = time.monotonic() + seconds
+
+        async def loop() -> None:
+            while time.monotonic() < until:
+                outcomes.append(await self.report())
+
+        await asyncio.gather(*(loop() for _ in range(clients)))
+        return outcomes
 
 
 def percentiles(values: list[float]) -> dict[str, float]:
