@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     #: ``redis+cluster://…`` (broker/redis_url.py has the forms).
     redis_url: SecretStr = SecretStr("redis://127.0.0.1:6379/0")
     redis_ca: Path | None = None
+    #: Connections to a single Redis per broker process; requests beyond them wait for one (up to 2 s, then 503).
+    redis_max_connections: int = Field(default=256, ge=8, le=10_000)
     #: Durable writes (grants, revocations, codes, issued reports, the audit chain) count as done only once this
     #: many replicas have them (WAIT); 0 does not wait (a single Redis). consent/redis_writes.py says why.
     redis_min_replicas_ack: int = Field(default=0, ge=0, le=16)

@@ -157,11 +157,13 @@ class Reporter:
                 self.base + "/v1/reports", json=self.body, headers={"X-CSRF-Token": self.csrf}
             ) as response:
                 status = response.status
-                body: Any = await response.json() if status == 200 else {}
+                body: Any = await response.json()
         except (aiohttp.ClientError, TimeoutError):
             status, body = 0, {}
         regions = {r["code"]: r["status"] for r in body.get("regions", [])} if status == 200 else {}
         errors = {r["code"]: r["error"] or "" for r in body.get("regions", []) if r["status"] != "answered"}
+        if status != 200:
+            errors["http"] = str(body.get("error", body))[:300]
         if status == 200:
             # Invariant 1, on every report: complete only when every region answered; never clean without one.
             assert body["complete"] == all(s == "answered" for s in regions.values()), body
