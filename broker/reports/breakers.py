@@ -138,8 +138,10 @@ class BreakerFetcher:
 
     def _changed(self, after: str) -> None:
         self._metrics.breaker_state(self.region, after)
+        if after == HALF_OPENED:  # the probe: logged by its end (closed again, or opened again)
+            return
         before, self._logged_state = self._logged_state, after
-        if after in (before, HALF_OPENED):  # once per change; half-open is the probe, logged by its end
+        if after == before:  # once per change, not once per call that saw it
             return
         level = logging.WARNING if after == OPENED else logging.INFO
         log.log(level, "region %s: circuit %s -> %s", self.region.value, before, after,
