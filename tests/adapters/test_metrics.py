@@ -89,4 +89,5 @@ def test_metrics_are_served_over_http() -> None:
             body = response.read().decode()
     finally:
         server.shutdown()
+        server.server_close()
     assert "jjj_node_warrant_refusals_total 1.0" in body
