@@ -149,6 +149,7 @@ def main(argv: list[str] | None = None, *, out: TextIO | None = None, err: TextI
                 broker_jwks=trust.broker_jwks, broker_issuers=trust.broker_issuers, tls=trust.tls,
                 answer=trust.answer,
                 health_port=args.health_port, staff_port=args.staff_port, due_working_days=args.due_working_days,
+                metrics_port=args.metrics_port,
             )  # fmt: skip
         except (ValueError, OSError) as exc:
             print(f"error: {exc}", file=err)

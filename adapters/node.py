@@ -26,8 +26,11 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from grpc_health.v1 import _async as health_aio  # grpc.aio HealthServicer; grpc-stubs only types the sync one
+
 from adapters.answer_signing import AnswerSigner
 from adapters.health_port import HealthPort
+from adapters.metrics import NodeMetrics
 from adapters.server import NodeConfig, NoWarrantCheck, WarrantVerifier, create_server
 from adapters.store import SqlRecordStore
 from adapters.subject_register import SqlSubjectRegister
@@ -68,6 +71,7 @@ def serve(
     health_port: int | None = None,
     staff_port: int | None = None,
     due_working_days: int = 5,
+    metrics_port: int | None = None,
 ) -> int:
     """Serve until SIGINT/SIGTERM, then stop gracefully; return the process exit status (0).
 
@@ -78,7 +82,16 @@ def serve(
     material = None if tls is None else load_node_tls(tls, region)
     signer = None if answer is None else AnswerSigner.load(answer, region)
     staff = StaffOptions(staff_port, due_working_days)
-    return asyncio.run(_serve(region, db_url, host, port, latency_ms, trust, material, signer, health_port, staff))
+    ports = _Ports(health_port, metrics_port)
+    return asyncio.run(_serve(region, db_url, host, port, latency_ms, trust, material, signer, ports, staff))
+
+
+@dataclass(frozen=True, slots=True)
+class _Ports:
+    """The node's side ports, each off when ``None``: plaintext health (Kubernetes' probe), metrics."""
+
+    health: int | None = None
+    metrics: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,7 +157,7 @@ async def _serve(
     trust: Trust,
     tls: TlsMaterial | None,
     signer: AnswerSigner | None,
-    health_port: int | None = None,
+    ports: _Ports = _Ports(),
     staff: StaffOptions | None = None,
 ) -> int:
     staff = staff or StaffOptions()
@@ -162,17 +175,23 @@ async def _serve(
         desk = await _ticket_desk(region, db_url, trust, tls, signer, staff)
         address = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
         config = NodeConfig(region, latency_ms=latency_ms)
+        metrics = NodeMetrics()
+        health_service = health_aio.HealthServicer()
         try:
             server, bound = await create_server(
                 address, store, config, tls=tls, insecure=tls is None, verifier=verifier, signer=signer,
-                register=register, tickets=desk,
+                register=register, tickets=desk, metrics=metrics, health=health_service,
             )  # fmt: skip
         except RuntimeError as exc:  # grpc's "Failed to bind": the port is taken (it is never shared)
             raise OSError(f"{address}: cannot listen ({exc})") from None
         shown = f"[{host}]" if ":" in host else host
         mode = "PLAINTEXT" if tls is None else f"mTLS as {tls.source.cert}"
         log.info("node %s listening on %s:%d (%s)", region.value, shown, bound, mode)
-        health = None if health_port is None else await HealthPort.start(f"{address.rsplit(':', 1)[0]}:{health_port}")
+        listen_host = address.rsplit(":", 1)[0]
+        health = None if ports.health is None else await HealthPort.start(f"{listen_host}:{ports.health}")
+        if ports.metrics is not None:
+            metrics.serve(host, ports.metrics)
+            log.info("node %s metrics on http://%s:%d/metrics", region.value, shown, ports.metrics)
         if staff.port is not None:
             staff_runner = await _start_staff(desk, store, host, staff.port)
             log.info("node %s staff page on http://%s:%d/", region.value, shown, staff.port)
@@ -180,6 +199,8 @@ async def _serve(
             await stop.wait()
             log.info("node %s stopping", region.value)
         finally:
+            # NOT_SERVING first: brokers watching the replica's health stop sending it calls, then it stops.
+            await health_service.enter_graceful_shutdown()
             if health is not None:
                 await health.stop(GRACE_SECONDS)
             await server.stop(GRACE_SECONDS)

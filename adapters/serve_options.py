@@ -56,6 +56,13 @@ def add_serve_options(serve: argparse.ArgumentParser) -> None:
         "--due-working-days", type=int, default=5, metavar="N",
         help="a ticket is due N Chinese working days after filing (default 5)",
     )  # fmt: skip
+    serve.add_argument(
+        "--metrics-port",
+        type=int,
+        default=None,
+        metavar="PORT",
+        help="serve Prometheus metrics at http://HOST:PORT/metrics (plain HTTP; default: off)",
+    )
     tls = serve.add_argument_group("mTLS (required unless --insecure)")
     tls.add_argument("--tls-dir", metavar="DIR", help=f"a `jjj certs init` directory (default ${TLS_ENV['dir']})")
     tls.add_argument("--tls-cert", metavar="FILE", help=f"this node's certificate (default ${TLS_ENV['cert']})")

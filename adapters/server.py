@@ -13,8 +13,11 @@ Contracts:
   change a signed part.
 * A cancelled call or a passed deadline stops the database read at once: grpc cancels the handler task and the
   record iterator is closed.
-* One log line per query: request id, masked subject, edition, count, milliseconds. Never record content, and
-  never a database error's text (it can quote the query's parameters, i.e. a full resident ID).
+* One log line per query: request id, masked subject, edition, count, milliseconds (also as JSON fields). Never
+  record content, and never a database error's text (it can quote the query's parameters, i.e. a full resident ID).
+  The request id is the broker's ``x-request-id`` metadata (else the request's field); it is sent back in the
+  trailing metadata, so both sides' lines join on it. With :class:`~adapters.metrics.NodeMetrics` each query is
+  also counted (latency by outcome, warrant refusals, rows read).
 
 * Over mTLS (the default; :mod:`adapters.server_tls`) ``Describe`` and ``QueryRecords`` answer only a caller
   whose certificate names the broker (``PERMISSION_DENIED`` otherwise). Plaintext needs ``insecure=True``.
@@ -38,6 +41,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from adapters.answer_signing import AnswerSigner
+from adapters.channel_config import REQUEST_ID_METADATA
 from adapters.convert import (
     EDITION_TO_PROTO,
     PROTOCOL_VERSION,
@@ -48,6 +52,7 @@ from adapters.convert import (
     query_scope_from_proto,
     timestamp_from_datetime,
 )
+from adapters.metrics import CountedSource, NodeMetrics
 from adapters.node_answer import AnswerMaker
 from adapters.server_tls import SERVER_OPTIONS, broker_peer_refusal, server_credentials
 from adapters.subject_register import RegisteredSubject
@@ -153,8 +158,12 @@ class RegionAdapterService(adapter_pb2_grpc.RegionAdapterServicer):
         *,
         check_peer: bool = True,
         tickets: TicketDesk | None = None,
+        metrics: NodeMetrics | None = None,
     ) -> None:
         self._tickets = tickets  # None: the ticket RPCs answer UNIMPLEMENTED
+        self._metrics = metrics
+        if metrics is not None:
+            source = CountedSource(source, metrics)
         self._source = source
         self._config = config
         self._verifier = verifier
@@ -193,7 +202,8 @@ class RegionAdapterService(adapter_pb2_grpc.RegionAdapterServicer):
         context: grpc.aio.ServicerContext[adapter_pb2.QueryRecordsRequest, adapter_pb2.AnswerChunk],
     ) -> AsyncIterator[adapter_pb2.AnswerChunk]:
         started = time.perf_counter()
-        request_id = request.request_id if REQUEST_ID.fullmatch(request.request_id) else "-"
+        request_id = _request_id(request, context)
+        context.set_trailing_metadata(((REQUEST_ID_METADATA, request_id),))
         subject_log, edition_log, outcome = mask_resident_id(request.subject_id), "-", "error"
         count = 0
         try:
@@ -210,6 +220,8 @@ class RegionAdapterService(adapter_pb2_grpc.RegionAdapterServicer):
                 await self._verifier.verify(request.warrant, scope)
             except WarrantRejected as exc:
                 outcome = "refused"
+                if self._metrics is not None:
+                    self._metrics.warrant_refusals.inc()
                 await context.abort(grpc.StatusCode.PERMISSION_DENIED, f"warrant: {exc}")
             if self._config.latency_ms > 0:
                 await asyncio.sleep(self._config.latency_ms / 1000)
@@ -233,9 +245,14 @@ class RegionAdapterService(adapter_pb2_grpc.RegionAdapterServicer):
             await context.abort(grpc.StatusCode.INTERNAL, "internal error")
         finally:
             ms = (time.perf_counter() - started) * 1000
+            if self._metrics is not None:
+                self._metrics.query_seconds.labels(outcome).observe(ms / 1000)
+                self._metrics.records_answered.inc(count)
             log.info(
                 "query request_id=%s subject=%s edition=%s outcome=%s count=%d ms=%.1f",
                 request_id, subject_log, edition_log, outcome, count, ms,
+                extra={"request_id": request_id, "region": self._config.region.value, "subject": subject_log,
+                       "edition": edition_log, "outcome": outcome, "count": count, "ms": round(ms, 1)},
             )  # fmt: skip
 
     async def _ticket_desk(self, context: grpc.aio.ServicerContext[Any, Any]) -> TicketDesk:
@@ -256,6 +273,14 @@ class RegionAdapterService(adapter_pb2_grpc.RegionAdapterServicer):
         return await (await self._ticket_desk(context)).apply(request, context)
 
 
+def _request_id(request: adapter_pb2.QueryRecordsRequest, context: grpc.aio.ServicerContext[Any, Any]) -> str:
+    """The broker's request id: its metadata, else the request's field; ``-`` when neither is a plain id."""
+    for key, value in context.invocation_metadata() or ():
+        if key == REQUEST_ID_METADATA and isinstance(value, str) and REQUEST_ID.fullmatch(value):
+            return value
+    return request.request_id if REQUEST_ID.fullmatch(request.request_id) else "-"
+
+
 async def create_server(
     address: str,
     source: RecordSource,
@@ -267,6 +292,8 @@ async def create_server(
     signer: AnswerSigner | None = None,
     register: SubjectRegister | None = None,
     tickets: TicketDesk | None = None,
+    metrics: NodeMetrics | None = None,
+    health: health_aio.HealthServicer | None = None,
 ) -> tuple[grpc.aio.Server, int]:
     """Bind ``address`` (``host:port``, port 0 for any free port), start serving, return the server and port.
 
@@ -275,7 +302,9 @@ async def create_server(
     when ``insecure=True`` is given instead (development; logged as a warning). Answers are signed by ``signer``
     (without one they go unsigned, and a broker refuses them: development only, logged). The port is never shared
     (``SO_REUSEPORT`` off): binding a port another process holds fails. The caller stops it with
-    ``await server.stop(grace)``.
+    ``await server.stop(grace)``; a caller that passes ``health`` says ``NOT_SERVING`` with it first
+    (``enter_graceful_shutdown``), so brokers balancing over replicas stop sending calls before the port closes.
+    ``metrics`` counts every query (:mod:`adapters.metrics`).
     """
     if (tls is None) == (not insecure):
         raise ValueError("tls: give the node's TLS material, or insecure=True for plaintext (development only)")
@@ -290,9 +319,10 @@ async def create_server(
         register or NoRegister(),
         check_peer=tls is not None,
         tickets=tickets,
+        metrics=metrics,
     )
     adapter_pb2_grpc.add_RegionAdapterServicer_to_server(service, server)  # type: ignore[no-untyped-call]
-    health = health_aio.HealthServicer()
+    health = health if health is not None else health_aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health, server)
     for name in ("", SERVICE_NAME):
         await health.set(name, health_pb2.HealthCheckResponse.SERVING)

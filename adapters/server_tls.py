@@ -8,7 +8,7 @@
   ``context.auth_context()``). Any other client certificate the CA issued is refused with ``PERMISSION_DENIED``.
 * :data:`SERVER_OPTIONS` sets ``grpc.so_reuseport`` to 0. gRPC's default turns ``SO_REUSEPORT`` on, which lets a
   second process bind the same port and take half of the connections (the attack in issue 10); with it off the
-  kernel refuses the second bind, whatever that process asks for.
+  kernel refuses the second bind, whatever that process asks for. Keepalive: :mod:`adapters.channel_config`.
 """
 
 from __future__ import annotations
@@ -17,10 +17,11 @@ from typing import Any
 
 import grpc
 
+from adapters.channel_config import server_options
 from adapters.identity import BROKER_URI
 from adapters.tls_material import TlsMaterial
 
-SERVER_OPTIONS: tuple[tuple[str, Any], ...] = (("grpc.so_reuseport", 0),)
+SERVER_OPTIONS: tuple[tuple[str, Any], ...] = (("grpc.so_reuseport", 0), *server_options())
 _PEER_URI = "peer_uri"
 
 

@@ -21,6 +21,7 @@ from broker.objections.appkeys import objections_ctx
 from broker.objections.routes import ROUTES as OBJECTION_ROUTES
 from broker.ops.routes import ROUTES as OPS_ROUTES
 from broker.reports.appkeys import FETCHERS, PDF_MAKER, PDF_POOL, REPORT_STORE, REPORTS, SNAPSHOTS
+from broker.reports.observed import timed_pdf
 from broker.reports.routes import ROUTES as REPORT_ROUTES
 from broker.services import Services, open_services
 from broker.settings import Settings
@@ -40,6 +41,7 @@ from broker.web.appkeys import (
     SIGNIN_LIMITER,
 )
 from broker.web.factory import new_application
+from broker.web.metrics import REGISTRY, REPORT_METRICS
 
 ROUTES = (*REPORT_ROUTES, *VERIFY_ROUTES, *ACCOUNT_ROUTES, *OBJECTION_ROUTES, *OAUTH_ROUTES, *OPS_ROUTES)
 
@@ -59,13 +61,14 @@ def _install(app: web.Application, services: Services) -> None:
     app[FETCHERS] = services.fetchers
     app[REPORTS] = services.reports
     app[RATE_LIMITER] = services.rate_limiter
-    app[PDF_MAKER] = services.pdf.render
+    app[PDF_MAKER] = timed_pdf(services.pdf.render, services.metrics)
+    app[REPORT_METRICS] = services.metrics
     app[CALENDAR] = services.calendar
     app[PDF_POOL] = services.pdf
 
 
 async def _services_ctx(app: web.Application) -> AsyncIterator[None]:
-    async with open_services(app[SETTINGS], app[CLOCK]) as services:
+    async with open_services(app[SETTINGS], app[CLOCK], registry=app[REGISTRY]) as services:
         _install(app, services)
         yield
 

@@ -21,7 +21,7 @@ from typing import Any
 
 import redis.asyncio as aioredis
 from redis.asyncio.cluster import ClusterNode, RedisCluster
-from redis.asyncio.connection import SSLConnection
+from redis.asyncio.connection import BlockingConnectionPool, SSLConnection
 from redis.asyncio.retry import Retry
 from redis.asyncio.sentinel import Sentinel, SentinelManagedConnection
 from redis.backoff import ConstantBackoff
@@ -82,7 +82,14 @@ def open_redis(settings: Settings) -> RedisClient:
             **_TIMEOUTS,
             **({"ssl": True, **tls} if target.tls else {}),
         )
-    return aioredis.Redis.from_url(url, decode_responses=False, health_check_interval=15, **_TIMEOUTS, **tls)
+    # A blocking pool: past max_connections a request waits (up to the socket timeout) for a free connection
+    # instead of failing at once. redis-py's default pool raises MaxConnectionsError beyond 100, which the load
+    # run (tests/faults/test_load.py, 200 clients) turned into hundreds of 503s.
+    pool = BlockingConnectionPool.from_url(
+        url, decode_responses=False, health_check_interval=15, max_connections=settings.redis_max_connections,
+        timeout=_TIMEOUTS["socket_timeout"], **_TIMEOUTS, **tls,
+    )  # fmt: skip
+    return aioredis.Redis.from_pool(pool)  # the client owns the pool: closing it closes the pool
 
 
 async def initialized(client: RedisClient) -> RedisClient:

@@ -12,6 +12,9 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
+from prometheus_client import CollectorRegistry
+from purgatory import AsyncCircuitBreakerFactory
+
 from adapters.answer_verify import AnswerVerifier
 from adapters.client import AdapterClient
 from broker.audit.log import AuditLog
@@ -20,14 +23,17 @@ from broker.clock import Clock
 from broker.keys import KeyRing, load_keyring
 from broker.pdf.pool import PdfRenderer
 from broker.redis_client import initialized, open_redis, replica_ack
-from broker.reports.interfaces import RegionFetcher
+from broker.reports.breakers import BreakerFetcher
+from broker.reports.interfaces import RegionFetcher, ReportStore
 from broker.reports.issuance import Issuer
+from broker.reports.observed import ObservedReportStore
 from broker.reports.service import ReportService
 from broker.reports.snapshots import SnapshotStore
 from broker.reports.store import RedisReportStore
 from broker.reports.warrants import WarrantIssuer
 from broker.settings import Settings
 from broker.verify.ratelimit import Limit, RateLimiter
+from broker.web.metrics import RegionMetrics, ReportMetrics
 from consent.accounts import AccountStore
 from consent.clients import ClientRegistry
 from consent.grant_store import RedisConsentStore
@@ -66,6 +72,7 @@ class Services:
     rate_limiter: RateLimiter
     pdf: PdfRenderer
     calendar: WorkingDayCalendar
+    metrics: ReportMetrics
 
 
 def consent_services(settings: Settings, redis: RedisClient, ring: KeyRing) -> ConsentServices:
@@ -97,7 +104,7 @@ def _report_service(
     settings: Settings,
     clock: Clock,
     ring: KeyRing,
-    store: RedisReportStore,
+    store: ReportStore,
     fetchers: Sequence[RegionFetcher],
     calendar: WorkingDayCalendar,
 ) -> ReportService:
@@ -117,9 +124,13 @@ def _report_service(
 
 @asynccontextmanager
 async def open_services(
-    settings: Settings, clock: Clock, *, wrap: FetcherWrapper | None = None
+    settings: Settings, clock: Clock, *, wrap: FetcherWrapper | None = None, registry: CollectorRegistry | None = None
 ) -> AsyncIterator[Services]:
-    """Every service over freshly opened resources; all of them are closed when the block ends."""
+    """Every service over freshly opened resources; all of them are closed when the block ends.
+
+    Metrics go to ``registry`` (the application's; a private one when not given, e.g. the CLI)."""
+    registry = registry if registry is not None else CollectorRegistry()
+    region_metrics, report_metrics = RegionMetrics(registry), ReportMetrics(registry)
     # No default secret ever protects real data: production settings are checked before anything is opened.
     settings.check_production()
     # Without signing keys no report can be issued: refuse to start (KeysMissing says to run `jjj keys init`).
@@ -146,7 +157,14 @@ async def open_services(
         ]
         for client in clients:
             stack.push_async_callback(client.close)
-        fetchers: list[RegionFetcher] = [wrap(c) if wrap else c for c in clients]
+        # One breaker per region, in this process's memory (README "Operations": what that means with N replicas).
+        breakers = AsyncCircuitBreakerFactory()
+        guarded = [
+            BreakerFetcher(c, breakers, region_metrics, failure_threshold=settings.breaker_failures,
+                           cooldown_s=settings.breaker_cooldown_s)
+            for c in clients
+        ]  # fmt: skip
+        fetchers: list[RegionFetcher] = [wrap(g) if wrap else g for g in guarded]
         # Grants, codes, issued reports and the audit chain wait for their replicas (JJJ_REDIS_MIN_REPLICAS_ACK).
         acks = replica_ack(settings)
         audit = AuditLog(redis, prefix, ring, checkpoint_every=settings.audit_checkpoint_every, clock=clock, acks=acks)
@@ -173,7 +191,9 @@ async def open_services(
             snapshots=snapshots,
             report_store=report_store,
             fetchers=fetchers,
-            reports=_report_service(settings, clock, ring, report_store, fetchers, calendar),
+            reports=_report_service(
+                settings, clock, ring, ObservedReportStore(report_store, report_metrics), fetchers, calendar
+            ),
             rate_limiter=RateLimiter(
                 redis,
                 prefix,
@@ -182,4 +202,5 @@ async def open_services(
             ),
             pdf=pdf,
             calendar=calendar,
+            metrics=report_metrics,
         )

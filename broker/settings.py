@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     #: ``redis+cluster://…`` (broker/redis_url.py has the forms).
     redis_url: SecretStr = SecretStr("redis://127.0.0.1:6379/0")
     redis_ca: Path | None = None
+    #: Connections to a single Redis per broker process; requests beyond them wait for one (up to 2 s, then 503).
+    redis_max_connections: int = Field(default=256, ge=8, le=10_000)
     #: Durable writes (grants, revocations, codes, issued reports, the audit chain) count as done only once this
     #: many replicas have them (WAIT); 0 does not wait (a single Redis). consent/redis_writes.py says why.
     redis_min_replicas_ack: int = Field(default=0, ge=0, le=16)
@@ -79,6 +81,11 @@ class Settings(BaseSettings):
 
     #: One deadline for the whole report request; each regional call gets what remains of it.
     request_deadline_s: float = Field(default=5.0, gt=0, le=120)
+    #: A region's circuit breaker opens after this many consecutive calls that timed out or found it unavailable;
+    #: while open the region is stated ``unavailable`` without being asked (broker/reports/breakers.py).
+    breaker_failures: int = Field(default=3, ge=1, le=100)
+    #: How long an open breaker stays open before one call probes the region again (half-open).
+    breaker_cooldown_s: float = Field(default=3.0, gt=0, le=600)
     #: The query window ends this many Chinese working days before the application date (Dongguan: 7).
     window_lag_working_days: int = Field(default=0, ge=0, le=30)
     #: Holiday schedule files (one year's 放假安排 each, README "Working-day calendar") that extend the

@@ -28,6 +28,8 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 REQUEST_ID = web.RequestKey("request_id", str)
 REQUEST_ID_HEADER = "X-Request-Id"
+#: Set when the request was refused because the consent store (Redis) was unreachable: the Redis-error metric.
+STORE_DOWN = web.RequestKey("store_down", bool)
 
 #: HTTP status of each consent-layer error; a subclass not listed takes its nearest listed base's.
 CONSENT_STATUS: dict[type[ConsentError], int] = {
@@ -83,6 +85,8 @@ async def errors_middleware(request: web.Request, handler: Handler) -> web.Strea
     try:
         response = await handler(request)
     except (ApiError, ConsentError) as exc:
+        if isinstance(exc, ConsentStoreUnavailable):
+            request[STORE_DOWN] = True
         return error_response(exc, request_id, request)
     except web.HTTPNotFound:
         return error_response(NotFound(f"no such endpoint: {request.path}"), request_id, request)
