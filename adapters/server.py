@@ -43,6 +43,7 @@ from adapters.convert import (
     PROTOCOL_VERSION,
     REQUEST_ID,
     SERVICE_NAME,
+    EditionUnavailable,
     InvalidRequest,
     QueryScope,
     query_scope_from_proto,
@@ -197,6 +198,9 @@ class RegionAdapterService(adapter_pb2_grpc.RegionAdapterServicer):
                 await context.abort(grpc.StatusCode.PERMISSION_DENIED, refusal)
             try:
                 scope = query_scope_from_proto(request, self._config.region)
+            except EditionUnavailable as exc:
+                outcome = "refused"
+                await context.abort(grpc.StatusCode.PERMISSION_DENIED, str(exc))
             except InvalidRequest as exc:
                 outcome = "invalid"
                 await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
