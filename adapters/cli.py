@@ -24,6 +24,7 @@ from adapters.serve_options import add_serve_options, serve_trust
 from adapters.settings import NodeSettings
 from adapters.store import SqlRecordStore, normalise_url
 from adapters.subject_register import SqlSubjectRegister
+from merge.edition_files import install, load_catalogue
 from merge.regions import Region
 
 DB_ENV = "JJJ_ADAPTER_DB"
@@ -142,6 +143,8 @@ def main(argv: list[str] | None = None, *, out: TextIO | None = None, err: TextI
         if trust is None:
             return 2
         try:
+            # The edition files are checked before anything listens: a malformed one names its file and field.
+            install(load_catalogue(args.editions_dir))
             return node.serve(
                 args.region, normalise_url(db), args.host, args.port, args.latency_ms,
                 broker_jwks=trust.broker_jwks, broker_issuers=trust.broker_issuers, tls=trust.tls,

@@ -39,9 +39,7 @@ class Edition(str, metaclass=_EditionType):
     FINANCIAL: ClassVar[Edition]  # 金融专用版
 
     def __new__(cls, name: str) -> Edition:
-        interned = _INTERNED.get(name)
-        if interned is not None:
-            return interned
+        # Interned, but always checked against the catalogue in force (a test or a restart may change it).
         if not isinstance(name, str) or name not in catalogue():
             raise ValueError(f"unknown edition {name!r}; expected one of {sorted(catalogue())}")
         return _INTERNED.setdefault(name, str.__new__(cls, name))

@@ -1,0 +1,60 @@
+"""Editions as data through the real app and real gRPC nodes: an operator's own edition, the financial edition's
+fail-closed refusal (issue 14). A node process holding another version: tests/e2e/test_edition_files.py."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient
+
+from merge.edition_files import install, load_catalogue
+from tests.broker.reports.test_service import GOOD, post
+
+Factory = Callable[..., Awaitable[TestClient]]  # type: ignore[type-arg]
+CUSTOM_DIR = Path(__file__).parents[2] / "data" / "editions"
+
+
+@pytest.fixture(autouse=True)
+def shipped_editions_after() -> Iterator[None]:
+    """The app installs its editions process-wide; the next test gets the shipped ones again."""
+    yield
+    install(load_catalogue())
+
+
+async def test_an_operators_edition_file_is_issued_without_code_changes(broker_factory: Factory) -> None:
+    # Nodes and broker hold the same files (in-process nodes share the catalogue the app installs).
+    client = await broker_factory(editions_dir=CUSTOM_DIR)
+    status, report, _ = await post(client, {**GOOD, "edition": "construction"})
+    assert status == 200, report
+    assert report["edition"] == "construction"
+    assert report["edition_name"] == "专用信用报告（建筑业专版）"
+    assert report["complete"] is True
+    # Its rules, not the standard edition's: warnings kept (1 per region), the 2-year-old penalty outside 24 months.
+    assert report["summary"]["total_records"] == 6
+    assert sum(1 for r in report["records"] if r["minor"]) == 3
+    window_from = date.fromisoformat(report["window"]["from"])
+    assert (date.fromisoformat(report["window"]["to"]) - window_from).days < 2 * 366
+
+
+async def test_an_edition_the_broker_does_not_hold_is_a_422_naming_the_field(broker_factory: Factory) -> None:
+    client = await broker_factory()
+    status, body, _ = await post(client, {**GOOD, "edition": "construction"})
+    assert status == 422
+    assert "edition" in str(body)
+
+
+async def test_the_financial_edition_is_refused_by_nodes_without_a_list_never_clean(broker_factory: Factory) -> None:
+    client = await broker_factory()
+    status, report, _ = await post(client, {**GOOD, "edition": "financial"})
+    assert status == 200, report
+    assert report["complete"] is False
+    assert report["certificate_usable"] is False
+    regions: list[dict[str, Any]] = report["regions"]
+    assert [r["status"] for r in regions] == ["refused"] * 3
+    assert all("'financial' list" in r["error"] for r in regions)
+    assert report["records"] == []
+    assert {c["state"] for row in report["matrix"] for c in row["cells"].values()} == {"not_answered"}
