@@ -58,3 +58,11 @@ async def test_the_financial_edition_is_refused_by_nodes_without_a_list_never_cl
     assert all("'financial' list" in r["error"] for r in regions)
     assert report["records"] == []
     assert {c["state"] for row in report["matrix"] for c in row["cells"].values()} == {"not_answered"}
+
+
+async def test_every_record_states_its_severity_class(broker_factory: Factory) -> None:
+    client = await broker_factory()
+    status, report, _ = await post(client, {**GOOD, "edition": "administrative"})
+    assert status == 200
+    assert {r["severity"] for r in report["records"]} <= {"一般", "较重", "严重"}
+    assert len([r for r in report["records"] if r["severity"]]) == report["summary"]["total_records"] == 9
