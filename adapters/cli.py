@@ -88,7 +88,7 @@ async def _import(args: argparse.Namespace, db: str, out: TextIO, err: TextIO) -
             print(f"{args.file}: {error}", file=err)
         print(f"{len(report.errors)} problem(s) found; nothing was imported", file=err)
         return 1
-    print(f"imported {report.new} new records ({report.already_present} already present)", file=out)
+    print(f"imported {report.new} new records, {report.changed} changed, {report.unchanged} unchanged", file=out)
     return 0
 
 

@@ -2,8 +2,10 @@
 
 All or nothing: :func:`parse_csv` checks every row and returns either the records or *every* problem found
 (line as in the file — the header is line 1 —, column, reason); :func:`import_csv` writes only a file without
-problems, in one transaction, and importing the same file again adds nothing (record ids and natural keys are
-derived from the authority's USCC and the decision number). Identifier checksums are python-stdnum's, through
+problems, in one transaction; importing the same file again adds nothing, and a row that changed since (repair
+status, withdrawal, a correction) updates its record with the change kept in ``record_changes``
+(:mod:`adapters.record_updates`; record ids and natural keys are derived from the authority's USCC and the
+decision number). Identifier checksums are python-stdnum's, through
 :mod:`merge.identifiers`. No error ever carries a full resident ID number.
 """
 
@@ -11,7 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -21,6 +23,7 @@ from pydantic import ValidationError
 
 from adapters import csv_layout as col
 from adapters.csv_rows import RowChecker, shown
+from adapters.record_updates import UpsertCounts
 from adapters.store import record_id_for
 from adapters.subject_register import RegisteredSubject
 from merge.answer_document import SubjectStatus
@@ -57,8 +60,14 @@ class ImportReport:
     path: Path
     rows: int
     new: int
-    already_present: int
+    #: Records the file named before whose row changed (updated, each change kept in ``record_changes``).
+    changed: int
+    unchanged: int
     errors: tuple[RowError, ...]
+
+    @property
+    def already_present(self) -> int:
+        return self.changed + self.unchanged
 
     @property
     def ok(self) -> bool:
@@ -68,7 +77,7 @@ class ImportReport:
 class RecordSink(Protocol):
     """What :func:`import_csv` needs of a store (:class:`adapters.store.SqlRecordStore` is one)."""
 
-    async def add_records(self, records: list[Record]) -> int: ...
+    async def update_records(self, records: Sequence[Record], *, source: str) -> UpsertCounts: ...
 
 
 def read_text(path: Path) -> str:
@@ -173,8 +182,8 @@ async def import_csv(
     subjects they name to ``register`` (keeping what the register already holds of them)."""
     result = parse_csv(path, region)
     if not result.ok:
-        return ImportReport(path, result.rows, 0, 0, result.errors)
-    new = await store.add_records(list(result.records))
+        return ImportReport(path, result.rows, 0, 0, 0, result.errors)
+    counts = await store.update_records(list(result.records), source=path.name)
     if register is not None:
         await register.register(named_subjects(result.records), replace=False)
-    return ImportReport(path, result.rows, new, len(result.records) - new, ())
+    return ImportReport(path, result.rows, counts.added, counts.changed, counts.unchanged, ())
