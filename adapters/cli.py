@@ -18,6 +18,7 @@ from typing import TextIO
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
+from adapters.coverage_file import node_coverage
 from adapters.csv_import import import_csv
 from adapters.seed import generate, registered_subjects
 from adapters.serve_options import add_serve_options, serve_trust
@@ -145,11 +146,12 @@ def main(argv: list[str] | None = None, *, out: TextIO | None = None, err: TextI
         try:
             # The edition files are checked before anything listens: a malformed one names its file and field.
             install(load_catalogue(args.editions_dir))
+            covered = node_coverage(args.region, args.coverage)
             return node.serve(
                 args.region, normalise_url(db), args.host, args.port, args.latency_ms,
                 broker_jwks=trust.broker_jwks, broker_issuers=trust.broker_issuers, tls=trust.tls,
                 answer=trust.answer,
-                health_port=args.health_port,
+                health_port=args.health_port, covered_domains=covered,
             )  # fmt: skip
         except (ValueError, OSError) as exc:
             print(f"error: {exc}", file=err)

@@ -60,6 +60,7 @@ def serve(
     tls: TlsSource | None,
     answer: TlsSource | None = None,
     health_port: int | None = None,
+    covered_domains: tuple[str, ...] = (),
 ) -> int:
     """Serve until SIGINT/SIGTERM, then stop gracefully; return the process exit status (0).
 
@@ -69,7 +70,9 @@ def serve(
     trust = Trust(broker_jwks, tuple(broker_issuers), tls, answer)
     material = None if tls is None else load_node_tls(tls, region)
     signer = None if answer is None else AnswerSigner.load(answer, region)
-    return asyncio.run(_serve(region, db_url, host, port, latency_ms, trust, material, signer, health_port))
+    return asyncio.run(
+        _serve(region, db_url, host, port, latency_ms, trust, material, signer, health_port, covered_domains)
+    )
 
 
 async def _verifier(region: Region, db_url: str, broker_jwks: str | None, issuers: Sequence[str]) -> WarrantVerifier:
@@ -99,6 +102,7 @@ async def _serve(
     tls: TlsMaterial | None,
     signer: AnswerSigner | None,
     health_port: int | None = None,
+    covered_domains: tuple[str, ...] = (),
 ) -> int:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -110,7 +114,7 @@ async def _serve(
     try:
         verifier = await _verifier(region, db_url, trust.broker_jwks, trust.broker_issuers)
         address = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-        config = NodeConfig(region, latency_ms=latency_ms)
+        config = NodeConfig(region, latency_ms=latency_ms, covered_domains=covered_domains)
         try:
             server, bound = await create_server(
                 address, store, config, tls=tls, insecure=tls is None, verifier=verifier, signer=signer,

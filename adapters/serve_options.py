@@ -22,6 +22,7 @@ import os
 from pathlib import Path
 from typing import TextIO
 
+from adapters.coverage_file import COVERAGE_ENV
 from adapters.node import Trust
 from adapters.pki import PkiLayout
 from adapters.settings import NodeSettings
@@ -47,6 +48,13 @@ def add_serve_options(serve: argparse.ArgumentParser) -> None:
         metavar="DIR",
         default=os.environ.get(EDITIONS_DIR_ENV),
         help=f"an operator's edition files (*.toml), the same as the broker's (default ${EDITIONS_DIR_ENV})",
+    )
+    serve.add_argument(
+        "--coverage",
+        metavar="FILE",
+        type=Path,
+        default=os.environ.get(COVERAGE_ENV),
+        help=f"the domains this node covers, a TOML file (default ${COVERAGE_ENV}, else adapters/coverage/REGION.toml)",
     )
     serve.add_argument("--latency-ms", type=float, default=0.0, help="added delay per query (demos, tests)")
     serve.add_argument(
