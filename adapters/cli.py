@@ -58,7 +58,10 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--region", type=_region, required=True, help="beijing, tianjin or hebei (or 110000 …)")
         sub.add_argument("--db", help=f"database URL (default: ${DB_ENV} or sqlite+aiosqlite:///var/jjj/REGION.db)")
 
-    imp = commands.add_parser("import", help="import a 双公示 administrative-penalty CSV (all rows or none)")
+    imp = commands.add_parser(
+        "import",
+        help="import a CSV of penalties (双公示), list entries or coercive measures (all or none; changes update)",
+    )
     imp.add_argument("file", type=Path, metavar="FILE.csv")
     common(imp)
 
