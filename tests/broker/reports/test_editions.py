@@ -11,7 +11,10 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
+from adapters.csv_import import import_csv
 from merge.edition_files import install, load_catalogue
+from merge.regions import Region
+from tests.broker.conftest import ENTERPRISE, Nodes
 from tests.broker.reports.test_service import GOOD, post
 
 Factory = Callable[..., Awaitable[TestClient]]  # type: ignore[type-arg]
@@ -66,3 +69,29 @@ async def test_every_record_states_its_severity_class(broker_factory: Factory) -
     assert status == 200
     assert {r["severity"] for r in report["records"]} <= {"一般", "较重", "严重"}
     assert len([r for r in report["records"] if r["severity"]]) == report["summary"]["total_records"] == 9
+
+
+async def test_an_operator_imports_a_list_file_and_sees_it_in_the_next_report(
+    broker_factory: Factory, nodes: Nodes, tmp_path: Path
+) -> None:
+    client = await broker_factory()
+    status, before, _ = await post(client, {**GOOD, "edition": "administrative"})
+    assert status == 200
+    assert before["summary"]["by_kind"].get("dishonesty_list_entry", 0) == 0
+    lists = tmp_path / "lists.csv"
+    lists.write_text(
+        "主体名称,统一社会信用代码,名单名称,认定机关,认定文书编号,列入日期,领域\n"
+        f"示例主体,{ENTERPRISE},重大税收违法失信主体,国家税务总局天津市税务局,津税稽认〔2025〕7号,2025-06-01,税务\n",
+        encoding="utf-8",
+    )
+    tianjin = next(store for store in nodes.stores if store.region is Region.TIANJIN)
+    imported = await import_csv(tianjin, lists, Region.TIANJIN)
+    assert (imported.ok, imported.new) == (True, 1)
+
+    status, after, _ = await post(client, {**GOOD, "edition": "administrative"})
+    assert status == 200
+    entries = [r for r in after["records"] if r["kind"] == "dishonesty_list_entry"]
+    assert [(r["region"], r["severity"]) for r in entries] == [(Region.TIANJIN.code, "严重")]
+    assert after["matrix"][[row["domain"] for row in after["matrix"]].index("taxation")]["cells"]["120000"] == {
+        "state": "records", "count": 1,
+    }  # fmt: skip
