@@ -24,6 +24,7 @@ from adapters.seed import generate, registered_subjects
 from adapters.serve_options import add_serve_options, serve_trust
 from adapters.settings import NodeSettings
 from adapters.store import SqlRecordStore, normalise_url
+from adapters.subject_lists import SqlSubjectLists, import_list
 from adapters.subject_register import SqlSubjectRegister
 from merge.edition_files import install, load_catalogue
 from merge.regions import Region
@@ -65,6 +66,13 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("file", type=Path, metavar="FILE.csv")
     common(imp)
 
+    lst = commands.add_parser(
+        "import-list", help="replace a subject list (主体名称, 统一社会信用代码), all rows or none"
+    )
+    lst.add_argument("file", type=Path, metavar="FILE.csv")
+    lst.add_argument("--list", dest="list_name", default="financial", help="the list's name (default financial)")
+    common(lst)
+
     seed = commands.add_parser("seed", help="write deterministic synthetic records")
     common(seed)
     seed.add_argument("--subjects", type=int, default=200, help="region-specific subjects (default 200)")
@@ -74,6 +82,24 @@ def build_parser() -> argparse.ArgumentParser:
     common(serve)
     add_serve_options(serve)
     return parser
+
+
+async def _import_list(args: argparse.Namespace, db: str, out: TextIO, err: TextIO) -> int:
+    if not args.file.is_file():
+        print(f"error: {args.file}: no such file", file=err)
+        return 1
+    lists = await SqlSubjectLists.open(db, args.region)
+    try:
+        held, problems = await import_list(lists, args.file, args.list_name)
+    finally:
+        await lists.close()
+    if problems:
+        for problem in problems:
+            print(f"{args.file}: {problem}", file=err)
+        print(f"{len(problems)} problem(s) found; the list was not changed", file=err)
+        return 1
+    print(f"list {args.list_name}: {held} subjects", file=out)
+    return 0
 
 
 async def _import(args: argparse.Namespace, db: str, out: TextIO, err: TextIO) -> int:
@@ -159,7 +185,7 @@ def main(argv: list[str] | None = None, *, out: TextIO | None = None, err: TextI
         except (ValueError, OSError) as exc:
             print(f"error: {exc}", file=err)
             return 1
-    command = _import if args.command == "import" else _seed
+    command = {"import": _import, "import-list": _import_list}.get(args.command, _seed)
     try:
         return asyncio.run(command(args, db, out, err))
     except (ValueError, OSError, SQLAlchemyError) as exc:

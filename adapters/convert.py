@@ -143,13 +143,6 @@ def query_scope_from_proto(request: adapter_pb2.QueryRecordsRequest, region: Reg
             raise EditionUnavailable(f"edition: this node holds no edition {name[:32]!r}") from None
     if edition is None:
         raise InvalidRequest("edition: unknown edition")
-    if edition.spec.subject_list is not None:
-        # Fail closed until the region's subject lists are imported (issue 14, financial edition): no node serves
-        # an edition restricted to a list it does not hold.
-        raise EditionUnavailable(
-            f"edition: the {edition.value} edition is only for subjects on the {edition.spec.subject_list!r} list, "
-            "which this node does not hold"
-        )
     if kind not in RULES[edition].subject_kinds:
         raise InvalidRequest(f"edition: the {edition.value} edition is not available for a {kind.value} subject")
     try:

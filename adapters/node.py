@@ -27,6 +27,7 @@ from adapters.answer_signing import AnswerSigner
 from adapters.health_port import HealthPort
 from adapters.server import NodeConfig, NoWarrantCheck, WarrantVerifier, create_server
 from adapters.store import SqlRecordStore
+from adapters.subject_lists import SqlSubjectLists
 from adapters.subject_register import SqlSubjectRegister
 from adapters.tls_material import TlsMaterial, TlsSource, load_node_tls
 from merge.regions import Region
@@ -110,6 +111,7 @@ async def _serve(
         loop.add_signal_handler(signum, stop.set)
     store = await SqlRecordStore.open(db_url, region)
     register = await SqlSubjectRegister.open(db_url, region)
+    lists = await SqlSubjectLists.open(db_url, region)
     verifier: WarrantVerifier | None = None
     try:
         verifier = await _verifier(region, db_url, trust.broker_jwks, trust.broker_issuers)
@@ -118,7 +120,7 @@ async def _serve(
         try:
             server, bound = await create_server(
                 address, store, config, tls=tls, insecure=tls is None, verifier=verifier, signer=signer,
-                register=register,
+                register=register, lists=lists,
             )  # fmt: skip
         except RuntimeError as exc:  # grpc's "Failed to bind": the port is taken (it is never shared)
             raise OSError(f"{address}: cannot listen ({exc})") from None
@@ -137,6 +139,7 @@ async def _serve(
         close = getattr(verifier, "close", None)
         if close is not None:
             await close()
+        await lists.close()
         await register.close()
         await store.close()
         for signum in (signal.SIGINT, signal.SIGTERM):

@@ -51,6 +51,7 @@ from adapters.convert import (
 )
 from adapters.node_answer import AnswerMaker
 from adapters.server_tls import SERVER_OPTIONS, broker_peer_refusal, server_credentials
+from adapters.subject_lists import SubjectLists, list_refusal
 from adapters.subject_register import RegisteredSubject
 from adapters.tls_material import TlsMaterial
 from merge.domains import DEFAULT_COVERAGE, DOMAIN_BY_CODE, domain_name
@@ -150,7 +151,9 @@ class RegionAdapterService(adapter_pb2_grpc.RegionAdapterServicer):
         register: SubjectRegister,
         *,
         check_peer: bool = True,
+        lists: SubjectLists | None = None,
     ) -> None:
+        self._lists = lists  # an edition restricted to a list (the financial edition) is refused without it
         self._source = source
         self._config = config
         self._verifier = verifier
@@ -205,6 +208,10 @@ class RegionAdapterService(adapter_pb2_grpc.RegionAdapterServicer):
                 outcome = "invalid"
                 await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
             subject_log, edition_log = scope.subject.masked, scope.edition.value
+            restricted = scope.edition.spec.subject_list
+            if restricted is not None and (refusal := await list_refusal(self._lists, restricted, scope.subject)):
+                outcome = "refused"
+                await context.abort(grpc.StatusCode.PERMISSION_DENIED, refusal)
             try:
                 await self._verifier.verify(request.warrant, scope)
             except WarrantRejected as exc:
@@ -248,6 +255,7 @@ async def create_server(
     verifier: WarrantVerifier | None = None,
     signer: AnswerSigner | None = None,
     register: SubjectRegister | None = None,
+    lists: SubjectLists | None = None,
 ) -> tuple[grpc.aio.Server, int]:
     """Bind ``address`` (``host:port``, port 0 for any free port), start serving, return the server and port.
 
@@ -264,7 +272,13 @@ async def create_server(
     if signer is None:
         log.warning("node %s: answers are NOT SIGNED: brokers will refuse them (development only)", config.region.value)
     service = RegionAdapterService(
-        source, config, verifier or NoWarrantCheck(), signer, register or NoRegister(), check_peer=tls is not None
+        source,
+        config,
+        verifier or NoWarrantCheck(),
+        signer,
+        register or NoRegister(),
+        check_peer=tls is not None,
+        lists=lists,
     )
     adapter_pb2_grpc.add_RegionAdapterServicer_to_server(service, server)  # type: ignore[no-untyped-call]
     health = health_aio.HealthServicer()
