@@ -111,6 +111,8 @@ def mismatch_with(document: AnswerDocument, asked: Asked) -> str | None:
         ("request_id", document.request_id, asked.request_id),
         ("warrant_id", document.warrant_id, asked.warrant_id),
         ("edition", document.edition, asked.edition),
+        ("edition_version", document.edition_version, asked.edition.version),
+        ("edition_digest", document.edition_digest, asked.edition.digest),
         ("window", (document.window.from_, document.window.to), (asked.window_from, asked.window_to)),
         ("subject", (document.subject.kind, document.subject.identifier), (asked.subject.kind, asked.subject.masked)),
     )

@@ -18,13 +18,16 @@ from typing import TextIO
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
+from adapters.coverage_file import node_coverage
 from adapters.csv_import import import_csv
 from adapters.seed import generate, registered_subjects
 from adapters.serve_options import add_serve_options, serve_trust
 from adapters.settings import NodeSettings
 from adapters.store import SqlRecordStore, normalise_url
+from adapters.subject_lists import SqlSubjectLists, import_list
 from adapters.subject_register import SqlSubjectRegister
 from adapters.tickets_cli import add_ticket_commands, run_tickets
+from merge.edition_files import install, load_catalogue
 from merge.regions import Region
 
 DB_ENV = "JJJ_ADAPTER_DB"
@@ -57,9 +60,19 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--region", type=_region, required=True, help="beijing, tianjin or hebei (or 110000 …)")
         sub.add_argument("--db", help=f"database URL (default: ${DB_ENV} or sqlite+aiosqlite:///var/jjj/REGION.db)")
 
-    imp = commands.add_parser("import", help="import a 双公示 administrative-penalty CSV (all rows or none)")
+    imp = commands.add_parser(
+        "import",
+        help="import a CSV of penalties (双公示), list entries or coercive measures (all or none; changes update)",
+    )
     imp.add_argument("file", type=Path, metavar="FILE.csv")
     common(imp)
+
+    lst = commands.add_parser(
+        "import-list", help="replace a subject list (主体名称, 统一社会信用代码), all rows or none"
+    )
+    lst.add_argument("file", type=Path, metavar="FILE.csv")
+    lst.add_argument("--list", dest="list_name", default="financial", help="the list's name (default financial)")
+    common(lst)
 
     seed = commands.add_parser("seed", help="write deterministic synthetic records")
     common(seed)
@@ -71,6 +84,24 @@ def build_parser() -> argparse.ArgumentParser:
     add_serve_options(serve)
     add_ticket_commands(commands, common)
     return parser
+
+
+async def _import_list(args: argparse.Namespace, db: str, out: TextIO, err: TextIO) -> int:
+    if not args.file.is_file():
+        print(f"error: {args.file}: no such file", file=err)
+        return 1
+    lists = await SqlSubjectLists.open(db, args.region)
+    try:
+        held, problems = await import_list(lists, args.file, args.list_name)
+    finally:
+        await lists.close()
+    if problems:
+        for problem in problems:
+            print(f"{args.file}: {problem}", file=err)
+        print(f"{len(problems)} problem(s) found; the list was not changed", file=err)
+        return 1
+    print(f"list {args.list_name}: {held} subjects", file=out)
+    return 0
 
 
 async def _import(args: argparse.Namespace, db: str, out: TextIO, err: TextIO) -> int:
@@ -89,7 +120,7 @@ async def _import(args: argparse.Namespace, db: str, out: TextIO, err: TextIO) -
             print(f"{args.file}: {error}", file=err)
         print(f"{len(report.errors)} problem(s) found; nothing was imported", file=err)
         return 1
-    print(f"imported {report.new} new records ({report.already_present} already present)", file=out)
+    print(f"imported {report.new} new records, {report.changed} changed, {report.unchanged} unchanged", file=out)
     return 0
 
 
@@ -144,17 +175,22 @@ def main(argv: list[str] | None = None, *, out: TextIO | None = None, err: TextI
         if trust is None:
             return 2
         try:
+            # The edition files are checked before anything listens: a malformed one names its file and field.
+            install(load_catalogue(args.editions_dir))
+            covered = node_coverage(args.region, args.coverage)
             return node.serve(
                 args.region, normalise_url(db), args.host, args.port, args.latency_ms,
                 broker_jwks=trust.broker_jwks, broker_issuers=trust.broker_issuers, tls=trust.tls,
                 answer=trust.answer,
                 health_port=args.health_port, staff_port=args.staff_port, due_working_days=args.due_working_days,
-                metrics_port=args.metrics_port,
+                metrics_port=args.metrics_port, covered_domains=covered,
             )  # fmt: skip
         except (ValueError, OSError) as exc:
             print(f"error: {exc}", file=err)
             return 1
-    commands = {"objections": run_tickets, "staff": run_tickets, "import": _import, "seed": _seed}
+    commands = {
+        "objections": run_tickets, "staff": run_tickets, "import": _import, "import-list": _import_list, "seed": _seed,
+    }  # fmt: skip
     command = commands[args.command]
     try:
         return asyncio.run(command(args, db, out, err))

@@ -36,7 +36,7 @@ from grpc_health.v1 import health_pb2
 from adapters.answer_reader import AnswerReader, Asked, QueryMismatch, StreamViolation
 from adapters.answer_verify import AnswerUnauthenticated, AnswerVerifier
 from adapters.channel_config import REQUEST_ID_METADATA, client_options, target_addresses
-from adapters.convert import EDITION_TO_PROTO, SERVICE_NAME, SUBJECT_KIND_TO_PROTO
+from adapters.convert import SERVICE_NAME, SUBJECT_KIND_TO_PROTO, edition_to_proto
 from adapters.errors import (
     RegionError,
     RegionFailure,
@@ -154,7 +154,7 @@ class AdapterClient:
         request = adapter_pb2.QueryRecordsRequest(
             subject_id=query.subject.identifier,
             subject_kind=SUBJECT_KIND_TO_PROTO[query.subject.kind],
-            edition=EDITION_TO_PROTO[query.edition],
+            edition=edition_to_proto(query.edition),
             window_from=query.window_from.isoformat(),
             window_to=query.window_to.isoformat(),
             request_id=query.request_id,

@@ -8,6 +8,8 @@ resident ID), and the enumerations both sides map.
 
 from __future__ import annotations
 
+import base64
+import json
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -38,6 +40,25 @@ EDITION_TO_PROTO: dict[Edition, adapter_pb2.Edition] = {
     Edition.PERSON: adapter_pb2.EDITION_PERSON,
 }
 EDITION_FROM_PROTO = {v: k for k, v in EDITION_TO_PROTO.items()}
+
+
+def edition_to_proto(edition: Edition) -> adapter_pb2.Edition:
+    """The request's enum value: the four the protocol names, ``EDITION_UNSPECIFIED`` for any other edition file
+    (the financial edition, an operator's own), whose name the node then takes from the signed warrant."""
+    return EDITION_TO_PROTO.get(edition, adapter_pb2.EDITION_UNSPECIFIED)
+
+
+def _warrant_edition(warrant: bytes) -> str:
+    """The ``edition`` claim of a warrant not yet verified: the node's verifier then checks the warrant names
+    exactly this edition, its version and digest, so nothing here is trusted beyond choosing what to check."""
+    try:
+        payload = warrant.split(b".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + b"=" * (-len(payload) % 4)))
+        name = claims["edition"]
+    except (IndexError, ValueError, TypeError, KeyError):
+        return ""
+    return name if isinstance(name, str) else ""
+
 
 # ---- timestamps -------------------------------------------------------------------------------------------
 
@@ -91,6 +112,10 @@ class InvalidRequest(ValueError):
     """A request field is invalid; the message names it and never holds a full resident ID."""
 
 
+class EditionUnavailable(InvalidRequest):
+    """The query asks for an edition this node does not hold (the node refuses: ``PERMISSION_DENIED``)."""
+
+
 def query_scope_from_proto(request: adapter_pb2.QueryRecordsRequest, region: Region) -> QueryScope:
     """The validated query for the node of ``region``, or :class:`InvalidRequest` naming the first bad field.
 
@@ -108,8 +133,16 @@ def query_scope_from_proto(request: adapter_pb2.QueryRecordsRequest, region: Reg
         # InvalidIdentifier carries the reason only, never the value.
         raise InvalidRequest(f"subject_id: {exc}") from None
     edition = EDITION_FROM_PROTO.get(request.edition)
+    if edition is None and request.edition == adapter_pb2.EDITION_UNSPECIFIED:
+        name = _warrant_edition(request.warrant)
+        if not name:
+            raise InvalidRequest("edition: unspecified, and the warrant names no edition")
+        try:
+            edition = Edition(name)
+        except ValueError:
+            raise EditionUnavailable(f"edition: this node holds no edition {name[:32]!r}") from None
     if edition is None:
-        raise InvalidRequest("edition: unknown or unspecified edition")
+        raise InvalidRequest("edition: unknown edition")
     if kind not in RULES[edition].subject_kinds:
         raise InvalidRequest(f"edition: the {edition.value} edition is not available for a {kind.value} subject")
     try:

@@ -2,8 +2,10 @@
 
 All or nothing: :func:`parse_csv` checks every row and returns either the records or *every* problem found
 (line as in the file — the header is line 1 —, column, reason); :func:`import_csv` writes only a file without
-problems, in one transaction, and importing the same file again adds nothing (record ids and natural keys are
-derived from the authority's USCC and the decision number). Identifier checksums are python-stdnum's, through
+problems, in one transaction; importing the same file again adds nothing, and a row that changed since (repair
+status, withdrawal, a correction) updates its record with the change kept in ``record_changes``
+(:mod:`adapters.record_updates`; record ids and natural keys are derived from the authority's USCC and the
+decision number). Identifier checksums are python-stdnum's, through
 :mod:`merge.identifiers`. No error ever carries a full resident ID number.
 """
 
@@ -11,21 +13,23 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from pydantic import ValidationError
 
 from adapters import csv_layout as col
+from adapters.csv_kinds import KindLayout, check_rows, header_problems, kind_of_header
 from adapters.csv_rows import RowChecker, shown
+from adapters.record_updates import UpsertCounts
 from adapters.store import record_id_for
 from adapters.subject_register import RegisteredSubject
 from merge.answer_document import SubjectStatus
 from merge.identifiers import SubjectKind
-from merge.records import Penalty, Record
+from merge.records import CoerciveMeasure, DishonestyListEntry, Penalty, Record
 from merge.regions import Region
 
 
@@ -43,7 +47,7 @@ class RowError:
 class ImportResult:
     """What :func:`parse_csv` found: the records when ``errors`` is empty, otherwise no records."""
 
-    records: tuple[Penalty, ...]
+    records: tuple[Penalty | DishonestyListEntry | CoerciveMeasure, ...]
     errors: tuple[RowError, ...]
     rows: int
 
@@ -57,8 +61,14 @@ class ImportReport:
     path: Path
     rows: int
     new: int
-    already_present: int
+    #: Records the file named before whose row changed (updated, each change kept in ``record_changes``).
+    changed: int
+    unchanged: int
     errors: tuple[RowError, ...]
+
+    @property
+    def already_present(self) -> int:
+        return self.changed + self.unchanged
 
     @property
     def ok(self) -> bool:
@@ -68,7 +78,7 @@ class ImportReport:
 class RecordSink(Protocol):
     """What :func:`import_csv` needs of a store (:class:`adapters.store.SqlRecordStore` is one)."""
 
-    async def add_records(self, records: list[Record]) -> int: ...
+    async def update_records(self, records: Sequence[Record], *, source: str) -> UpsertCounts: ...
 
 
 def read_text(path: Path) -> str:
@@ -106,6 +116,9 @@ def parse_csv(path: Path, region: Region, *, today: date | None = None) -> Impor
         return ImportResult((), (RowError(1, "", "the file is empty: the header line is missing"),), 0)
     except csv.Error as exc:
         return ImportResult((), (RowError(1, "", f"unreadable CSV: {exc}"),), 0)
+    layout = kind_of_header(header)
+    if layout is not None:
+        return _parse_other_kind(layout, header, reader, region, today or date.today())
     errors = _header_errors(header)
     if errors:
         return ImportResult((), tuple(errors), 0)
@@ -149,11 +162,39 @@ def parse_csv(path: Path, region: Region, *, today: date | None = None) -> Impor
     return ImportResult(tuple(records), (), rows)
 
 
+def _rows(reader: Any, errors: list[RowError]) -> Iterator[tuple[int, list[str]]]:
+    """The non-blank rows with their line numbers (the header is line 1); an unreadable row ends the file."""
+    while True:
+        line = reader.line_num + 1
+        try:
+            fields = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            errors.append(RowError(line, "", f"unreadable CSV: {exc}"))
+            return
+        if any(field.strip() for field in fields):
+            yield line, fields
+
+
+def _parse_other_kind(layout: KindLayout, header: list[str], reader: Any, region: Region, today: date) -> ImportResult:
+    """A list-entry or coercive-measure file (:mod:`adapters.csv_kinds`), all rows or none."""
+    problems = header_problems(layout, header)
+    if problems:
+        return ImportResult((), tuple(RowError(*p) for p in problems), 0)
+    errors: list[RowError] = []
+    records, row_problems, rows = check_rows(layout, header, _rows(reader, errors), region, today)
+    errors = [RowError(*p) for p in row_problems] + errors
+    if errors:
+        return ImportResult((), tuple(errors), rows)
+    return ImportResult(tuple(records), (), rows)
+
+
 class SubjectSink(Protocol):
     async def register(self, entries: Iterable[RegisteredSubject], *, replace: bool = True) -> None: ...
 
 
-def named_subjects(records: Iterable[Penalty]) -> list[RegisteredSubject]:
+def named_subjects(records: Iterable[Penalty | DishonestyListEntry | CoerciveMeasure]) -> list[RegisteredSubject]:
     """The subjects a file's records name (identifier and 行政相对人名称), as not registered in this region: a
     penalty file says who was fined, not who the region registered. The last row naming a subject wins."""
     named: dict[str, RegisteredSubject] = {}
@@ -173,8 +214,8 @@ async def import_csv(
     subjects they name to ``register`` (keeping what the register already holds of them)."""
     result = parse_csv(path, region)
     if not result.ok:
-        return ImportReport(path, result.rows, 0, 0, result.errors)
-    new = await store.add_records(list(result.records))
+        return ImportReport(path, result.rows, 0, 0, 0, result.errors)
+    counts = await store.update_records(list(result.records), source=path.name)
     if register is not None:
         await register.register(named_subjects(result.records), replace=False)
-    return ImportReport(path, result.rows, new, len(result.records) - new, ())
+    return ImportReport(path, result.rows, counts.added, counts.changed, counts.unchanged, ())

@@ -32,6 +32,7 @@ from adapters.health_port import HealthPort
 from adapters.metrics import NodeMetrics
 from adapters.server import NodeConfig, NoWarrantCheck, WarrantVerifier, create_server
 from adapters.store import SqlRecordStore
+from adapters.subject_lists import SqlSubjectLists
 from adapters.subject_register import SqlSubjectRegister
 from adapters.tls_material import TlsMaterial, TlsSource, load_node_tls
 from merge.regions import Region
@@ -71,6 +72,7 @@ def serve(
     staff_port: int | None = None,
     due_working_days: int = 5,
     metrics_port: int | None = None,
+    covered_domains: tuple[str, ...] = (),
 ) -> int:
     """Serve until SIGINT/SIGTERM, then stop gracefully; return the process exit status (0).
 
@@ -82,7 +84,9 @@ def serve(
     signer = None if answer is None else AnswerSigner.load(answer, region)
     staff = StaffOptions(staff_port, due_working_days)
     ports = _Ports(health_port, metrics_port)
-    return asyncio.run(_serve(region, db_url, host, port, latency_ms, trust, material, signer, ports, staff))
+    return asyncio.run(
+        _serve(region, db_url, host, port, latency_ms, trust, material, signer, ports, staff, covered_domains)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +162,7 @@ async def _serve(
     signer: AnswerSigner | None,
     ports: _Ports = _Ports(),
     staff: StaffOptions | None = None,
+    covered_domains: tuple[str, ...] = (),
 ) -> int:
     staff = staff or StaffOptions()
     stop = asyncio.Event()
@@ -166,6 +171,7 @@ async def _serve(
         loop.add_signal_handler(signum, stop.set)
     store = await SqlRecordStore.open(db_url, region)
     register = await SqlSubjectRegister.open(db_url, region)
+    lists = await SqlSubjectLists.open(db_url, region)
     verifier: WarrantVerifier | None = None
     desk: TicketDesk | None = None
     staff_runner: web.AppRunner | None = None
@@ -173,13 +179,14 @@ async def _serve(
         verifier = await _verifier(region, db_url, trust.broker_jwks, trust.broker_issuers)
         desk = await _ticket_desk(region, db_url, trust, tls, signer, staff)
         address = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-        config = NodeConfig(region, latency_ms=latency_ms)
+        config = NodeConfig(region, latency_ms=latency_ms, covered_domains=covered_domains)
         metrics = NodeMetrics()
         health_service = health_aio.HealthServicer()
         try:
             server, bound = await create_server(
                 address, store, config, tls=tls, insecure=tls is None, verifier=verifier, signer=signer,
                 register=register, tickets=desk, metrics=metrics, health=health_service,
+                lists=lists,
             )  # fmt: skip
         except RuntimeError as exc:  # grpc's "Failed to bind": the port is taken (it is never shared)
             raise OSError(f"{address}: cannot listen ({exc})") from None
@@ -211,6 +218,7 @@ async def _serve(
         close = getattr(verifier, "close", None)
         if close is not None:
             await close()
+        await lists.close()
         await register.close()
         await store.close()
         for signum in (signal.SIGINT, signal.SIGTERM):

@@ -18,13 +18,16 @@ Resolution, each setting from its flag, else its environment variable:
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 from typing import TextIO
 
+from adapters.coverage_file import COVERAGE_ENV
 from adapters.node import Trust
 from adapters.pki import PkiLayout
 from adapters.settings import NodeSettings
 from adapters.tls_material import TlsSource
+from merge.edition_files import EDITIONS_DIR_ENV
 from merge.regions import Region
 
 JWKS_ENV = "JJJ_BROKER_JWKS"
@@ -40,6 +43,19 @@ TLS_ENV = {
 def add_serve_options(serve: argparse.ArgumentParser) -> None:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=50051)
+    serve.add_argument(
+        "--editions-dir",
+        metavar="DIR",
+        default=os.environ.get(EDITIONS_DIR_ENV),
+        help=f"an operator's edition files (*.toml), the same as the broker's (default ${EDITIONS_DIR_ENV})",
+    )
+    serve.add_argument(
+        "--coverage",
+        metavar="FILE",
+        type=Path,
+        default=os.environ.get(COVERAGE_ENV),
+        help=f"the domains this node covers, a TOML file (default ${COVERAGE_ENV}, else adapters/coverage/REGION.toml)",
+    )
     serve.add_argument("--latency-ms", type=float, default=0.0, help="added delay per query (demos, tests)")
     serve.add_argument(
         "--health-port",

@@ -47,6 +47,7 @@ from adapters.convert import (
     PROTOCOL_VERSION,
     REQUEST_ID,
     SERVICE_NAME,
+    EditionUnavailable,
     InvalidRequest,
     QueryScope,
     query_scope_from_proto,
@@ -55,6 +56,7 @@ from adapters.convert import (
 from adapters.metrics import CountedSource, NodeMetrics
 from adapters.node_answer import AnswerMaker
 from adapters.server_tls import SERVER_OPTIONS, broker_peer_refusal, server_credentials
+from adapters.subject_lists import SubjectLists, list_refusal
 from adapters.subject_register import RegisteredSubject
 from adapters.tls_material import TlsMaterial
 from merge.domains import DEFAULT_COVERAGE, DOMAIN_BY_CODE, domain_name
@@ -159,7 +161,9 @@ class RegionAdapterService(adapter_pb2_grpc.RegionAdapterServicer):
         check_peer: bool = True,
         tickets: TicketDesk | None = None,
         metrics: NodeMetrics | None = None,
+        lists: SubjectLists | None = None,
     ) -> None:
+        self._lists = lists  # an edition restricted to a list (the financial edition) is refused without it
         self._tickets = tickets  # None: the ticket RPCs answer UNIMPLEMENTED
         self._metrics = metrics
         if metrics is not None:
@@ -212,10 +216,17 @@ class RegionAdapterService(adapter_pb2_grpc.RegionAdapterServicer):
                 await context.abort(grpc.StatusCode.PERMISSION_DENIED, refusal)
             try:
                 scope = query_scope_from_proto(request, self._config.region)
+            except EditionUnavailable as exc:
+                outcome = "refused"
+                await context.abort(grpc.StatusCode.PERMISSION_DENIED, str(exc))
             except InvalidRequest as exc:
                 outcome = "invalid"
                 await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
             subject_log, edition_log = scope.subject.masked, scope.edition.value
+            restricted = scope.edition.spec.subject_list
+            if restricted is not None and (refusal := await list_refusal(self._lists, restricted, scope.subject)):
+                outcome = "refused"
+                await context.abort(grpc.StatusCode.PERMISSION_DENIED, refusal)
             try:
                 await self._verifier.verify(request.warrant, scope)
             except WarrantRejected as exc:
@@ -294,6 +305,7 @@ async def create_server(
     tickets: TicketDesk | None = None,
     metrics: NodeMetrics | None = None,
     health: health_aio.HealthServicer | None = None,
+    lists: SubjectLists | None = None,
 ) -> tuple[grpc.aio.Server, int]:
     """Bind ``address`` (``host:port``, port 0 for any free port), start serving, return the server and port.
 
@@ -320,6 +332,7 @@ async def create_server(
         check_peer=tls is not None,
         tickets=tickets,
         metrics=metrics,
+        lists=lists,
     )
     adapter_pb2_grpc.add_RegionAdapterServicer_to_server(service, server)  # type: ignore[no-untyped-call]
     health = health if health is not None else health_aio.HealthServicer()

@@ -34,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from adapters.raw_sql import RawDb, RawStatement, open_raw_db, sqlite_pragmas
 from adapters.record_query import KIND_TABLES, PAGE_ROWS, page_params, page_statement
 from adapters.record_rows import RecordRow, record_rows
+from adapters.record_updates import UpsertCounts, history, upsert
 from adapters.schema import CATEGORY_SEPARATOR, meta, metadata
 from merge.identifiers import Subject
 from merge.records import CoerciveMeasure, DishonestyListEntry, Penalty, Record
@@ -169,6 +170,30 @@ class SqlRecordStore:
                 new += len(result.all())
             await self._touch(conn)
         return new
+
+    async def update_records(self, records: Sequence[Record], *, source: str) -> UpsertCounts:
+        """Like :meth:`add_records`, but a record already present whose content differs is updated, each changed
+        field kept in ``record_changes`` (:mod:`adapters.record_updates`); one transaction."""
+        rows: dict[Table, tuple[str, list[dict[str, Any]]]] = {}
+        for record in records:
+            if record.region_code != self.region.code:
+                raise ValueError(f"record {record.record_id} belongs to region {record.region_code}")
+            table, row = _to_row(record)
+            rows.setdefault(table, (record.kind.value, []))[1].append(row)
+        totals = UpsertCounts()
+        async with self._engine.begin() as conn:
+            for table, (kind, table_rows) in rows.items():
+                counts = await upsert(conn, table, kind, table_rows, region_code=self.region.code, source=source)
+                totals = UpsertCounts(
+                    totals.added + counts.added, totals.changed + counts.changed, totals.unchanged + counts.unchanged
+                )
+            await self._touch(conn)
+        return totals
+
+    async def record_history(self, record_id: str) -> list[dict[str, Any]]:
+        """The changes imports made to ``record_id``, oldest first."""
+        async with self._engine.connect() as conn:
+            return await history(conn, self.region.code, record_id)
 
     async def _touch(self, conn: AsyncConnection) -> None:
         stmt = self._insert(meta).values(key="data_as_of", value=datetime.now(UTC).isoformat())

@@ -42,6 +42,7 @@ from broker.web.appkeys import (
 )
 from broker.web.factory import new_application
 from broker.web.metrics import REGISTRY, REPORT_METRICS
+from merge.edition_files import install, load_catalogue
 
 ROUTES = (*REPORT_ROUTES, *VERIFY_ROUTES, *ACCOUNT_ROUTES, *OBJECTION_ROUTES, *OAUTH_ROUTES, *OPS_ROUTES)
 
@@ -74,6 +75,8 @@ async def _services_ctx(app: web.Application) -> AsyncIterator[None]:
 
 
 def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Application:
+    # The editions this broker issues (a malformed file stops it here, naming the file and the field).
+    install(load_catalogue(settings.editions_dir))
     return new_application(
         settings, clock or SystemClock(), routes=ROUTES, contexts=[_services_ctx, account_ctx, oidc_ctx, objections_ctx]
     )

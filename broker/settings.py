@@ -64,6 +64,10 @@ class Settings(BaseSettings):
     #: Every key the broker writes starts with this, so that several deployments (or test runs) share a server.
     redis_prefix: str = "jjj:"
 
+    #: An operator's edition files (*.toml) beside the shipped ones (merge/editions/); every node must hold the same
+    #: (the warrant names each edition's version and digest, and a node refuses one it does not hold).
+    editions_dir: Path | None = None
+
     #: Signing keys and the PDF certificate (see broker/keys.py); `jjj keys init` creates a development set.
     keys_dir: Path = Path("var/keys")
 

@@ -15,6 +15,7 @@ import hashlib
 import hmac
 import re
 import secrets
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -25,8 +26,27 @@ from consent.errors import store_errors
 from consent.redis_writes import RedisClient
 from merge.editions import Edition
 
+
+class _ScopeEditions(Mapping[str, Edition]):
+    """OAuth scope → report edition, one scope per edition this process holds (read when used, not at import)."""
+
+    def __getitem__(self, scope: str) -> Edition:
+        if not scope.startswith("report:"):
+            raise KeyError(scope)
+        try:
+            return Edition(scope.removeprefix("report:"))
+        except ValueError:
+            raise KeyError(scope) from None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([f"report:{edition.value}" for edition in Edition])
+
+    def __len__(self) -> int:
+        return len(list(Edition))
+
+
 #: OAuth scope → report edition. A scope names exactly one edition.
-SCOPE_EDITIONS: dict[str, Edition] = {f"report:{edition.value}": edition for edition in Edition}
+SCOPE_EDITIONS: Mapping[str, Edition] = _ScopeEditions()
 AuthMethod = Literal["client_secret_basic", "private_key_jwt"]
 _CLIENT_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 

@@ -54,7 +54,10 @@ DEFAULT_LEEWAY_S = 5
 _MAX_TOKEN_BYTES = 4096
 #: The reason given for a kid not in the key set (a verifier may re-read its JWKS on it: rotation).
 UNKNOWN_KEY = "signed with an unknown key"
-_CLAIMS = ("iss", "aud", "sub", "sub_kind", "grant", "grantee", "purpose", "edition", "window", "jti", "iat", "exp")
+_CLAIMS = (
+    "iss", "aud", "sub", "sub_kind", "grant", "grantee", "purpose", "edition", "edition_version", "edition_digest",
+    "window", "jti", "iat", "exp",
+)  # fmt: skip
 
 
 class _EdDSARegistry(JWSRegistry):
@@ -90,6 +93,9 @@ class Warrant:
     grantee: str
     purpose: str
     edition: Edition
+    #: The edition file's version and digest the broker holds (:mod:`merge.edition_files`).
+    edition_version: str
+    edition_digest: str
     window_from: date
     window_to: date
     jti: str
@@ -102,6 +108,11 @@ class Warrant:
             return "subject does not match the warrant"
         if edition is not self.edition:
             return "edition does not match the warrant"
+        if (self.edition_version, self.edition_digest) != (edition.version, edition.digest):
+            return (
+                f"edition {edition.value} version {self.edition_version} ({self.edition_digest[:19]}) is not the one "
+                f"this node holds (version {edition.version}, {edition.digest[:19]})"
+            )
         if (window_from, window_to) != (self.window_from, self.window_to):
             return "window does not match the warrant"
         return None
@@ -144,6 +155,8 @@ def issue_warrant(
         "grantee": grantee,
         "purpose": purpose,
         "edition": edition.value,
+        "edition_version": edition.version,
+        "edition_digest": edition.digest,
         "window": {"from": window_from.isoformat(), "to": window_to.isoformat()},
         "jti": jti or new_jti(),
         "iat": iat,
@@ -203,11 +216,15 @@ def _parse(claims: Mapping[str, Any]) -> Warrant:
         raise WarrantInvalid("claim window is not an object")
     try:
         kind = SubjectKind(_str_claim(claims, "sub_kind"))
-        edition = Edition(_str_claim(claims, "edition"))
         window_from = date.fromisoformat(_str_claim(window, "from"))
         window_to = date.fromisoformat(_str_claim(window, "to"))
     except ValueError:
-        raise WarrantInvalid("claim sub_kind, edition or window is malformed") from None
+        raise WarrantInvalid("claim sub_kind or window is malformed") from None
+    name = _str_claim(claims, "edition")
+    try:
+        edition = Edition(name)
+    except ValueError:
+        raise WarrantInvalid(f"edition {name[:32]!r}: not an edition this side holds") from None
     return Warrant(
         issuer=_str_claim(claims, "iss"),
         region_code=_str_claim(claims, "aud"),
@@ -216,6 +233,8 @@ def _parse(claims: Mapping[str, Any]) -> Warrant:
         grantee=_str_claim(claims, "grantee"),
         purpose=_str_claim(claims, "purpose"),
         edition=edition,
+        edition_version=_str_claim(claims, "edition_version"),
+        edition_digest=_str_claim(claims, "edition_digest"),
         window_from=window_from,
         window_to=window_to,
         jti=_str_claim(claims, "jti"),

@@ -58,7 +58,9 @@ def build_document(context: AnswerContext, subject: AnswerSubject, records: Iter
     return AnswerDocument(
         covered_domains=tuple(sorted(set(context.covered_domains))),
         data_as_of=context.data_as_of,
-        edition=context.edition,
+        edition=str(context.edition),
+        edition_digest=context.edition.digest,
+        edition_version=context.edition.version,
         records=grouped(wire),
         region_code=context.region_code,
         request_id=context.request_id,

@@ -31,7 +31,6 @@ import msgspec
 from pydantic_core import PydanticUndefined
 
 from merge.domains import DOMAINS
-from merge.editions import Edition
 from merge.identifiers import SubjectKind
 from merge.records import CoerciveMeasure, DishonestyListEntry, Penalty, RecordKind
 from merge.regions import REGION_ORDER
@@ -135,8 +134,11 @@ class AnswerDocument(
 
     covered_domains: tuple[DomainCode, ...]  # type: ignore[valid-type]
     data_as_of: AwareDatetime
-    edition: Edition
-    #: The edition rules' version (issue 14); left out until editions are versioned.
+    #: The edition's name (a str, not :class:`Edition`: the reader compares it with what was asked).
+    edition: str
+    #: The digest of the edition file the node applied (:attr:`merge.edition_files.EditionSpec.digest`).
+    edition_digest: str | None = None
+    #: The version of the edition file the node applied.
     edition_version: str | None = None
     records: AnswerRecords
     region_code: RegionCode  # type: ignore[valid-type]

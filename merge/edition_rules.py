@@ -11,11 +11,11 @@ Penalty Law art. 9 for the categories.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
 from datetime import date
 
+from merge.edition_files import EditionSpec, catalogue
 from merge.editions import Edition
-from merge.identifiers import SubjectKind
 from merge.records import (
     MINOR_CATEGORIES,
     CoerciveMeasure,
@@ -28,36 +28,24 @@ from merge.records import (
 AnyRecord = Penalty | DishonestyListEntry | CoerciveMeasure
 
 
-@dataclass(frozen=True, slots=True)
-class EditionRule:
-    edition: Edition
-    #: Leave out penalties whose every category is 警告 or 通报批评.
-    omit_minor: bool
-    #: Leave out records whose credit repair is complete.
-    omit_repaired: bool
-    #: Leave out penalties whose 公示截止期 has passed.
-    omit_past_publicity: bool
-    #: Leave out serious-dishonesty list entries the subject has been removed from.
-    omit_removed_list_entries: bool
-    #: A fixed window in months, overriding the requested 3 or 5 years.
-    fixed_window_months: int | None
-    #: Which subject kinds may ask for this edition.
-    subject_kinds: frozenset[SubjectKind]
-    #: State, for every domain of every region, whether records remain (the matrix is always present; this
-    #: says the PDF must print a sentence per cell rather than only the non-empty ones).
-    explicit_statement_per_domain: bool
+#: An edition's rules are its parsed file (the fields are documented in ``merge/editions/README.md``).
+EditionRule = EditionSpec
 
 
-_BOTH = frozenset({SubjectKind.ENTERPRISE, SubjectKind.PERSON})
+class _Rules(Mapping[str, EditionRule]):
+    """Every edition's rules by name: a view of this process's catalogue (defaults plus ``JJJ_EDITIONS_DIR``)."""
 
-RULES: dict[Edition, EditionRule] = {
-    Edition.STANDARD: EditionRule(Edition.STANDARD, True, True, True, True, None, _BOTH, False),
-    Edition.ADMINISTRATIVE: EditionRule(Edition.ADMINISTRATIVE, False, False, False, False, None, _BOTH, False),
-    Edition.LISTING: EditionRule(
-        Edition.LISTING, False, False, False, False, 36, frozenset({SubjectKind.ENTERPRISE}), True
-    ),
-    Edition.PERSON: EditionRule(Edition.PERSON, True, True, True, True, None, frozenset({SubjectKind.PERSON}), False),
-}
+    def __getitem__(self, edition: str) -> EditionRule:
+        return catalogue()[edition]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(catalogue())
+
+    def __len__(self) -> int:
+        return len(catalogue())
+
+
+RULES: Mapping[str, EditionRule] = _Rules()
 
 
 def is_minor(record: AnyRecord) -> bool:

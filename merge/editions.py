@@ -1,32 +1,92 @@
 """Report editions (版本) and query purposes (用途).
 
-The edition rules themselves (what each edition shows) live in :mod:`merge.edition_rules`, applied by the
-nodes at the source.
+The editions are data files (:mod:`merge.edition_files`); what each shows is applied by the nodes at the source
+with :mod:`merge.edition_rules`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from enum import StrEnum
+from typing import Any, ClassVar
+
+from pydantic import GetCoreSchemaHandler
+from pydantic_core import CoreSchema, core_schema
+
+from merge.edition_files import EditionSpec, catalogue
 
 
-class Edition(StrEnum):
-    STANDARD = "standard"  # 普通版 / 专用版
-    ADMINISTRATIVE = "administrative"  # 行政管理版
-    LISTING = "listing"  # 上市专版
-    PERSON = "person"  # 自然人版
+class _EditionType(type):
+    """Iterating ``Edition`` gives every edition this process knows, defaults first (as the StrEnum did)."""
+
+    def __iter__(cls) -> Iterator[Edition]:
+        return iter([Edition(name) for name in catalogue()])
+
+
+class Edition(str, metaclass=_EditionType):
+    """An edition's name, one of this process's editions (:func:`merge.edition_files.catalogue`).
+
+    Editions are data (``merge/editions/*.toml`` plus an operator's ``JJJ_EDITIONS_DIR``), so this is an interned
+    ``str`` rather than an enum: ``Edition("listing") is Edition.LISTING``, an unknown name is ValueError, and it
+    validates in pydantic and msgspec models as its name.
+    """
+
+    __slots__ = ()
+    STANDARD: ClassVar[Edition]  # 普通版 / 专用版
+    ADMINISTRATIVE: ClassVar[Edition]  # 行政管理版
+    LISTING: ClassVar[Edition]  # 上市专版
+    PERSON: ClassVar[Edition]  # 自然人版
+    FINANCIAL: ClassVar[Edition]  # 金融专用版
+
+    def __new__(cls, name: str) -> Edition:
+        # Interned, but always checked against the catalogue in force (a test or a restart may change it).
+        if not isinstance(name, str) or name not in catalogue():
+            raise ValueError(f"unknown edition {name!r}; expected one of {sorted(catalogue())}")
+        return _INTERNED.setdefault(name, str.__new__(cls, name))
+
+    def __repr__(self) -> str:
+        return f"Edition({str(self)!r})"
+
+    @property
+    def value(self) -> str:
+        return str(self)
+
+    @property
+    def spec(self) -> EditionSpec:
+        return catalogue()[self]
 
     @property
     def display_name(self) -> str:
-        return _EDITION_NAMES[self]
+        return self.spec.display_name
+
+    @property
+    def version(self) -> str:
+        return self.spec.version
+
+    @property
+    def digest(self) -> str:
+        return self.spec.digest
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        return core_schema.no_info_after_validator_function(
+            cls, core_schema.str_schema(), serialization=core_schema.to_string_ser_schema()
+        )
 
 
-_EDITION_NAMES = {
-    Edition.STANDARD: "专用信用报告（普通版）",
-    Edition.ADMINISTRATIVE: "专用信用报告（行政管理版）",
-    Edition.LISTING: "专用信用报告（上市专版）",
-    Edition.PERSON: "专用信用报告（自然人版）",
-}
+_INTERNED: dict[str, Edition] = {}
+
+
+def _builtin(name: str) -> Edition:
+    # The shipped editions, interned without loading files: the catalogue is read on first real use.
+    return _INTERNED.setdefault(name, str.__new__(Edition, name))
+
+
+Edition.STANDARD = _builtin("standard")
+Edition.ADMINISTRATIVE = _builtin("administrative")
+Edition.LISTING = _builtin("listing")
+Edition.PERSON = _builtin("person")
+Edition.FINANCIAL = _builtin("financial")
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,7 +24,8 @@ Rules (issue 2, DESIGN invariants 1 and 5):
   (:func:`merge.answer_document.read_document` refuses it). A person subject's identifier is masked.
 - The subject's name is the one the first region (report order) whose register knows the subject gives; else
   the first name any answered region gives (from its records); else empty.
-- A record is marked ``minor`` and ``repaired`` as :mod:`merge.edition_rules` says.
+- A record is marked ``minor`` and ``repaired`` as :mod:`merge.edition_rules` says, and states its severity class
+  as :mod:`merge.severity` says.
 
 This module is the reference: every document's records read back as validated models, one record at a time. The
 broker calls the fast path, :func:`merge.fast.merging.merge_report`, which works on the decoded documents and
@@ -58,6 +59,7 @@ from merge.report import (
     ReportSummary,
     ReportWindow,
 )
+from merge.severity import severity_of
 
 _REGION_CODES = [region.code for region in REGION_ORDER]
 _CATALOGUE = [domain.code for domain in DOMAINS]
@@ -160,7 +162,7 @@ def merged_records(records: dict[str, list[AnyRecord]]) -> list[ReportRecord]:
         reported_by = tuple(_REGION_CODES[index] for index in sorted({index for index, _ in group}))
         item = ReportRecord(
             kind=shown.kind, region=shown.region_code, record_id=shown.record_id, reported_by=reported_by,
-            minor=is_minor(shown), repaired=is_repaired(shown),
+            minor=is_minor(shown), repaired=is_repaired(shown), severity=severity_of(shown),
         )  # fmt: skip
         shown_items.append((_report_order(shown), item))
     return [item for _, item in sorted(shown_items, key=lambda pair: pair[0])]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from merge.records import RecordKind
+from merge.severity import Severity
 
 # hide_input_in_errors: a validation error must never echo a full resident ID (invariant 5).
 REPORT_MODEL_CONFIG = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True, populate_by_name=True)
@@ -29,3 +30,6 @@ class ReportRecord(BaseModel):
     minor: bool
     #: Credit repair completed (merge.edition_rules.is_repaired; the administrative edition marks these).
     repaired: bool
+    #: The severity class (严重程度) merge/severity.toml gives the record; ``None`` only in reports issued before
+    #: reports stated it.
+    severity: Severity | None = None

@@ -30,6 +30,7 @@ _DESCRIPTION = {
     Edition.ADMINISTRATIVE: N_("供行政管理使用：列示全部记录，轻微处罚和已修复记录加以标注。"),
     Edition.LISTING: N_("供上市融资、再融资、并购重组使用：列示近 36 个月的全部记录，并逐领域逐地区说明情况。"),
     Edition.PERSON: N_("自然人的报告，规则同普通版；用于出国（境）工作学习时，PDF 以中英文对照出具。"),
+    Edition.FINANCIAL: N_("供上市、再融资、并购重组使用，仅限列入金融专用版名单的经营主体：列示近 36 个月的全部记录。"),
 }
 _WHO = {
     SubjectKind.ENTERPRISE: N_("适用于：经营主体"),
@@ -61,7 +62,7 @@ def edition_cards() -> list[dict[str, str]]:
             {
                 "code": edition.value,
                 "name": labels.edition(edition.value),
-                "description": gettext(_DESCRIPTION[edition]),
+                "description": gettext(_DESCRIPTION[edition]) if edition in _DESCRIPTION else edition.display_name,
                 "who": who,
             }
         )

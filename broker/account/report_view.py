@@ -19,6 +19,7 @@ from broker.pdf.qr import qr_png_data_uri
 from broker.reports.issuance import verify_url
 from broker.web import labels
 from broker.web.appkeys import SETTINGS
+from broker.web.domain_statements import statements
 from broker.web.formats import day, moment
 from broker.web.i18n import N_, current, gettext
 from broker.web.record_fields import fields, heading, marks
@@ -95,6 +96,7 @@ def report_context(report: Report, code: str, public_base_url: str) -> dict[str,
             }
             for row in report.matrix
         ],
+        "domain_statements": statements(report, gettext),
         "by_region": _records_by_region(report),
         "code": code,
         "verify_url": link,

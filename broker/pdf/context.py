@@ -19,6 +19,7 @@ from broker.pdf.bilingual import SIGNED, TOTAL, TOTAL_MERGED, UNSIGNED, english,
 from broker.pdf.matrix import matrix_parts
 from broker.pdf.qr import qr_png_data_uri
 from broker.web import record_fields
+from broker.web.domain_statements import statements
 from merge.edition_rules import AnyRecord
 from merge.identifiers import SubjectKind
 from merge.records import RecordKind
@@ -150,6 +151,8 @@ def report_context(report: Report, *, verification_code: str, verify_url: str) -
             for g in report.regions
         ],
         "matrix": {"text": matrix_text, "background": matrix_background},
+        # One pre-line box for all of them (a box per sentence would cost what the matrix's boxes did).
+        "domain_statements": "\n".join(statements(report)),
         "record_groups": [
             {"title": both(_GROUP_TITLE[kind]), "items": items} for kind, items in groups.items() if items
         ],

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from broker.web.i18n import N_, gettext
 from consent.grants import STATUS_NAMES, GrantStatus
 from merge.domains import DOMAIN_BY_CODE, DOMAINS
+from merge.edition_files import load_catalogue
 from merge.editions import PURPOSE_BY_CODE, PURPOSES, Edition
 from merge.identifiers import SubjectKind
 from merge.records import PenaltyCategory, SubjectCategory
@@ -56,12 +57,14 @@ EDITION_SHORT = {
     Edition.ADMINISTRATIVE: N_("行政管理版"),
     Edition.LISTING: N_("上市专版"),
     Edition.PERSON: N_("自然人版"),
+    Edition.FINANCIAL: N_("金融专用版"),
 }
 
 
 def data_messages() -> Iterator[str]:
     """The domain's own Chinese labels, which the catalogue must translate as it does the templates' strings."""
-    yield from (edition.display_name for edition in Edition)
+    # The shipped editions only: an operator's own edition (JJJ_EDITIONS_DIR) is shown by its file's name.
+    yield from (spec.display_name for spec in load_catalogue().values())
     yield from (purpose.name for purpose in PURPOSES)
     yield from (region.display_name for region in REGION_ORDER)
     yield from (domain.name for domain in DOMAINS)
@@ -79,9 +82,11 @@ def edition(code: str) -> str:
 
 def edition_short(code: str) -> str:
     try:
-        return gettext(EDITION_SHORT[Edition(code)])
+        found = Edition(code)
     except ValueError:
         return code
+    short = EDITION_SHORT.get(found)
+    return gettext(short) if short else found.display_name
 
 
 def purpose(code: str) -> str:

@@ -16,6 +16,7 @@ from broker.web.i18n import N_, Lang, gettext
 from merge.edition_rules import AnyRecord
 from merge.records import CoerciveMeasure, DishonestyListEntry, Penalty, RepairStatus
 from merge.report import ReportRecord
+from merge.severity import Severity
 
 EMPTY = "—"
 Field = tuple[str, str]  # (label msgid, value as shown)
@@ -101,9 +102,18 @@ def heading(record: AnyRecord) -> str:
     return f"{record.document_no}　{record.authority_name}"
 
 
+#: The severity class each record states (merge/severity.toml), as the report page and the PDF print it.
+SEVERITY_MARKS = {
+    Severity.GENERAL: N_("严重程度：一般"),
+    Severity.HEAVY: N_("严重程度：较重"),
+    Severity.SERIOUS: N_("严重程度：严重"),
+}
+
+
 def marks(item: ReportRecord, record: AnyRecord) -> list[str]:
-    """The marks a record carries (msgids): minor, repaired, repair or objection under way, removed from a list."""
-    found = []
+    """The marks a record carries (msgids): its severity class, minor, repaired, repair or objection under way,
+    removed from a list."""
+    found = [SEVERITY_MARKS[item.severity]] if item.severity is not None else []
     if item.minor:
         found.append(N_("轻微"))
     if item.repaired:

@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from functools import lru_cache
 from itertools import repeat
 from operator import add, attrgetter, eq, mul, neg
@@ -22,6 +23,7 @@ from merge.answer_document import AnswerDocument
 from merge.domains import DOMAINS
 from merge.records import MINOR_CATEGORIES, RecordKind, RepairStatus
 from merge.regions import REGION_ORDER
+from merge.severity import Severity, penalty_severity, rule
 
 _MINOR = frozenset(category.value for category in MINOR_CATEGORIES)
 REGION_INDEX = {region.code: index for index, region in enumerate(REGION_ORDER)}
@@ -82,6 +84,12 @@ def _minor(categories: tuple[str, ...]) -> bool:
     return bool(categories) and set(categories) <= _MINOR
 
 
+@lru_cache(maxsize=1024)
+def _penalty_severity(categories: tuple[str, ...], fine: Decimal | None, confiscated: Decimal | None) -> Severity:
+    # merge.severity's rule on the wire values; few distinct combinations per report.
+    return penalty_severity(tuple(categories), fine, confiscated)
+
+
 @dataclass(slots=True)
 class _Columns:
     """What the merge reads of every record, in one order (region by region, kind by kind)."""
@@ -94,10 +102,11 @@ class _Columns:
     domains: list[str]
     minor: list[bool]
     repaired: list[bool]
+    severity: list[Severity]
 
     @classmethod
     def read(cls, documents: Sequence[AnswerDocument]) -> _Columns:
-        out = cls([], [], [], [], [], [], [], [])
+        out = cls([], [], [], [], [], [], [], [], [])
         for document in documents:
             region = REGION_INDEX[document.region_code]
             for kind_index, (kind, plan) in enumerate(PLANS.items()):
@@ -116,9 +125,18 @@ class _Columns:
                     out.repaired.extend(
                         map(eq, map(_get("repair_status"), records), repeat(RepairStatus.REPAIRED.value))
                     )
+                    out.severity.extend(
+                        map(
+                            _penalty_severity,
+                            map(_get("categories"), records),
+                            map(_get("fine_amount"), records),
+                            map(_get("confiscated_amount"), records),
+                        )
+                    )
                 else:
                     out.minor.extend(repeat(False, count))
                     out.repaired.extend(repeat(False, count))
+                    out.severity.extend(repeat(rule().by_kind.get(kind, Severity.GENERAL), count))
         return out
 
 
@@ -152,6 +170,7 @@ def merge_records(documents: Sequence[AnswerDocument]) -> Merged:
         tuple(map(reported.__getitem__, order)),
         tuple(map(columns.minor.__getitem__, pick())),
         tuple(map(columns.repaired.__getitem__, pick())),
+        tuple(map(columns.severity.__getitem__, pick())),
     )
     return Merged(merged, sent - len(positions), {_KINDS[k]: n for k, n in Counter(kinds).items()})
 

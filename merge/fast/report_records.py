@@ -23,7 +23,7 @@ from merge.fast.trusted import trusted_record, trusted_records
 from merge.report_record import ReportRecord
 
 #: The item fields, in the order :meth:`ReportRecords.columns` gives them.
-FIELDS = ("kind", "region", "record_id", "reported_by", "minor", "repaired")
+FIELDS = ("kind", "region", "record_id", "reported_by", "minor", "repaired", "severity")
 _ITEM_FIELDS = attrgetter(*FIELDS)
 
 Columns = tuple[tuple[Any, ...], ...]
@@ -33,7 +33,7 @@ class ReportRecords(Sequence[ReportRecord]):
     """The ``records`` of a report: an immutable sequence of :class:`ReportRecord`, stored as columns.
 
     Equal to any sequence of the same items (a tuple of :class:`ReportRecord` included); items are made when
-    read. ``ReportRecords(kind, region, record_id, reported_by, minor, repaired)`` holds the items of the
+    read. ``ReportRecords(kind, region, record_id, reported_by, minor, repaired, severity)`` holds the items of the
     columns' values at each position, which must be valid already (only the lengths are checked: the merge builds
     it so); :meth:`of` takes items.
     """

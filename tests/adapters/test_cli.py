@@ -35,9 +35,9 @@ def db(tmp_path: Path) -> str:
 
 def test_import_good_file_then_again(db: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["import", str(DATA / "good.csv"), "--region", "tianjin", "--db", db]) == 0
-    assert capsys.readouterr().out.strip() == "imported 5 new records (0 already present)"
+    assert capsys.readouterr().out.strip() == "imported 5 new records, 0 changed, 0 unchanged"
     assert main(["import", str(DATA / "good.csv"), "--region", "120000", "--db", db]) == 0
-    assert capsys.readouterr().out.strip() == "imported 0 new records (5 already present)"
+    assert capsys.readouterr().out.strip() == "imported 0 new records, 0 changed, 5 unchanged"
     assert stored(db) == 5
 
 

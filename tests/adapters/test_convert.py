@@ -13,6 +13,7 @@ from adapters.convert import (
     SUBJECT_KIND_FROM_PROTO,
     SUBJECT_KIND_TO_PROTO,
     datetime_from_timestamp,
+    edition_to_proto,
     timestamp_from_datetime,
 )
 from merge.editions import Edition
@@ -21,7 +22,11 @@ from protos.credit.v2 import adapter_pb2
 
 
 def test_enum_mappings_are_total_and_inverse() -> None:
-    assert set(EDITION_TO_PROTO) == set(Edition)
+    protocol = {Edition.STANDARD, Edition.ADMINISTRATIVE, Edition.LISTING, Edition.PERSON}
+    assert set(EDITION_TO_PROTO) == protocol
+    # Any other edition file (financial, an operator's) travels as UNSPECIFIED, its name in the signed warrant.
+    assert [edition_to_proto(e) for e in Edition if e not in protocol] == [adapter_pb2.EDITION_UNSPECIFIED]
+    assert all(edition_to_proto(e) == EDITION_TO_PROTO[e] for e in protocol)
     assert set(SUBJECT_KIND_TO_PROTO) == set(SubjectKind)
     for edition, value in EDITION_TO_PROTO.items():
         assert EDITION_FROM_PROTO[value] is edition

@@ -178,8 +178,23 @@ def test_issued_bytes_are_exactly_joserfcs_jwt() -> None:
     claims = {
         "iss": "https://broker.example", "aud": "120000", "sub": ENTERPRISE.identifier, "sub_kind": "enterprise",
         "grant": "g-1", "grantee": "某银行", "purpose": "loan", "edition": "standard",
+        "edition_version": Edition.STANDARD.version, "edition_digest": Edition.STANDARD.digest,
         "window": {"from": "2022-06-30", "to": "2025-06-29"}, "jti": "fixed-jti", "iat": iat, "exp": iat + 30,
     }  # fmt: skip
     header = {"alg": "EdDSA", "kid": "k1", "typ": WARRANT_TYPE}
     assert token == jwt.encode(header, claims, SIGNER, registry=eddsa_registry())
     assert jwt.decode(token, SIGNER, registry=eddsa_registry()).claims["grantee"] == "某银行"
+
+
+def test_an_edition_version_or_digest_the_checker_does_not_hold_is_named() -> None:
+    claims = jwt.decode(sign(), JWKS, registry=eddsa_registry()).claims
+    header = {"alg": "EdDSA", "kid": "k1", "typ": WARRANT_TYPE}
+    older = check(jwt.encode(header, {**claims, "edition_version": "0"}, SIGNER, registry=eddsa_registry()))
+    reason = older.mismatch(ENTERPRISE, Edition.STANDARD, date(2022, 6, 30), date(2025, 6, 29))
+    assert reason is not None
+    assert "edition standard version 0" in reason
+    assert "this node holds (version 1" in reason
+    forged = check(jwt.encode(header, {**claims, "edition_digest": "sha256:00"}, SIGNER, registry=eddsa_registry()))
+    assert forged.mismatch(ENTERPRISE, Edition.STANDARD, date(2022, 6, 30), date(2025, 6, 29)) is not None
+    with pytest.raises(WarrantInvalid, match="edition 'mining': not an edition this side holds"):
+        check(jwt.encode(header, {**claims, "edition": "mining"}, SIGNER, registry=eddsa_registry()))

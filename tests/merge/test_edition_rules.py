@@ -24,7 +24,7 @@ from merge.records import (
 AS_OF = date(2026, 10, 9)
 ALL = list(Edition)
 STRICT = [Edition.STANDARD, Edition.PERSON]  # the editions that leave things out
-FULL = [Edition.ADMINISTRATIVE, Edition.LISTING]  # the editions that show everything public
+FULL = [Edition.ADMINISTRATIVE, Edition.LISTING, Edition.FINANCIAL]  # the editions that show everything public
 
 
 def penalty(**changes: Any) -> Penalty:
@@ -87,7 +87,7 @@ def test_minor_penalties_left_out_by_strict_editions_only(categories: tuple[Pena
     record = penalty(categories=categories)
     assert is_minor(record)
     assert [shows(record, e, AS_OF) for e in STRICT] == [False, False]
-    assert [shows(record, e, AS_OF) for e in FULL] == [True, True]
+    assert [shows(record, e, AS_OF) for e in FULL] == [True, True, True]
 
 
 def test_a_warning_with_a_fine_is_not_minor() -> None:
@@ -102,7 +102,7 @@ def test_repaired_penalties_left_out_by_strict_editions_only() -> None:
     record = penalty(repair_status=RepairStatus.REPAIRED, repaired_on=date(2026, 1, 1))
     assert is_repaired(record)
     assert [shows(record, e, AS_OF) for e in STRICT] == [False, False]
-    assert [shows(record, e, AS_OF) for e in FULL] == [True, True]
+    assert [shows(record, e, AS_OF) for e in FULL] == [True, True, True]
     in_progress = penalty(repair_status=RepairStatus.IN_PROGRESS)
     assert not is_repaired(in_progress)
     assert all(shows(in_progress, e, AS_OF) for e in ALL)
@@ -111,7 +111,7 @@ def test_repaired_penalties_left_out_by_strict_editions_only() -> None:
 def test_past_publicity_left_out_by_strict_editions_only() -> None:
     past = penalty(publicity_until=date(2026, 10, 8))
     assert [shows(past, e, AS_OF) for e in STRICT] == [False, False]
-    assert [shows(past, e, AS_OF) for e in FULL] == [True, True]
+    assert [shows(past, e, AS_OF) for e in FULL] == [True, True, True]
     # The last day of publicity is still within it; no end date means no end.
     assert all(shows(penalty(publicity_until=AS_OF), e, AS_OF) for e in ALL)
     assert all(shows(penalty(publicity_until=None), e, AS_OF) for e in ALL)
@@ -120,7 +120,7 @@ def test_past_publicity_left_out_by_strict_editions_only() -> None:
 def test_removed_list_entries_left_out_by_strict_editions_only() -> None:
     removed = list_entry(removed_on=AS_OF)
     assert [shows(removed, e, AS_OF) for e in STRICT] == [False, False]
-    assert [shows(removed, e, AS_OF) for e in FULL] == [True, True]
+    assert [shows(removed, e, AS_OF) for e in FULL] == [True, True, True]
     # Still listed, or removal only scheduled after the application date: shown everywhere.
     assert all(shows(list_entry(None), e, AS_OF) for e in ALL)
     assert all(shows(list_entry(date(2026, 10, 10)), e, AS_OF) for e in ALL)
@@ -148,4 +148,18 @@ def test_rule_table() -> None:
     assert RULES[Edition.LISTING].explicit_statement_per_domain
     assert RULES[Edition.PERSON].subject_kinds == {SubjectKind.PERSON}
     assert all(RULES[e].edition is e for e in ALL)
-    assert all(RULES[e].fixed_window_months is None for e in ALL if e is not Edition.LISTING)
+    assert all(RULES[e].fixed_window_months is None for e in ALL if e not in (Edition.LISTING, Edition.FINANCIAL))
+
+
+def test_listing_is_the_administrative_edition_over_36_months_with_a_statement_per_domain() -> None:
+    listing, administrative = RULES[Edition.LISTING], RULES[Edition.ADMINISTRATIVE]
+    flags = ("omit_minor", "omit_repaired", "omit_past_publicity", "omit_removed_list_entries")
+    assert [getattr(listing, f) for f in flags] == [getattr(administrative, f) for f in flags] == [False] * 4
+    assert (listing.fixed_window_months, listing.explicit_statement_per_domain) == (36, True)
+
+
+def test_the_financial_edition_is_for_listed_enterprises_only() -> None:
+    financial = RULES[Edition.FINANCIAL]
+    assert financial.subject_list == "financial"
+    assert financial.subject_kinds == {SubjectKind.ENTERPRISE}
+    assert all(RULES[e].subject_list is None for e in ALL if e is not Edition.FINANCIAL)

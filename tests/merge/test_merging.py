@@ -410,7 +410,7 @@ def test_json_shape_uses_aliases() -> None:
     assert part["document"]["records"]["penalty"][0]["fine_amount"] == "5.0000"
     assert doc["records"][0] == {
         "kind": "penalty", "region": BJ, "record_id": f"{BJ}-1", "reported_by": [BJ], "minor": False,
-        "repaired": False,
+        "repaired": False, "severity": "一般",
     }  # fmt: skip
     assert doc["matrix"][20]["cells"][BJ] == {"state": "records", "count": 1}
     assert doc["summary"]["by_kind"]["penalty"] == 1

@@ -1,0 +1,97 @@
+"""Editions as data through the real app and real gRPC nodes: an operator's own edition, the financial edition's
+fail-closed refusal (issue 14). A node process holding another version: tests/e2e/test_edition_files.py."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient
+
+from adapters.csv_import import import_csv
+from merge.edition_files import install, load_catalogue
+from merge.regions import Region
+from tests.broker.conftest import ENTERPRISE, Nodes
+from tests.broker.reports.test_service import GOOD, post
+
+Factory = Callable[..., Awaitable[TestClient]]  # type: ignore[type-arg]
+CUSTOM_DIR = Path(__file__).parents[2] / "data" / "editions"
+
+
+@pytest.fixture(autouse=True)
+def shipped_editions_after() -> Iterator[None]:
+    """The app installs its editions process-wide; the next test gets the shipped ones again."""
+    yield
+    install(load_catalogue())
+
+
+async def test_an_operators_edition_file_is_issued_without_code_changes(broker_factory: Factory) -> None:
+    # Nodes and broker hold the same files (in-process nodes share the catalogue the app installs).
+    client = await broker_factory(editions_dir=CUSTOM_DIR)
+    status, report, _ = await post(client, {**GOOD, "edition": "construction"})
+    assert status == 200, report
+    assert report["edition"] == "construction"
+    assert report["edition_name"] == "专用信用报告（建筑业专版）"
+    assert report["complete"] is True
+    # Its rules, not the standard edition's: warnings kept (1 per region), the 2-year-old penalty outside 24 months.
+    assert report["summary"]["total_records"] == 6
+    assert sum(1 for r in report["records"] if r["minor"]) == 3
+    window_from = date.fromisoformat(report["window"]["from"])
+    assert (date.fromisoformat(report["window"]["to"]) - window_from).days < 2 * 366
+
+
+async def test_an_edition_the_broker_does_not_hold_is_a_422_naming_the_field(broker_factory: Factory) -> None:
+    client = await broker_factory()
+    status, body, _ = await post(client, {**GOOD, "edition": "construction"})
+    assert status == 422
+    assert "edition" in str(body)
+
+
+async def test_the_financial_edition_is_refused_by_nodes_without_a_list_never_clean(broker_factory: Factory) -> None:
+    client = await broker_factory()
+    status, report, _ = await post(client, {**GOOD, "edition": "financial"})
+    assert status == 200, report
+    assert report["complete"] is False
+    assert report["certificate_usable"] is False
+    regions: list[dict[str, Any]] = report["regions"]
+    assert [r["status"] for r in regions] == ["refused"] * 3
+    assert all("'financial' list" in r["error"] for r in regions)
+    assert report["records"] == []
+    assert {c["state"] for row in report["matrix"] for c in row["cells"].values()} == {"not_answered"}
+
+
+async def test_every_record_states_its_severity_class(broker_factory: Factory) -> None:
+    client = await broker_factory()
+    status, report, _ = await post(client, {**GOOD, "edition": "administrative"})
+    assert status == 200
+    assert {r["severity"] for r in report["records"]} <= {"一般", "较重", "严重"}
+    assert len([r for r in report["records"] if r["severity"]]) == report["summary"]["total_records"] == 9
+
+
+async def test_an_operator_imports_a_list_file_and_sees_it_in_the_next_report(
+    broker_factory: Factory, nodes: Nodes, tmp_path: Path
+) -> None:
+    client = await broker_factory()
+    status, before, _ = await post(client, {**GOOD, "edition": "administrative"})
+    assert status == 200
+    assert before["summary"]["by_kind"].get("dishonesty_list_entry", 0) == 0
+    lists = tmp_path / "lists.csv"
+    lists.write_text(
+        "主体名称,统一社会信用代码,名单名称,认定机关,认定文书编号,列入日期,领域\n"
+        f"示例主体,{ENTERPRISE},重大税收违法失信主体,国家税务总局天津市税务局,津税稽认〔2025〕7号,2025-06-01,税务\n",
+        encoding="utf-8",
+    )
+    tianjin = next(store for store in nodes.stores if store.region is Region.TIANJIN)
+    imported = await import_csv(tianjin, lists, Region.TIANJIN)
+    assert (imported.ok, imported.new) == (True, 1)
+
+    status, after, _ = await post(client, {**GOOD, "edition": "administrative"})
+    assert status == 200
+    entries = [r for r in after["records"] if r["kind"] == "dishonesty_list_entry"]
+    assert [(r["region"], r["severity"]) for r in entries] == [(Region.TIANJIN.code, "严重")]
+    assert after["matrix"][[row["domain"] for row in after["matrix"]].index("taxation")]["cells"]["120000"] == {
+        "state": "records", "count": 1,
+    }  # fmt: skip
