@@ -7,6 +7,7 @@ are filled here. Nothing happens at import.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 
 from aiohttp import web
@@ -74,9 +75,23 @@ async def _services_ctx(app: web.Application) -> AsyncIterator[None]:
         yield
 
 
+async def _frozen_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Last at start-up: what is loaded by now (modules, templates, catalogues, key rings, the services) lives as
+    long as the process, so move it out of the cyclic collector's sight (``gc.freeze``). Every full collection
+    under load then scans only the requests' objects, not the whole heap again (perf15: part of the broker's CPU
+    per report was collections walking start-up objects)."""
+    gc.collect()
+    gc.freeze()
+    yield
+    gc.unfreeze()
+
+
 def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Application:
     # The editions this broker issues (a malformed file stops it here, naming the file and the field).
     install(load_catalogue(settings.editions_dir))
     return new_application(
-        settings, clock or SystemClock(), routes=ROUTES, contexts=[_services_ctx, account_ctx, oidc_ctx, objections_ctx]
+        settings,
+        clock or SystemClock(),
+        routes=ROUTES,
+        contexts=[_services_ctx, account_ctx, oidc_ctx, objections_ctx, _frozen_ctx],
     )

@@ -20,9 +20,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from joserfc import jws
+from redis.typing import EncodableT
 
 from broker.audit.entries import (
     GENESIS,
@@ -43,15 +45,19 @@ from consent.warrants import ALGORITHM, eddsa_registry
 from merge.identifiers import Subject
 
 _APPEND_ATTEMPTS = 100
+#: Most entries one script appends (a group commit, see :meth:`AuditLog.append`).
+_BATCH = 64
 
-# KEYS[1] chain stream, KEYS[2] subject index, KEYS[3..] the keys of the writes that go with the entry.
-# ARGV: prev, seq, hash, entry, subject_key, genesis, then the writes (broker.audit.writes.encode).
-# Returns {1, id} when appended and written, {0, head_hash, head_seq} when the head moved since the entry was hashed,
-# {-1, key} when a key holds another type; in both of those nothing is written.
+# A group commit: n entries chained one after the other, with the writes of each, in one script.
+# KEYS[1] chain stream, then per entry: its subject index, then the keys of the writes that go with it.
+# ARGV: prev, genesis, n, then per entry: seq, hash, entry, subject_key, how many write keys, its writes
+# (broker.audit.writes.encode). Returns {1, id, id, ...} when every entry was appended and written, {0, head_hash,
+# head_seq} when the head moved since the entries were hashed, {-1, key} when a key holds another type; in both of
+# those nothing at all is written.
 _APPEND_LUA = (
     WRITES_LUA
     + """
-local head, seq = ARGV[6], 0
+local head, seq = ARGV[2], 0
 local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
 if #last > 0 then
   local fields = last[1][2]
@@ -59,19 +65,46 @@ if #last > 0 then
     if fields[i] == 'hash' then head = fields[i + 1] elseif fields[i] == 'seq' then seq = tonumber(fields[i + 1]) end
   end
 end
-if head ~= ARGV[1] or seq + 1 ~= tonumber(ARGV[2]) then
+if head ~= ARGV[1] or seq + 1 ~= tonumber(ARGV[4]) then
   return {0, head, tostring(seq)}
 end
-local index = redis.call('TYPE', KEYS[2])['ok']
-if ARGV[5] ~= '' and index ~= 'none' and index ~= 'list' then return {-1, KEYS[2]} end
-local writes, wrong = check_writes(3, 7)
-if wrong then return {-1, wrong} end
-apply_writes(writes)
-local id = redis.call('XADD', KEYS[1], '*', 'seq', ARGV[2], 'hash', ARGV[3], 'entry', ARGV[4])
-if ARGV[5] ~= '' then redis.call('RPUSH', KEYS[2], id) end
-return {1, id}
+local items, k, pos = {}, 2, 4
+for i = 1, tonumber(ARGV[3]) do
+  local index_key, subject_key, nkeys = KEYS[k], ARGV[pos + 3], tonumber(ARGV[pos + 4])
+  local index = redis.call('TYPE', index_key)['ok']
+  if subject_key ~= '' and index ~= 'none' and index ~= 'list' then return {-1, index_key} end
+  local writes, wrong, after = check_writes(k + 1, pos + 5, k + nkeys)
+  if wrong then return {-1, wrong} end
+  items[i] = {pos, index_key, writes}
+  k, pos = k + 1 + nkeys, after
+end
+local ids = {1}
+for _, item in ipairs(items) do
+  local p = item[1]
+  apply_writes(item[3])
+  local id = redis.call('XADD', KEYS[1], '*', 'seq', ARGV[p], 'hash', ARGV[p + 1], 'entry', ARGV[p + 2])
+  if ARGV[p + 3] ~= '' then redis.call('RPUSH', item[2], id) end
+  ids[#ids + 1] = id
+end
+return ids
 """
 )
+
+
+class _WrongType(ConsentStoreUnavailable):
+    """A key of the batch holds another type: nothing of the batch was written."""
+
+
+@dataclass(slots=True)
+class _Pending:
+    """An entry waiting for the next group commit, and where its outcome goes."""
+
+    entry: dict[str, Any]
+    subject_key: str
+    index_key: str
+    write_keys: list[str]
+    write_args: list[EncodableT]
+    done: asyncio.Future[AuditEntry]
 
 
 class AuditLog:
@@ -97,10 +130,13 @@ class AuditLog:
         self.checkpoints_key = chain_key(prefix, "audit:checkpoints")
         self._subject_prefix = chain_key(prefix, "audit:subject:")
         self._head: tuple[str, int] = (GENESIS, 0)  # a guess; the script corrects it
-        # One append at a time from this process: concurrent ones would all hash over the same guess, all but one
-        # lose, and overwrite each other's corrections of it (a livelock under load, worse while each waits for a
-        # replica). Other processes are still raced by compare-and-append.
-        self._appending = asyncio.Lock()
+        # Group commit: one script call at a time from this process, appending every entry that arrived while the
+        # previous call was on its way (up to _BATCH), chained in arrival order. Concurrent calls would all hash
+        # over the same guess of the head, all but one lose, and overwrite each other's corrections (a livelock
+        # under load); one at a time, each entry alone, cost a round trip and a script run per entry. Other
+        # processes are still raced by compare-and-append.
+        self._pending: list[_Pending] = []
+        self._flusher: asyncio.Task[None] | None = None
 
     async def append(
         self,
@@ -141,29 +177,79 @@ class AuditLog:
             "detail": {scrub(k): scrub(v) for k, v in (detail or {}).items()},
         }
         index_key = self._subject_prefix + (subject_key or "-")
-        async with self._appending, store_errors("audit log"):
-            appended = await self._append_entry(entry, subject_key, index_key, with_writes)
+        write_keys, write_args = encode(with_writes)
+        done: asyncio.Future[AuditEntry] = asyncio.get_running_loop().create_future()
+        self._pending.append(_Pending(entry, subject_key, index_key, write_keys, write_args, done))
+        if self._flusher is None or self._flusher.done():
+            # Its own task: a caller cancelled while waiting leaves the others' entries to be appended all the same.
+            self._flusher = asyncio.ensure_future(self._flush())
+        appended = await asyncio.shield(done)
         if self._keyring is not None and appended.seq % self._checkpoint_every == 0:
             await self.checkpoint()
         return appended
 
-    async def _append_entry(
-        self, entry: dict[str, Any], subject_key: str, index_key: str, writes: Sequence[Write]
-    ) -> AuditEntry:
-        write_keys, write_args = encode(writes)
-        keys = [self.stream_key, index_key, *write_keys]
+    async def _flush(self) -> None:
+        """Append what is pending, a batch per script call, until nothing is; each entry's outcome to its future."""
+        while self._pending:
+            batch, self._pending = self._pending[:_BATCH], self._pending[_BATCH:]
+            try:
+                async with store_errors("audit log"):
+                    entries = await self._append_batch(batch)
+            except _WrongType as exc:
+                if len(batch) > 1:
+                    # One entry's key is wrong: nothing was written; append them one by one, so only it fails.
+                    self._pending[:0] = batch[1:]
+                    batch = batch[:1]
+                    await self._settle_alone(batch[0])
+                    continue
+                _fail(batch[0], exc)
+            except Exception as exc:
+                for item in batch:
+                    _fail(item, exc)
+            except BaseException:
+                for item in [*batch, *self._pending]:
+                    item.done.cancel()
+                self._pending = []
+                raise
+            else:
+                for item, appended in zip(batch, entries, strict=True):
+                    if not item.done.done():
+                        item.done.set_result(appended)
+
+    async def _settle_alone(self, item: _Pending) -> None:
+        try:
+            async with store_errors("audit log"):
+                (appended,) = await self._append_batch([item])
+        except Exception as exc:
+            _fail(item, exc)
+        else:
+            if not item.done.done():
+                item.done.set_result(appended)
+
+    async def _append_batch(self, batch: Sequence[_Pending]) -> list[AuditEntry]:
+        keys = [self.stream_key]
+        for item in batch:
+            keys += [item.index_key, *item.write_keys]
         for _ in range(_APPEND_ATTEMPTS):
             prev, seq = self._head
-            body = canonical(entry | {"prev": prev, "seq": seq + 1})
-            digest = entry_hash(body)
-            args = [prev, seq + 1, digest, body, subject_key, GENESIS, *write_args]
+            args: list[EncodableT] = [prev, GENESIS, len(batch)]
+            chained: list[tuple[bytes, str]] = []
+            for item in batch:
+                seq += 1
+                body = canonical(item.entry | {"prev": prev, "seq": seq})
+                prev = entry_hash(body)
+                chained.append((body, prev))
+                args += [seq, prev, body, item.subject_key, len(item.write_keys), *item.write_args]
             result = await self._acks.eval(self._redis, _APPEND_LUA, keys, args)
             status = int(result[0])
             if status == -1:
-                raise ConsentStoreUnavailable(f"audit log: {result[1].decode()} holds another type; nothing written")
+                raise _WrongType(f"audit log: {result[1].decode()} holds another type; nothing written")
             if status == 1:
-                self._head = (digest, seq + 1)
-                return parse_entry(result[1].decode(), {b"entry": body, b"hash": digest.encode()})
+                self._head = (prev, seq)
+                return [
+                    parse_entry(stream_id.decode(), {b"entry": body, b"hash": digest.encode()})
+                    for stream_id, (body, digest) in zip(result[1:], chained, strict=True)
+                ]
             self._head = (result[1].decode(), int(result[2]))
         raise RuntimeError("audit log: too much contention, entry not appended")
 
@@ -201,3 +287,8 @@ class AuditLog:
             # An id whose entry was deleted shows nothing here; the verifier reports the deletion.
             entries.extend(parse_entry(stream_id, fields) for stream_id, fields in stream_rows(raw))
         return entries
+
+
+def _fail(item: _Pending, exc: BaseException) -> None:
+    if not item.done.done():
+        item.done.set_exception(exc)

@@ -45,14 +45,15 @@ class StringWrite:
 
 Write = HashWrite | StringWrite
 
-# Lua: check_writes(first, pos) reads the writes whose keys are KEYS[first..] and whose values start at ARGV[pos]
-# (per write: kind 'h' or 's', TTL, count n, then n values: field/value pairs, or the string), and returns them, or
-# the key of a hash write that holds another type. apply_writes(list) makes them. Checks first, writes after: a
+# Lua: check_writes(first, pos[, last]) reads the writes whose keys are KEYS[first..last] (to the end without last)
+# and whose values start at ARGV[pos] (per write: kind 'h' or 's', TTL, count n, then n values: field/value pairs,
+# or the string), and returns them (and the ARGV position after them), or the key of a hash write that holds another
+# type. apply_writes(list) makes them. Checks first, writes after: a
 # refusal writes nothing (Redis does not roll a script back).
 WRITES_LUA = """
-local function check_writes(first, pos)
+local function check_writes(first, pos, last)
   local list = {}
-  for k = first, #KEYS do
+  for k = first, last or #KEYS do
     local kind, ttl, n = ARGV[pos], ARGV[pos + 1], tonumber(ARGV[pos + 2])
     if kind == 'h' then
       local t = redis.call('TYPE', KEYS[k])['ok']
@@ -61,7 +62,7 @@ local function check_writes(first, pos)
     list[#list + 1] = {KEYS[k], kind, ttl, pos + 3, n}
     pos = pos + 3 + n
   end
-  return list, nil
+  return list, nil, pos
 end
 local function apply_writes(list)
   for _, w in ipairs(list) do

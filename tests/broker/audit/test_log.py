@@ -297,3 +297,29 @@ async def test_many_concurrent_appends_from_one_log_all_land(make_log: MakeLog, 
     result = await verify_chain(redis_client, redis_prefix, ring.verification_keys())
     assert result.ok, result.problems
     assert result.entries == 600
+
+
+async def test_concurrent_appends_share_a_script_call_and_a_wrong_key_fails_only_its_own(
+    make_log: MakeLog, redis_client: aioredis.Redis, redis_prefix: str, ring: KeyRing
+) -> None:
+    # Group commit: entries that arrive while a call is on its way go together in the next one. One of them with a
+    # write onto a key of another type must fail alone; the others land, chained in order, with their writes.
+    audit = await make_log(1)
+    wrong = chain_key(redis_prefix, "a-string")
+    await redis_client.set(wrong, "x")
+
+    def writes(i: int) -> list[Write]:
+        key = wrong if i == 5 else chain_key(redis_prefix, f"w-{i}")
+        return [HashWrite(key, {"i": str(i)}, 600)]
+
+    results = await asyncio.gather(
+        *(audit.append(action=Action.REPORT_ISSUE, actor=f"a-{i}", outcome="issued", with_writes=writes(i))
+          for i in range(12)),
+        return_exceptions=True,
+    )  # fmt: skip
+    failed = [i for i, r in enumerate(results) if isinstance(r, BaseException)]
+    assert failed == [5]
+    assert isinstance(results[5], ConsentStoreUnavailable)
+    assert sorted(r.seq for r in results if not isinstance(r, BaseException)) == list(range(2, 13))
+    assert all([await redis_client.exists(chain_key(redis_prefix, f"w-{i}")) for i in range(12) if i != 5])
+    assert await check(redis_client, redis_prefix, ring) == []
