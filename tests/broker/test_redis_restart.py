@@ -1,7 +1,8 @@
 """Redis killed and restarted under the broker (issue 11): while it is down every request that needs it is
 refused (fail closed, nothing queried); once it is back, no acknowledged grant, revocation or issued report is
-lost. Redis runs with AOF ``appendfsync always`` (what ``jjj demo`` and the production section configure): a write
-is acknowledged only once it is on disk."""
+lost. Redis runs with AOF ``appendfsync always``, as ``jjj demo``'s single Redis does: a write is acknowledged only
+once it is on disk. (A production site runs replicas and acknowledges durable writes after ``WAIT``, with
+``appendfsync everysec`` on each server: README, "Writes that must not be lost".)"""
 
 from __future__ import annotations
 
