@@ -22,16 +22,22 @@ from datetime import UTC, datetime
 from typing import Any
 
 from joserfc import jws
-from joserfc.errors import BadSignatureError, InvalidKeyIdError, JoseError
 from joserfc.jwk import KeySet, OKPKey
 
-from consent.warrants import ALGORITHM, DEFAULT_LEEWAY_S, MAX_LIFETIME_S, UNKNOWN_KEY, WarrantInvalid, eddsa_registry
+from consent.warrants import (
+    ALGORITHM,
+    DEFAULT_LEEWAY_S,
+    MAX_LIFETIME_S,
+    WarrantInvalid,
+    check_binding,
+    eddsa_registry,
+    signed_claims,
+)
 from consent.warrants import new_jti as new_jti
 from merge.identifiers import Subject, SubjectKind
 
 TICKET_WARRANT_TYPE = "jjj-ticket+jwt"
 PURPOSES = frozenset({"objection", "repair", "status"})
-_MAX_TOKEN_BYTES = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,28 +113,7 @@ def verify_ticket_warrant(
     leeway_s: int = DEFAULT_LEEWAY_S,
 ) -> TicketWarrant:
     """Signature, type, audience, issuer, lifetime, expiry; :class:`WarrantInvalid` (a short reason) otherwise."""
-    if not issuers:
-        raise ValueError("issuers: name at least one accepted broker issuer")
-    if not token:
-        raise WarrantInvalid("no warrant")
-    if len(token) > _MAX_TOKEN_BYTES:
-        raise WarrantInvalid("warrant too large")
-    try:
-        decoded = jws.deserialize_compact(token, keys, registry=eddsa_registry())
-    except InvalidKeyIdError:
-        raise WarrantInvalid(UNKNOWN_KEY) from None
-    except BadSignatureError:
-        raise WarrantInvalid("bad signature") from None
-    except (JoseError, ValueError, TypeError):
-        raise WarrantInvalid("malformed warrant") from None
-    if decoded.protected.get("typ") != TICKET_WARRANT_TYPE:
-        raise WarrantInvalid("not a ticket warrant (typ)")
-    try:
-        claims = json.loads(decoded.payload)
-    except ValueError:
-        raise WarrantInvalid("malformed warrant") from None
-    if not isinstance(claims, dict):
-        raise WarrantInvalid("malformed warrant")
+    claims = signed_claims(token, keys, typ=TICKET_WARRANT_TYPE, kind="ticket warrant", issuers=issuers)
     try:
         kind = SubjectKind(_claim(claims, "sub_kind", str))
     except ValueError:
@@ -147,15 +132,8 @@ def verify_ticket_warrant(
         issued_at=datetime.fromtimestamp(_claim(claims, "iat", int), UTC),
         expires_at=datetime.fromtimestamp(_claim(claims, "exp", int), UTC),
     )
-    if warrant.region_code != audience:
-        raise WarrantInvalid(f"audience {warrant.region_code[:8]} is not this region ({audience})")
-    if warrant.issuer not in issuers:
-        raise WarrantInvalid("unexpected issuer, not an accepted broker")
-    lifetime = (warrant.expires_at - warrant.issued_at).total_seconds()
-    if not 0 < lifetime <= MAX_LIFETIME_S:
-        raise WarrantInvalid(f"lifetime must be at most {MAX_LIFETIME_S} s")
-    if warrant.expires_at.timestamp() + leeway_s <= now.timestamp():
-        raise WarrantInvalid("expired")
-    if warrant.issued_at.timestamp() - leeway_s > now.timestamp():
-        raise WarrantInvalid("issued in the future")
+    check_binding(
+        region_code=warrant.region_code, issuer=warrant.issuer, issued_at=warrant.issued_at,
+        expires_at=warrant.expires_at, audience=audience, issuers=issuers, now=now, leeway_s=leeway_s,
+    )  # fmt: skip
     return warrant

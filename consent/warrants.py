@@ -258,6 +258,18 @@ def verify_warrant(
     ``issuers`` (at least one; ``ValueError`` otherwise) are the brokers whose warrants are accepted: a key in
     ``keys`` proves who signed, ``iss`` says for which broker, and both must be right (issue 10).
     """
+    warrant = _parse(signed_claims(token, keys, typ=WARRANT_TYPE, kind="query warrant", issuers=issuers))
+    check_binding(
+        region_code=warrant.region_code, issuer=warrant.issuer, issued_at=warrant.issued_at,
+        expires_at=warrant.expires_at, audience=audience, issuers=issuers, now=now, leeway_s=leeway_s,
+    )  # fmt: skip
+    return warrant
+
+
+def signed_claims(token: str | bytes, keys: KeySet, *, typ: str, kind: str, issuers: Collection[str]) -> dict[str, Any]:
+    """The claims of a compact JWS of type ``typ`` signed by a key of ``keys`` (by ``kid``), or
+    :class:`WarrantInvalid` with a short reason. Shared by every kind of warrant (query, ticket): one place checks
+    size, signature and type, so that no kind can be passed for another (RFC 8725 §3.11)."""
     if not issuers:
         raise ValueError("issuers: name at least one accepted broker issuer")
     if not token:
@@ -272,19 +284,36 @@ def verify_warrant(
         raise WarrantInvalid("bad signature") from None
     except (JoseError, ValueError, TypeError):
         raise WarrantInvalid("malformed warrant") from None
-    if decoded.header.get("typ") != WARRANT_TYPE:
-        raise WarrantInvalid("not a query warrant (typ)")
-    warrant = _parse(decoded.claims)
-    if warrant.region_code != audience:
-        raise WarrantInvalid(f"audience {warrant.region_code} is not this region ({audience})")
-    if warrant.issuer not in issuers:
-        raise WarrantInvalid(f"unexpected issuer {warrant.issuer[:64]!r}, not an accepted broker")
-    lifetime = (warrant.expires_at - warrant.issued_at).total_seconds()
+    if decoded.header.get("typ") != typ:
+        raise WarrantInvalid(f"not a {kind} (typ)")
+    claims = decoded.claims
+    if not isinstance(claims, dict):
+        raise WarrantInvalid("malformed warrant")
+    return claims
+
+
+def check_binding(
+    *,
+    region_code: str,
+    issuer: str,
+    issued_at: datetime,
+    expires_at: datetime,
+    audience: str,
+    issuers: Collection[str],
+    now: datetime,
+    leeway_s: int,
+) -> None:
+    """For this region, from an accepted broker, short-lived and within its lifetime (with ``leeway_s`` of clock
+    skew); :class:`WarrantInvalid` otherwise. Replay is the node's check."""
+    if region_code != audience:
+        raise WarrantInvalid(f"audience {region_code[:8]} is not this region ({audience})")
+    if issuer not in issuers:
+        raise WarrantInvalid(f"unexpected issuer {issuer[:64]!r}, not an accepted broker")
+    lifetime = (expires_at - issued_at).total_seconds()
     if not 0 < lifetime <= MAX_LIFETIME_S:
         raise WarrantInvalid(f"lifetime must be at most {MAX_LIFETIME_S} s")
     instant = now.timestamp()
-    if warrant.expires_at.timestamp() + leeway_s <= instant:
+    if expires_at.timestamp() + leeway_s <= instant:
         raise WarrantInvalid("expired")
-    if warrant.issued_at.timestamp() - leeway_s > instant:
+    if issued_at.timestamp() - leeway_s > instant:
         raise WarrantInvalid("issued in the future")
-    return warrant

@@ -19,6 +19,7 @@ from merge.answer_document import (
     AnswerSummary,
     AnswerWindow,
     SubjectStatus,
+    WireRecord,
     grouped,
     wire_record,
 )
@@ -53,7 +54,12 @@ def answer_subject(
 
 def build_document(context: AnswerContext, subject: AnswerSubject, records: Iterable[AnyRecord]) -> AnswerDocument:
     """The answer document of ``records`` (already filtered by the edition and masked) for ``context``."""
-    wire = [wire_record(record) for record in records]
+    return assemble_document(context, subject, [wire_record(record) for record in records])
+
+
+def assemble_document(context: AnswerContext, subject: AnswerSubject, wire: list[WireRecord]) -> AnswerDocument:
+    """The document around records already in their wire form: the one envelope both the model path and the
+    node's row path (:mod:`merge.fast.answer_rows`) write, so that they cannot drift apart."""
     counts = Counter(record.domain for record in wire)
     return AnswerDocument(
         covered_domains=tuple(sorted(set(context.covered_domains))),

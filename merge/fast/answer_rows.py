@@ -14,14 +14,13 @@ through the models (:meth:`adapters.store.SqlRecordStore.add_records`), so their
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 import msgspec
 
-from merge.answer_builder import AnswerContext
-from merge.answer_document import KINDS, SCHEMA, AnswerDocument, AnswerSubject, AnswerSummary, AnswerWindow, grouped
+from merge.answer_builder import AnswerContext, assemble_document
+from merge.answer_document import KINDS, AnswerDocument, AnswerSubject
 from merge.identifiers import mask_resident_id
 from merge.masking import RESIDENT_ID_SHAPE, is_full_resident_id, mask_text
 
@@ -73,18 +72,4 @@ def _wire(row: Row) -> Any:
 
 def document_from_rows(context: AnswerContext, subject: AnswerSubject, rows: Iterable[Row]) -> AnswerDocument:
     """:func:`merge.answer_builder.build_document` for rows already filtered by the edition and masked."""
-    wire = [_wire(row) for row in rows]
-    counts = Counter(record.domain for record in wire)
-    return AnswerDocument(
-        covered_domains=tuple(sorted(set(context.covered_domains))),
-        data_as_of=context.data_as_of,
-        edition=context.edition,
-        records=grouped(wire),
-        region_code=context.region_code,
-        request_id=context.request_id,
-        schema=SCHEMA,
-        subject=subject,
-        summary=AnswerSummary(count_by_domain=dict(counts), total=len(wire)),
-        warrant_id=context.warrant_id,
-        window=AnswerWindow(from_=context.window_from, to=context.window_to),
-    )
+    return assemble_document(context, subject, [_wire(row) for row in rows])
