@@ -12,16 +12,20 @@ import json
 import logging
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from joserfc.jwk import KeySet
 
-from consent.warrants import load_jwks
+from consent.warrants import UNKNOWN_KEY, WarrantInvalid, load_jwks
 
 log = logging.getLogger(__name__)
 
 REFRESH_INTERVAL_S = 30.0
 _FETCH_TIMEOUT_S = 5.0
+
+T = TypeVar("T")
 
 
 class BrokerJwks:
@@ -53,6 +57,17 @@ class BrokerJwks:
             log.warning("broker JWKS %s could not be re-read (%s); keeping the keys we have", self.source, exc)
             return False
         return True
+
+    async def verified(self, check: Callable[[KeySet], T]) -> T:
+        """``check(keys)``; when it fails for an unknown ``kid`` the broker may have rotated its key since the JWKS
+        was read: re-read it (rate-limited, :meth:`refresh`) and check once more. Every kind of warrant goes
+        through here, so key rotation is handled in one place."""
+        try:
+            return check(self._keys)
+        except WarrantInvalid as exc:
+            if str(exc) != UNKNOWN_KEY or not await self.refresh():
+                raise
+            return check(self._keys)
 
 
 def _read_jwks(source: str) -> KeySet:

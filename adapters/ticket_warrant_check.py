@@ -18,7 +18,7 @@ from adapters.broker_jwks import BrokerJwks
 from adapters.server import WarrantRejected
 from adapters.ticket_schema import ticket_warrant_jtis
 from consent.ticket_warrants import TicketWarrant, verify_ticket_warrant
-from consent.warrants import UNKNOWN_KEY, WarrantInvalid
+from consent.warrants import WarrantInvalid
 from merge.identifiers import Subject
 from merge.regions import Region
 
@@ -66,14 +66,6 @@ class TicketWarrantCheck:
             raise WarrantRejected("replayed: jti already used") from None
 
     async def _checked(self, token: str, now: datetime) -> TicketWarrant:
-        def check() -> TicketWarrant:
-            return verify_ticket_warrant(
-                token, self._jwks.keys, audience=self._region.code, now=now, issuers=self._issuers
-            )
-
-        try:
-            return check()
-        except WarrantInvalid as exc:
-            if str(exc) != UNKNOWN_KEY or not await self._jwks.refresh():
-                raise
-            return check()
+        return await self._jwks.verified(
+            lambda keys: verify_ticket_warrant(token, keys, audience=self._region.code, now=now, issuers=self._issuers)
+        )

@@ -62,7 +62,7 @@ from adapters.convert import QueryScope
 from adapters.raw_sql import DEFAULT_POOL_SIZE, RawDb, RawStatement, open_raw_db, sqlite_pragmas
 from adapters.server import WarrantRejected
 from adapters.store import normalise_url
-from consent.warrants import DEFAULT_LEEWAY_S, UNKNOWN_KEY, Warrant, WarrantInvalid, verify_warrant
+from consent.warrants import DEFAULT_LEEWAY_S, Warrant, WarrantInvalid, verify_warrant
 from merge.regions import Region
 
 log = logging.getLogger(__name__)
@@ -197,19 +197,11 @@ class WarrantCheck:
             raise WarrantRejected("replayed: jti already used")
 
     async def _checked(self, token: str, now: datetime) -> Warrant:
-        def check() -> Warrant:
-            return verify_warrant(
-                token, self._jwks.keys, audience=self._region.code, now=now, issuers=self._issuers,
-                leeway_s=self._leeway_s,
-            )  # fmt: skip
-
-        try:
-            return check()
-        except WarrantInvalid as exc:
-            # Maybe the broker rotated its key since we read its JWKS: re-read (rate-limited) and try once more.
-            if str(exc) != UNKNOWN_KEY or not await self._jwks.refresh():
-                raise
-            return check()
+        return await self._jwks.verified(
+            lambda keys: verify_warrant(
+                token, keys, audience=self._region.code, now=now, issuers=self._issuers, leeway_s=self._leeway_s
+            )
+        )
 
     async def _accept(self, warrant: Warrant, scope: QueryScope, now: datetime) -> bool:
         """Log the acceptance, which records the jti; False if the jti was already accepted (nothing written)."""
