@@ -22,9 +22,16 @@ gets no calls. gRPC-core does the client health checking itself once the service
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import grpc
 
 from adapters.convert import SERVICE_NAME
+from adapters.identity import region_dns
+
+if TYPE_CHECKING:
+    from adapters.tls_material import TlsMaterial
+    from merge.regions import Region
 
 CLIENT_KEEPALIVE_MS = 10_000
 CLIENT_KEEPALIVE_TIMEOUT_MS = 5_000
@@ -84,6 +91,18 @@ def client_options(
         ("grpc.http2.max_pings_without_data", 0),
         ("grpc.enable_retries", 1),
         ("grpc.service_config", json.dumps(service_config())),
+    )
+
+
+def region_channel(region: Region, target: str, tls: TlsMaterial | None, options: Options) -> grpc.aio.Channel:
+    """The broker's channel to ``region``'s node at ``target``: mTLS with the broker's certificate, the server's
+    DNS SAN checked against the region's name (not against the address dialled), or plaintext when ``tls`` is
+    ``None`` (development only; the caller says so)."""
+    if tls is None:
+        return grpc.aio.insecure_channel(target, options=options)
+    credentials = grpc.ssl_channel_credentials(tls.root_ca, tls.private_key, tls.cert_chain)
+    return grpc.aio.secure_channel(
+        target, credentials, options=(*options, ("grpc.ssl_target_name_override", region_dns(region)))
     )
 
 

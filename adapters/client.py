@@ -35,7 +35,7 @@ from grpc_health.v1 import health_pb2
 
 from adapters.answer_reader import AnswerReader, Asked, QueryMismatch, StreamViolation
 from adapters.answer_verify import AnswerUnauthenticated, AnswerVerifier
-from adapters.channel_config import REQUEST_ID_METADATA, client_options, target_addresses
+from adapters.channel_config import REQUEST_ID_METADATA, client_options, region_channel, target_addresses
 from adapters.convert import SERVICE_NAME, SUBJECT_KIND_TO_PROTO, edition_to_proto
 from adapters.errors import (
     RegionError,
@@ -44,7 +44,6 @@ from adapters.errors import (
     RegionTimeout,
     RegionUnavailable,
 )
-from adapters.identity import region_dns
 from adapters.tls_material import TlsMaterial
 from adapters.tls_probe import CACHE_S, IdentityProbe, probe_context
 from merge.answer_document import AnswerInvalid
@@ -117,16 +116,12 @@ class AdapterClient:
         options = client_options()
         if tls is None:
             log.warning("region %s: INSECURE, plaintext gRPC to %s (development only)", region.value, target)
-            self._channel = grpc.aio.insecure_channel(target, options=options)
         else:
             context = probe_context(tls)
             self._probes = [
                 IdentityProbe(region, address, context, cache_s=probe_cache_s) for address in target_addresses(target)
             ]
-            credentials = grpc.ssl_channel_credentials(tls.root_ca, tls.private_key, tls.cert_chain)
-            # gRPC checks the server's DNS SAN against this name, not against the address dialled.
-            options = (*options, ("grpc.ssl_target_name_override", region_dns(region)))
-            self._channel = grpc.aio.secure_channel(target, credentials, options=options)
+        self._channel = region_channel(region, target, tls, options)
         self._query = self._channel.unary_stream(
             _METHOD + "QueryRecords",
             request_serializer=adapter_pb2.QueryRecordsRequest.SerializeToString,

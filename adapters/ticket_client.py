@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import grpc
 
+from adapters.channel_config import region_channel
 from adapters.convert import SERVICE_NAME
-from adapters.identity import region_dns
 from adapters.tls_material import TlsMaterial
 from merge.regions import Region
 from protos.credit.v2 import adapter_pb2
@@ -32,12 +32,7 @@ class TicketClient:
         if (tls is None) == (not insecure):
             raise ValueError("tls: give the broker's TLS material, or insecure=True for plaintext (development only)")
         self.region = region
-        if tls is None:
-            self._channel = grpc.aio.insecure_channel(target, options=_OPTIONS)
-        else:
-            credentials = grpc.ssl_channel_credentials(tls.root_ca, tls.private_key, tls.cert_chain)
-            options = (*_OPTIONS, ("grpc.ssl_target_name_override", region_dns(region)))
-            self._channel = grpc.aio.secure_channel(target, credentials, options=options)
+        self._channel = region_channel(region, target, tls, _OPTIONS)
         self._file = self._channel.unary_unary(
             _METHOD + "FileTicket",
             request_serializer=adapter_pb2.FileTicketRequest.SerializeToString,
