@@ -15,15 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from adapters.client import AdapterClient, RegionQuery
-from adapters.errors import RegionFailure
 from merge.edition_files import EDITIONS_DIR_ENV, install, load_catalogue
 from merge.editions import Edition
-from merge.regions import Region
-from tests.adapters.test_warrant_check import ENTERPRISE, WINDOW_FROM, WINDOW_TO
-from tests.adapters.tls import broker_tls
 from tests.conftest import free_port
-from tests.e2e.test_node_security import Site, _wait_listening, site, warrant
+from tests.e2e.test_node_security import Site, _wait_listening, ask, site
 
 pytestmark = pytest.mark.e2e
 __all__ = ["site"]  # the module-scoped fixture, shared
@@ -46,37 +41,24 @@ def start(site: Site, editions_dir: Path | None) -> int:
     return port
 
 
-async def ask(site: Site, port: int, edition: Edition) -> tuple[str, str]:
-    client = AdapterClient(Region.TIANJIN, f"127.0.0.1:{port}", tls=broker_tls(site.pki))
-    token, jti = warrant(edition=edition)
-    request = RegionQuery(ENTERPRISE, edition, WINDOW_FROM, WINDOW_TO, "req-editions", token, jti)
-    try:
-        answer = await client.fetch(request, timeout=10)
-    except RegionFailure as exc:
-        return exc.status.value, exc.reason
-    finally:
-        await client.close()
-    return answer.status.value, f"{answer.record_count} records"
-
-
 async def test_a_node_with_the_same_edition_file_answers_in_it(site: Site, broker_editions: None) -> None:
     port = start(site, CUSTOM_DIR)
-    assert await ask(site, port, Edition("construction")) == ("answered", "1 records")
+    assert await ask(site, port, edition=Edition("construction")) == ("answered", "1 records")
 
 
 async def test_a_node_without_the_edition_refuses_never_clean(site: Site, broker_editions: None) -> None:
     port = start(site, None)
-    status, reason = await ask(site, port, Edition("construction"))
+    status, reason = await ask(site, port, edition=Edition("construction"))
     assert status == "refused"
     assert "this node holds no edition 'construction'" in reason
-    assert await ask(site, port, Edition.STANDARD) == ("answered", "1 records")  # the shipped ones still agree
+    assert await ask(site, port, edition=Edition.STANDARD) == ("answered", "1 records")  # the shipped ones still agree
 
 
 async def test_a_node_holding_another_version_refuses(site: Site, broker_editions: None, tmp_path: Path) -> None:
     text = (CUSTOM_DIR / "construction.toml").read_text(encoding="utf-8")
     (tmp_path / "construction.toml").write_text(text.replace("2026.1", "2026.2"), encoding="utf-8")
     port = start(site, tmp_path)
-    status, reason = await ask(site, port, Edition("construction"))
+    status, reason = await ask(site, port, edition=Edition("construction"))
     assert status == "refused"
     assert "edition construction version 2026.1" in reason
     assert "version 2026.2" in reason

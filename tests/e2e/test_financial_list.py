@@ -10,15 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from adapters.client import AdapterClient, RegionQuery
-from adapters.errors import RegionFailure
 from merge.editions import Edition
-from merge.regions import Region
-from tests.adapters.test_warrant_check import ENTERPRISE, WINDOW_FROM, WINDOW_TO
-from tests.adapters.tls import broker_tls
+from tests.adapters.test_warrant_check import ENTERPRISE
 from tests.broker.conftest import CLEAN_ENTERPRISE
 from tests.conftest import free_port
-from tests.e2e.test_node_security import Site, _wait_listening, site, warrant
+from tests.e2e.test_node_security import Site, _wait_listening, ask, site
 
 pytestmark = pytest.mark.e2e
 __all__ = ["site"]
@@ -30,23 +26,10 @@ def import_list(site: Site, path: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False)
 
 
-async def ask(site: Site, port: int) -> tuple[str, str]:
-    client = AdapterClient(Region.TIANJIN, f"127.0.0.1:{port}", tls=broker_tls(site.pki))
-    token, jti = warrant(edition=Edition.FINANCIAL)
-    request = RegionQuery(ENTERPRISE, Edition.FINANCIAL, WINDOW_FROM, WINDOW_TO, "req-fin", token, jti)
-    try:
-        answer = await client.fetch(request, timeout=10)
-    except RegionFailure as exc:
-        return exc.status.value, exc.reason
-    finally:
-        await client.close()
-    return answer.status.value, f"{answer.record_count} records"
-
-
 async def test_the_financial_edition_only_for_listed_enterprises(site: Site, tmp_path: Path) -> None:
     port = free_port()
     _wait_listening(site.start(port), port, site.pki)
-    status, reason = await ask(site, port)
+    status, reason = await ask(site, port, edition=Edition.FINANCIAL)
     assert status == "refused"
     assert "holds no 'financial' list" in reason
 
@@ -55,7 +38,7 @@ async def test_the_financial_edition_only_for_listed_enterprises(site: Site, tmp
     done = import_list(site, others)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "list financial: 1 subjects"
-    status, reason = await ask(site, port)
+    status, reason = await ask(site, port, edition=Edition.FINANCIAL)
     assert status == "refused"
     assert "not on this region's 'financial' list" in reason
 
@@ -64,7 +47,7 @@ async def test_the_financial_edition_only_for_listed_enterprises(site: Site, tmp
         f"主体名称,统一社会信用代码\n某公司,{CLEAN_ENTERPRISE}\n示例主体,{ENTERPRISE.identifier}\n", "utf-8"
     )
     assert import_list(site, listed).returncode == 0
-    assert await ask(site, port) == ("answered", "1 records")
+    assert await ask(site, port, edition=Edition.FINANCIAL) == ("answered", "1 records")
 
 
 def test_a_bad_list_file_changes_nothing_and_names_the_row(site: Site, tmp_path: Path) -> None:

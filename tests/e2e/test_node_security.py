@@ -140,10 +140,13 @@ def warrant(**changes: object) -> tuple[bytes, str]:
 
 
 async def ask(site: Site, port: int, region: Region = Region.TIANJIN, **warrant_changes: object) -> tuple[str, str]:
-    """What the broker would report for ``region`` asked at ``port``: (status, reason)."""
+    """What the broker would report for ``region`` asked at ``port``: (status, reason). The query is in the
+    warrant's edition (``edition=``, standard by default)."""
     client = AdapterClient(region, f"127.0.0.1:{port}", tls=broker_tls(site.pki))
     token, jti = warrant(**warrant_changes)
-    request = RegionQuery(ENTERPRISE, Edition.STANDARD, WINDOW_FROM, WINDOW_TO, "req-e2e", token, jti)
+    edition = warrant_changes.get("edition", Edition.STANDARD)
+    assert isinstance(edition, Edition)
+    request = RegionQuery(ENTERPRISE, edition, WINDOW_FROM, WINDOW_TO, "req-e2e", token, jti)
     try:
         answer = await client.fetch(request, timeout=10)
     except RegionFailure as exc:
