@@ -7,11 +7,11 @@ pings as often as every :data:`SERVER_MIN_PING_INTERVAL_MS`. The client's interv
 minimum: a client that pings more often is sent ``GOAWAY too_many_pings`` and *every* call on the connection
 fails — the outage the keepalive was meant to shorten. :func:`client_options` refuses such a pair.
 
-Retries (gRPC A6, in the service config): only ``UNAVAILABLE`` — the call never reached a node (connection
-refused, reset before any answer), so asking again (another replica, under round robin) cannot duplicate
-anything; never ``DEADLINE_EXCEEDED`` (the time is spent) nor a refusal (the node has decided). At most
-:data:`MAX_ATTEMPTS` attempts, and all of them inside the one call's deadline: gRPC applies the deadline to the
-call, not per attempt, so a retry never extends a report's wait.
+Retries: the service config has **no** retry policy (gRPC A6). Its retries resend the same request, and a call
+a replica had accepted before it died carries a warrant already spent in the region's shared replay log, so the
+retry would be refused as a replay. :class:`broker.reports.retries.RetryingFetcher` retries ``UNAVAILABLE``
+instead, each attempt with a fresh warrant. gRPC's *transparent* retries stay (on by ``grpc.enable_retries``):
+they resend only a call that never left the client, which no node has seen.
 
 Balancing (issue 13): a region's address may name several replicas (``ipv4:127.0.0.1:50051,127.0.0.1:50061``
 or ``dns:///node.region:50051``): ``round_robin`` spreads calls across them, and ``healthCheckConfig`` makes the
@@ -39,7 +39,6 @@ SERVER_MIN_PING_INTERVAL_MS = 5_000
 #: The node's own pings to an idle broker connection (finds a dead broker's half-open connections).
 SERVER_KEEPALIVE_MS = 30_000
 SERVER_KEEPALIVE_TIMEOUT_MS = 10_000
-MAX_ATTEMPTS = 3
 MAX_MESSAGE_BYTES = 16 * 1024 * 1024
 
 #: The request id travels as gRPC metadata too (DESIGN.md, observability); the node echoes it in its trailers.
@@ -53,20 +52,6 @@ def service_config() -> dict[str, Any]:
     return {
         "loadBalancingConfig": [{"round_robin": {}}],
         "healthCheckConfig": {"serviceName": SERVICE_NAME},
-        "methodConfig": [
-            {
-                "name": [{"service": SERVICE_NAME}],
-                "retryPolicy": {
-                    "maxAttempts": MAX_ATTEMPTS,
-                    # Short: a replica that refused the connection is retried on the next one at once; a single
-                    # node that is down costs at most ~0.3 s more before the report says so.
-                    "initialBackoff": "0.1s",
-                    "maxBackoff": "0.2s",
-                    "backoffMultiplier": 2,
-                    "retryableStatusCodes": ["UNAVAILABLE"],
-                },
-            }
-        ],
     }
 
 

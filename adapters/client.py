@@ -16,10 +16,11 @@ like a node that is down; :class:`adapters.tls_probe.IdentityProbe` tells the tw
 failure becomes :class:`~adapters.errors.RegionRefused` (status ``refused``) with the reason (``TLS identity:
 certificate names region 120000, expected 110000``). Plaintext needs ``insecure=True`` (development only).
 
-The channel's keepalive, retry policy (``UNAVAILABLE`` only, inside the deadline), round robin over a region's
-replicas and their health checking are :mod:`adapters.channel_config`'s. A target naming several replicas
-(``ipv4:a:1,b:2``) is probed replica by replica when every attempt failed ``UNAVAILABLE``: any replica answering
-with the wrong identity makes the region ``refused``.
+The channel's keepalive, round robin over a region's replicas and their health checking are
+:mod:`adapters.channel_config`'s; retrying a call that met ``UNAVAILABLE`` is not the channel's (it would resend a
+warrant a replica may have spent) but :class:`broker.reports.retries.RetryingFetcher`'s, with a fresh warrant.
+A target naming several replicas (``ipv4:a:1,b:2``) is probed replica by replica when a call failed
+``UNAVAILABLE``: any replica answering with the wrong identity makes the region ``refused``.
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 import grpc
@@ -60,10 +62,18 @@ _REASON_MAX = 200
 log = logging.getLogger(__name__)
 
 
+#: Signs a new single-use warrant for the same query and region: ``(token, jti)``.
+WarrantSource = Callable[[], tuple[bytes, str]]
+
+
 @dataclass(frozen=True, slots=True)
 class RegionQuery:
     """One consented query for one region. ``warrant`` is the broker-signed proof of consent (opaque here) and
-    ``warrant_id`` its ``jti``, which the region's signed answer must name."""
+    ``warrant_id`` its ``jti``, which the region's signed answer must name.
+
+    ``renew_warrant``, when given, signs a fresh warrant for another attempt of the same query: a warrant is
+    single-use across a region's replicas, so an attempt after one a replica may have accepted must carry a new
+    one (:class:`broker.reports.retries.RetryingFetcher`)."""
 
     subject: Subject
     edition: Edition
@@ -72,6 +82,14 @@ class RegionQuery:
     request_id: str
     warrant: bytes = b""
     warrant_id: str = ""
+    renew_warrant: WarrantSource | None = field(default=None, compare=False, repr=False)
+
+    def with_fresh_warrant(self) -> RegionQuery | None:
+        """The same query under a newly signed warrant, or ``None`` when no new one can be had."""
+        if self.renew_warrant is None:
+            return None
+        token, jti = self.renew_warrant()
+        return replace(self, warrant=token, warrant_id=jti)
 
 
 def _translate(region: Region, exc: grpc.aio.AioRpcError, latency_ms: float) -> RegionFailure:

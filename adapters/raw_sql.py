@@ -28,10 +28,11 @@ from typing import Any, Protocol
 
 import aiosqlite
 import asyncpg  # type: ignore[import-untyped]
-from sqlalchemy import Executable
+from sqlalchemy import Executable, text
 from sqlalchemy.dialects.postgresql import asyncpg as postgresql_asyncpg
 from sqlalchemy.dialects.sqlite import aiosqlite as sqlite_aiosqlite
 from sqlalchemy.engine import URL, Dialect, make_url
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 
@@ -52,6 +53,20 @@ def dialect_named(name: str) -> Dialect:
     if name == "sqlite":
         return sqlite_aiosqlite.dialect()
     raise ValueError(f"dialect: {name!r} is neither postgresql nor sqlite")
+
+
+#: The PostgreSQL advisory lock key the node's processes take while creating tables (any constant; ours: "jjj").
+SCHEMA_LOCK_KEY = 0x6A6A6A
+
+
+async def lock_schema(conn: AsyncConnection) -> None:
+    """Serialise table creation between processes starting together on one PostgreSQL database (replicas).
+
+    ``CREATE TABLE IF NOT EXISTS`` is not safe against a concurrent one there: both see no table, one fails on
+    the catalogue's unique index. A transaction-scoped advisory lock makes the second wait and then see the table.
+    SQLite serialises writers itself; nothing to do there. Call first inside the ``engine.begin()`` block."""
+    if conn.dialect.name == "postgresql":
+        await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
 
 
 def sqlite_pragmas(dbapi_connection: Any, _record: Any = None) -> None:

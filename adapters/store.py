@@ -31,7 +31,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from adapters.raw_sql import RawDb, RawStatement, open_raw_db, sqlite_pragmas
+from adapters.raw_sql import RawDb, RawStatement, lock_schema, open_raw_db, sqlite_pragmas
 from adapters.record_query import KIND_TABLES, PAGE_ROWS, page_params, page_statement
 from adapters.record_rows import RecordRow, record_rows
 from adapters.record_updates import UpsertCounts, history, upsert
@@ -120,6 +120,7 @@ class SqlRecordStore:
             raw = await open_raw_db(parsed)
             store = cls(engine, raw, region)
             async with engine.begin() as conn:
+                await lock_schema(conn)
                 await conn.run_sync(metadata.create_all)
                 now = datetime.now(UTC).isoformat()
                 await conn.execute(

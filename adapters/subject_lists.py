@@ -21,7 +21,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from adapters.csv_rows import shown
-from adapters.raw_sql import sqlite_pragmas
+from adapters.raw_sql import lock_schema, sqlite_pragmas
 from adapters.store import normalise_url
 from merge.identifiers import InvalidIdentifier, Subject, validate_uscc
 from merge.regions import Region
@@ -102,6 +102,7 @@ class SqlSubjectLists:
             event.listen(engine.sync_engine, "connect", sqlite_pragmas)
         try:
             async with engine.begin() as conn:
+                await lock_schema(conn)
                 await conn.run_sync(lists_metadata.create_all)
         except BaseException:
             await engine.dispose()

@@ -23,7 +23,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from adapters.raw_sql import RawDb, RawStatement, open_raw_db, sqlite_pragmas
+from adapters.raw_sql import RawDb, RawStatement, lock_schema, open_raw_db, sqlite_pragmas
 from adapters.store import normalise_url
 from merge.answer_document import SubjectStatus
 from merge.identifiers import Subject, SubjectKind
@@ -76,6 +76,7 @@ class SqlSubjectRegister:
         raw: RawDb | None = None
         try:
             async with engine.begin() as conn:
+                await lock_schema(conn)
                 await conn.run_sync(register_metadata.create_all)
             if engine.dialect.name == "postgresql" or engine.url.database not in (None, "", ":memory:"):
                 raw = await open_raw_db(engine.url, size=2)

@@ -31,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 
 from adapters.attachments import CheckedAttachment
 from adapters.due_dates import DEFAULT_DUE_WORKING_DAYS, add_working_days
-from adapters.raw_sql import sqlite_pragmas
+from adapters.raw_sql import lock_schema, sqlite_pragmas
 from adapters.schema import meta, metadata, penalties
 from adapters.store import normalise_url
 from adapters.ticket_fields import WITHDRAW, check_field, column_value, shown
@@ -83,6 +83,7 @@ class TicketStore:
             event.listen(engine.sync_engine, "connect", sqlite_pragmas)
         try:
             async with engine.begin() as conn:
+                await lock_schema(conn)
                 await conn.run_sync(metadata.create_all)  # the record tables, in case the store was never opened
                 await conn.run_sync(ticket_metadata.create_all)
         except BaseException:

@@ -59,7 +59,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from adapters.broker_jwks import BrokerJwks
 from adapters.convert import QueryScope
-from adapters.raw_sql import DEFAULT_POOL_SIZE, RawDb, RawStatement, open_raw_db, sqlite_pragmas
+from adapters.raw_sql import DEFAULT_POOL_SIZE, RawDb, RawStatement, lock_schema, open_raw_db, sqlite_pragmas
 from adapters.server import WarrantRejected
 from adapters.store import normalise_url
 from consent.warrants import DEFAULT_LEEWAY_S, Warrant, WarrantInvalid, verify_warrant
@@ -163,6 +163,7 @@ class WarrantCheck:
         raw: RawDb | None = None
         try:
             async with engine.begin() as conn:
+                await lock_schema(conn)
                 await conn.run_sync(warrant_metadata.create_all)
                 # A log made before replay protection moved into it has the table but not the index.
                 await conn.run_sync(lambda sync: accepted_jti.create(sync, checkfirst=True))

@@ -27,6 +27,7 @@ from broker.reports.breakers import BreakerFetcher
 from broker.reports.interfaces import RegionFetcher, ReportStore
 from broker.reports.issuance import Issuer
 from broker.reports.observed import ObservedReportStore
+from broker.reports.retries import RetryingFetcher
 from broker.reports.service import ReportService
 from broker.reports.snapshots import SnapshotStore
 from broker.reports.store import RedisReportStore
@@ -157,10 +158,11 @@ async def open_services(
         ]
         for client in clients:
             stack.push_async_callback(client.close)
-        # One breaker per region, in this process's memory (README "Operations": what that means with N replicas).
+        # One breaker per region, in this process's memory (README "Operations": what that means with N replicas);
+        # inside it, UNAVAILABLE is retried with a fresh warrant, so one report's attempts are one call to the breaker.
         breakers = AsyncCircuitBreakerFactory()
         guarded = [
-            BreakerFetcher(c, breakers, region_metrics, failure_threshold=settings.breaker_failures,
+            BreakerFetcher(RetryingFetcher(c), breakers, region_metrics, failure_threshold=settings.breaker_failures,
                            cooldown_s=settings.breaker_cooldown_s)
             for c in clients
         ]  # fmt: skip

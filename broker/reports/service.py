@@ -132,7 +132,7 @@ class ReportService:
         numbering = asyncio.ensure_future(self._store.next_report_no(issued_at))
         try:
             warrants = self._sign_warrants(authority, query)
-            answers = await self._ask_regions(query, request_id, warrants, deadline, on_region)
+            answers = await self._ask_regions(query, request_id, authority, warrants, deadline, on_region)
             if require_complete and not all(a.answered for a in answers):
                 raise RegionsUnanswered(
                     "regions: not every region answered; nothing was issued",
@@ -152,7 +152,7 @@ class ReportService:
         detail = {
             "report_no": report_no,
             "regions": regions,
-            "warrants": ",".join(f"{r.code}:{w.jti}" for r, w in warrants.items()),
+            "warrants": ",".join(f"{r.code}:{'+'.join(w.jti for w in signed)}" for r, signed in warrants.items()),
         }
         outcome = "issued" if report.complete else "issued_incomplete"
         await self._store.record_issued(
@@ -165,34 +165,41 @@ class ReportService:
         )  # fmt: skip
         return IssuedReport(report=report, body=body, digest=digest, issuance=prepared.issuance)
 
-    def _sign_warrants(self, authority: QueryAuthority, query: ReportQuery) -> dict[Region, SignedWarrant]:
+    def _sign_warrants(self, authority: QueryAuthority, query: ReportQuery) -> dict[Region, list[SignedWarrant]]:
         # One warrant per region (invariant 3): signed for that region only, so a node cannot replay it elsewhere.
-        now = self._clock.now()
-        return {
-            fetcher.region: self._warrants.issue(
-                fetcher.region,
-                authority,
-                edition=query.edition,
-                window_from=query.window_from,
-                window_to=query.window_to,
-                now=now,
-            )
-            for fetcher in self._fetchers
-        }
+        # A list, because a retried call gets a warrant of its own (broker/reports/retries.py): all are audited.
+        return {fetcher.region: [self._sign_warrant(fetcher.region, authority, query)] for fetcher in self._fetchers}
+
+    def _sign_warrant(self, region: Region, authority: QueryAuthority, query: ReportQuery) -> SignedWarrant:
+        return self._warrants.issue(
+            region,
+            authority,
+            edition=query.edition,
+            window_from=query.window_from,
+            window_to=query.window_to,
+            now=self._clock.now(),
+        )
 
     async def _ask_regions(
-        self, query: ReportQuery, request_id: str, warrants: dict[Region, SignedWarrant], deadline: float,
-        on_region: RegionHook | None = None,
+        self, query: ReportQuery, request_id: str, authority: QueryAuthority,
+        warrants: dict[Region, list[SignedWarrant]], deadline: float, on_region: RegionHook | None = None,
     ) -> list[RegionAnswer]:  # fmt: skip
         def make_query(region: Region) -> RegionQuery:
+            def renew() -> tuple[bytes, str]:
+                warrant = self._sign_warrant(region, authority, query)
+                warrants[region].append(warrant)
+                return warrant.token, warrant.jti
+
+            first = warrants[region][0]
             return RegionQuery(
                 subject=query.subject,
                 edition=query.edition,
                 window_from=query.window_from,
                 window_to=query.window_to,
                 request_id=request_id,
-                warrant=warrants[region].token,
-                warrant_id=warrants[region].jti,
+                warrant=first.token,
+                warrant_id=first.jti,
+                renew_warrant=renew,
             )
 
         return await fan_out(self._fetchers, make_query, deadline, order=self._order, on_answer=on_region)
