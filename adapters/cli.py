@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import TextIO
@@ -18,7 +19,7 @@ from typing import TextIO
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from adapters.coverage_file import node_coverage
+from adapters.coverage_file import COVERAGE_ENV, CoverageFileError, node_coverage
 from adapters.csv_import import import_csv
 from adapters.seed import generate, registered_subjects
 from adapters.serve_options import add_serve_options, serve_trust
@@ -65,6 +66,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="import a CSV of penalties (双公示), list entries or coercive measures (all or none; changes update)",
     )
     imp.add_argument("file", type=Path, metavar="FILE.csv")
+    imp.add_argument(
+        "--coverage",
+        type=Path,
+        default=os.environ.get(COVERAGE_ENV) or None,
+        help=f"the domains the node covers, as given to serve (default ${COVERAGE_ENV}, else the region's file)",
+    )
     common(imp)
 
     lst = commands.add_parser(
@@ -108,10 +115,16 @@ async def _import(args: argparse.Namespace, db: str, out: TextIO, err: TextIO) -
     if not args.file.is_file():
         print(f"error: {args.file}: no such file", file=err)
         return 1
+    try:
+        # Rows are checked against what the node declares (its --coverage file), not a built-in table.
+        coverage = node_coverage(args.region, args.coverage)
+    except CoverageFileError as exc:
+        print(f"error: --coverage: {exc}", file=err)
+        return 2
     store = await SqlRecordStore.open(db, args.region)
     register = await SqlSubjectRegister.open(db, args.region)
     try:
-        report = await import_csv(store, args.file, args.region, register=register)
+        report = await import_csv(store, args.file, args.region, register=register, coverage=coverage)
     finally:
         await register.close()
         await store.close()

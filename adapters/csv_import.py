@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -103,8 +103,11 @@ def _header_errors(header: list[str]) -> list[RowError]:
     return errors
 
 
-def parse_csv(path: Path, region: Region, *, today: date | None = None) -> ImportResult:
-    """Check every row of ``path`` for ``region`` and build its records; ``today`` bounds decision dates."""
+def parse_csv(
+    path: Path, region: Region, *, today: date | None = None, coverage: Collection[str] | None = None
+) -> ImportResult:
+    """Check every row of ``path`` for ``region`` and build its records; ``today`` bounds decision dates and
+    ``coverage`` (the domains the node declares, :mod:`adapters.coverage_file`) the domains a row may name."""
     try:
         text = read_text(path)
     except UnicodeDecodeError:
@@ -118,11 +121,11 @@ def parse_csv(path: Path, region: Region, *, today: date | None = None) -> Impor
         return ImportResult((), (RowError(1, "", f"unreadable CSV: {exc}"),), 0)
     layout = kind_of_header(header)
     if layout is not None:
-        return _parse_other_kind(layout, header, reader, region, today or date.today())
+        return _parse_other_kind(layout, header, reader, region, today or date.today(), coverage)
     errors = _header_errors(header)
     if errors:
         return ImportResult((), tuple(errors), 0)
-    checker = RowChecker(region, today or date.today())
+    checker = RowChecker(region, today or date.today(), coverage)
     records: list[Penalty] = []
     first_seen: dict[tuple[str, str], int] = {}
     rows = 0
@@ -177,13 +180,15 @@ def _rows(reader: Any, errors: list[RowError]) -> Iterator[tuple[int, list[str]]
             yield line, fields
 
 
-def _parse_other_kind(layout: KindLayout, header: list[str], reader: Any, region: Region, today: date) -> ImportResult:
+def _parse_other_kind(
+    layout: KindLayout, header: list[str], reader: Any, region: Region, today: date, coverage: Collection[str] | None
+) -> ImportResult:
     """A list-entry or coercive-measure file (:mod:`adapters.csv_kinds`), all rows or none."""
     problems = header_problems(layout, header)
     if problems:
         return ImportResult((), tuple(RowError(*p) for p in problems), 0)
     errors: list[RowError] = []
-    records, row_problems, rows = check_rows(layout, header, _rows(reader, errors), region, today)
+    records, row_problems, rows = check_rows(layout, header, _rows(reader, errors), region, today, coverage)
     errors = [RowError(*p) for p in row_problems] + errors
     if errors:
         return ImportResult((), tuple(errors), rows)
@@ -208,11 +213,17 @@ def named_subjects(records: Iterable[Penalty | DishonestyListEntry | CoerciveMea
 
 
 async def import_csv(
-    store: RecordSink, path: Path, region: Region, *, register: SubjectSink | None = None
+    store: RecordSink,
+    path: Path,
+    region: Region,
+    *,
+    register: SubjectSink | None = None,
+    coverage: Collection[str] | None = None,
 ) -> ImportReport:
     """Check ``path`` and, only if every row is good, add its records to ``store`` in one transaction, and the
-    subjects they name to ``register`` (keeping what the register already holds of them)."""
-    result = parse_csv(path, region)
+    subjects they name to ``register`` (keeping what the register already holds of them). Rows may name only
+    the domains in ``coverage`` (what the node declares; the region's default when not given)."""
+    result = parse_csv(path, region, coverage=coverage)
     if not result.ok:
         return ImportReport(path, result.rows, 0, 0, 0, result.errors)
     counts = await store.update_records(list(result.records), source=path.name)

@@ -9,7 +9,7 @@ problem. A subject is identified by 统一社会信用代码 (enterprise) or 证
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -117,10 +117,16 @@ def _subject(row: dict[str, str], line: int, problems: list[Problem]) -> dict[st
 
 
 def check_rows(
-    layout: KindLayout, header: list[str], rows: Iterator[tuple[int, list[str]]], region: Region, today: date
+    layout: KindLayout,
+    header: list[str],
+    rows: Iterator[tuple[int, list[str]]],
+    region: Region,
+    today: date,
+    coverage: Collection[str] | None = None,
 ) -> tuple[list[DishonestyListEntry | CoerciveMeasure], list[Problem], int]:
-    """The records of every row (only if no row has a problem), the problems, and the number of rows."""
-    covered = frozenset(DEFAULT_COVERAGE[region])
+    """The records of every row (only if no row has a problem), the problems, and the number of rows;
+    ``coverage`` is what the node declares it covers (the region's default when not given)."""
+    covered = frozenset(DEFAULT_COVERAGE[region] if coverage is None else coverage)
     records: list[DishonestyListEntry | CoerciveMeasure] = []
     problems: list[Problem] = []
     first_seen: dict[str, int] = {}

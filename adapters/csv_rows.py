@@ -8,6 +8,7 @@ masks anything shaped like a resident ID number; identifier columns are never ec
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
@@ -47,10 +48,11 @@ def parse_date(value: str) -> date:
 class RowChecker:
     """Checks rows for one region; ``today`` is the latest acceptable decision date."""
 
-    def __init__(self, region: Region, today: date) -> None:
+    def __init__(self, region: Region, today: date, covered: Collection[str] | None = None) -> None:
         self.region = region
         self.today = today
-        self._covered = frozenset(DEFAULT_COVERAGE[region])
+        # What the node declares it covers (its --coverage file); the region's default when not given.
+        self._covered = frozenset(DEFAULT_COVERAGE[region] if covered is None else covered)
 
     def check(self, row: dict[str, str]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
         """The row's field values for :class:`~merge.records.Penalty`, and every problem found."""

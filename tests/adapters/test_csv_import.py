@@ -186,3 +186,32 @@ def test_date_formats(text: str) -> None:
 def test_not_dates(text: str) -> None:
     with pytest.raises(ValueError, match=r"date|day"):
         parse_date(text)
+
+
+def test_rows_are_checked_against_the_coverage_the_node_declares(tmp_path: Path) -> None:
+    # market_regulation is in Tianjin's default coverage, and every row of the good file names it.
+    assert parse_csv(GOOD, Region.TIANJIN, today=TODAY).ok
+    narrower = parse_csv(GOOD, Region.TIANJIN, today=TODAY, coverage=("taxation",))
+    assert not narrower.ok
+    assert narrower.records == ()
+    assert {error.column for error in narrower.errors} == {col.DOMAIN}
+    assert all("not covered by" in error.reason for error in narrower.errors)
+
+
+def test_the_import_command_reads_the_coverage_file_and_names_a_bad_one(tmp_path: Path) -> None:
+    from adapters.cli import main as adapter_main
+
+    db = f"sqlite+aiosqlite:///{tmp_path / 'tianjin.db'}"
+    coverage = tmp_path / "coverage.toml"
+    coverage.write_text('domains = ["taxation"]\n', encoding="utf-8")
+    out, err = io.StringIO(), io.StringIO()
+    assert adapter_main(["import", str(GOOD), "--region", "tianjin", "--db", db, "--coverage", str(coverage)],
+                        out=out, err=err) == 1  # fmt: skip
+    assert "not covered by" in err.getvalue()
+    assert "nothing was imported" in err.getvalue()
+    coverage.write_text('domains = ["no_such_domain"]\n', encoding="utf-8")
+    err = io.StringIO()
+    assert adapter_main(["import", str(GOOD), "--region", "tianjin", "--db", db, "--coverage", str(coverage)],
+                        out=out, err=err) == 2  # fmt: skip
+    assert "--coverage" in err.getvalue()
+    assert "no_such_domain" in err.getvalue()
