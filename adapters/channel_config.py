@@ -43,6 +43,10 @@ MAX_MESSAGE_BYTES = 16 * 1024 * 1024
 
 #: The request id travels as gRPC metadata too (DESIGN.md, observability); the node echoes it in its trailers.
 REQUEST_ID_METADATA = "x-request-id"
+#: A refusing node may state its cause in machine form in this trailer, beside the human-readable details.
+REFUSAL_METADATA = "x-jjj-refusal"
+#: …the subject is not on the list the edition is restricted to (or the node holds no such list).
+REFUSAL_NOT_LISTED = "not_listed"
 
 Options = tuple[tuple[str, Any], ...]
 

@@ -28,16 +28,23 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date
+from typing import Any, cast
 
 import grpc
 from grpc_health.v1 import health_pb2
 
 from adapters.answer_reader import AnswerReader, Asked, QueryMismatch, StreamViolation
 from adapters.answer_verify import AnswerUnauthenticated, AnswerVerifier
-from adapters.channel_config import REQUEST_ID_METADATA, client_options, region_channel, target_addresses
+from adapters.channel_config import (
+    REFUSAL_METADATA,
+    REQUEST_ID_METADATA,
+    client_options,
+    region_channel,
+    target_addresses,
+)
 from adapters.convert import SERVICE_NAME, SUBJECT_KIND_TO_PROTO, edition_to_proto
 from adapters.errors import (
     RegionError,
@@ -100,7 +107,10 @@ def _translate(region: Region, exc: grpc.aio.AioRpcError, latency_ms: float) -> 
     if code is grpc.StatusCode.UNAVAILABLE:
         return RegionUnavailable(region, reason, latency_ms=latency_ms)
     if code in (grpc.StatusCode.PERMISSION_DENIED, grpc.StatusCode.UNAUTHENTICATED):
-        return RegionRefused(region, reason, latency_ms=latency_ms)
+        # At runtime (key, value) pairs; grpc's stubs type them as an opaque _Metadatum.
+        trailers: Iterable[tuple[str, str | bytes]] = cast(Any, exc.trailing_metadata() or ())
+        cause = next((v for k, v in trailers if k == REFUSAL_METADATA and isinstance(v, str)), None)
+        return RegionRefused(region, reason, latency_ms=latency_ms, cause=cause)
     return RegionError(region, reason, latency_ms=latency_ms)
 
 

@@ -22,11 +22,13 @@ class RegionFailure(Exception):
 
     status: ClassVar[RegionStatus] = RegionStatus.ERROR
 
-    def __init__(self, region: Region, reason: str, *, latency_ms: float = 0.0) -> None:
+    def __init__(self, region: Region, reason: str, *, latency_ms: float = 0.0, cause: str | None = None) -> None:
         super().__init__(f"{region.value} ({region.code}) {self.status.value}: {reason}")
         self.region = region
         self.reason = reason
         self.latency_ms = latency_ms
+        #: The node's own machine-readable cause, when it stated one (a refusal's ``x-jjj-refusal`` trailer).
+        self.cause = cause
 
     def to_answer(self) -> RegionAnswer:
         """The region's entry in the merge input: its status and reason, and no records."""
@@ -35,6 +37,7 @@ class RegionFailure(Exception):
             status=self.status,
             latency_ms=max(self.latency_ms, 0.0),
             error=self.reason,
+            refusal=self.cause,
         )
 
 

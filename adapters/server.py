@@ -41,7 +41,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from adapters.answer_signing import AnswerSigner
-from adapters.channel_config import REQUEST_ID_METADATA
+from adapters.channel_config import REFUSAL_METADATA, REFUSAL_NOT_LISTED, REQUEST_ID_METADATA
 from adapters.convert import (
     EDITION_TO_PROTO,
     PROTOCOL_VERSION,
@@ -226,7 +226,11 @@ class RegionAdapterService(adapter_pb2_grpc.RegionAdapterServicer):
             restricted = scope.edition.spec.subject_list
             if restricted is not None and (refusal := await list_refusal(self._lists, restricted, scope.subject)):
                 outcome = "refused"
-                await context.abort(grpc.StatusCode.PERMISSION_DENIED, refusal)
+                # Stated in machine form too: a broker told so by every region issues nothing (a 4xx, not a report).
+                await context.abort(
+                    grpc.StatusCode.PERMISSION_DENIED, refusal,
+                    trailing_metadata=((REQUEST_ID_METADATA, request_id), (REFUSAL_METADATA, REFUSAL_NOT_LISTED)),
+                )  # fmt: skip
             try:
                 await self._verifier.verify(request.warrant, scope)
             except WarrantRejected as exc:

@@ -30,7 +30,9 @@ class RegionAnswer(BaseModel):
     """One region's outcome. ``part`` and ``document`` are there exactly when the region ``answered``.
 
     ``error`` is a short operator-facing reason (a status name, a count mismatch) and never carries record
-    content; ``signer`` is the subject of the certificate that signed the part.
+    content; ``signer`` is the subject of the certificate that signed the part. ``refusal`` is the cause a
+    refusing node stated in machine form (:data:`adapters.channel_config.REFUSAL_METADATA`), e.g.
+    ``not_listed``: the subject is not on the list an edition is restricted to.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
@@ -42,6 +44,7 @@ class RegionAnswer(BaseModel):
     part: SignedPart | None = None
     document: AnswerDocument | None = Field(default=None, repr=False)
     signer: str | None = None
+    refusal: str | None = None
 
     @model_validator(mode="after")
     def _part_only_if_answered(self) -> Self:

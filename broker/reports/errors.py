@@ -23,3 +23,11 @@ class RegionsUnanswered(ApiError):
         super().__init__(message)
         #: Each region's code and status, in report order.
         self.regions = regions
+
+
+class SubjectNotListed(ApiError):
+    """The edition is restricted to a list (the financial edition), and every region said the subject is not on
+    it: there is no report to issue — rather than one with every region ``refused``. The request is audited."""
+
+    status = 403
+    code = "subject_not_listed"

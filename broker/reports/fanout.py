@@ -27,12 +27,15 @@ RegionHook = Callable[[RegionAnswer], None]
 _GUARD_S = 0.05
 
 
-def _failed(region: Region, status: RegionStatus, started: float, error: str) -> RegionAnswer:
+def _failed(
+    region: Region, status: RegionStatus, started: float, error: str, refusal: str | None = None
+) -> RegionAnswer:
     return RegionAnswer(
         region_code=region.code,
         status=status,
         latency_ms=round((time.perf_counter() - started) * 1000, 1),
         error=error,
+        refusal=refusal,
     )
 
 
@@ -47,7 +50,7 @@ async def ask_region(fetcher: RegionFetcher, query: RegionQuery, deadline: float
         async with asyncio.timeout(remaining + _GUARD_S):
             return await fetcher.fetch(query, timeout=remaining)
     except RegionFailure as exc:
-        return _failed(fetcher.region, exc.status, started, exc.reason)
+        return _failed(fetcher.region, exc.status, started, exc.reason, exc.cause)
     except TimeoutError:
         return _failed(fetcher.region, RegionStatus.TIMED_OUT, started, "deadline exceeded")
     except Exception as exc:

@@ -62,7 +62,8 @@ _CREATE = {
         "401": error("neither a session nor a valid Bearer access token"),
         "403": error(
             "no consent for this query (own report only when signed in; a grant must cover subject, edition, "
-            "window, regions and still be active)"
+            "window, regions and still be active); or `subject_not_listed`: the edition is restricted to a list "
+            "(financial) and every region said the subject is not on it, so nothing was issued"
         ),
         "413": error("the body is too large"),
         "422": error("a field is invalid; `field` names it"),

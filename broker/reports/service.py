@@ -15,10 +15,11 @@ import logging
 from collections.abc import Iterator, Sequence
 from datetime import date
 
+from adapters.channel_config import REFUSAL_NOT_LISTED
 from adapters.client import RegionQuery
 from broker.clock import CST, Clock
 from broker.errors import ApiError
-from broker.reports.errors import CalendarUnavailable, RegionsUnanswered
+from broker.reports.errors import CalendarUnavailable, RegionsUnanswered, SubjectNotListed
 from broker.reports.fanout import RegionHook, SlowestFirst, fan_out
 from broker.reports.interfaces import RegionFetcher, ReportStore
 from broker.reports.issuance import Issuer
@@ -133,6 +134,12 @@ class ReportService:
         try:
             warrants = self._sign_warrants(authority, query)
             answers = await self._ask_regions(query, request_id, authority, warrants, deadline, on_region)
+            restricted = query.edition.spec.subject_list
+            if restricted is not None and all(a.refusal == REFUSAL_NOT_LISTED for a in answers):
+                raise SubjectNotListed(
+                    f"subject: not on any region's {restricted!r} list, which the {query.edition.value} edition is "
+                    "restricted to; nothing was issued"
+                )
             if require_complete and not all(a.answered for a in answers):
                 raise RegionsUnanswered(
                     "regions: not every region answered; nothing was issued",

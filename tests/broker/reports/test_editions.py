@@ -12,7 +12,11 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from adapters.csv_import import import_csv
+from broker.audit.appkeys import AUDIT
+from broker.audit.entries import Action
+from broker.reports.appkeys import REPORT_STORE
 from merge.edition_files import install, load_catalogue
+from merge.identifiers import parse_subject
 from merge.regions import Region
 from tests.broker.conftest import ENTERPRISE, Nodes
 from tests.broker.reports.test_service import GOOD, post
@@ -50,17 +54,38 @@ async def test_an_edition_the_broker_does_not_hold_is_a_422_naming_the_field(bro
     assert "edition" in str(body)
 
 
-async def test_the_financial_edition_is_refused_by_nodes_without_a_list_never_clean(broker_factory: Factory) -> None:
+async def test_the_financial_edition_for_an_enterprise_on_no_list_is_a_403_and_issues_nothing(
+    broker_factory: Factory,
+) -> None:
+    # Every node refuses (they hold no financial list) and says why in machine form: no report to issue at all,
+    # rather than one with every region refused (which was never clean either, but looked like a report).
+    client = await broker_factory()
+    status, body, response = await post(client, {**GOOD, "edition": "financial"})
+    assert status == 403, body
+    assert body["error"]["code"] == "subject_not_listed"
+    assert "'financial' list" in body["error"]["message"]
+    assert "X-Verification-Code" not in response.headers
+    entries = await client.app[AUDIT].entries_for_subject(
+        client.app[REPORT_STORE].subject_key(parse_subject(ENTERPRISE))
+    )
+    assert [e.outcome for e in entries if e.action == Action.REPORT_ISSUE] == ["failed:subject_not_listed"]
+
+
+async def test_a_region_refusing_for_another_cause_still_gives_a_report_never_clean(
+    broker_factory: Factory, nodes: Nodes
+) -> None:
+    # One region down: not every region said "not listed", so the report is issued, incomplete, refused parts
+    # stated as such.
+    await nodes.stop(Region.HEBEI)
     client = await broker_factory()
     status, report, _ = await post(client, {**GOOD, "edition": "financial"})
     assert status == 200, report
     assert report["complete"] is False
     assert report["certificate_usable"] is False
     regions: list[dict[str, Any]] = report["regions"]
-    assert [r["status"] for r in regions] == ["refused"] * 3
-    assert all("'financial' list" in r["error"] for r in regions)
+    assert [r["status"] for r in regions] == ["refused", "refused", "unavailable"]
+    assert all("'financial' list" in r["error"] for r in regions[:2])
     assert report["records"] == []
-    assert {c["state"] for row in report["matrix"] for c in row["cells"].values()} == {"not_answered"}
 
 
 async def test_every_record_states_its_severity_class(broker_factory: Factory) -> None:
