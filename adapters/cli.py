@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import os
 import sys
 from pathlib import Path
 from typing import TextIO
@@ -19,10 +18,10 @@ from typing import TextIO
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from adapters.coverage_file import COVERAGE_ENV, CoverageFileError, node_coverage
+from adapters.coverage_file import CoverageFileError, node_coverage
 from adapters.csv_import import import_csv
 from adapters.seed import generate, registered_subjects
-from adapters.serve_options import add_serve_options, serve_trust
+from adapters.serve_options import add_coverage_option, add_serve_options, serve_trust
 from adapters.settings import NodeSettings
 from adapters.store import SqlRecordStore, normalise_url
 from adapters.subject_lists import SqlSubjectLists, import_list
@@ -66,12 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="import a CSV of penalties (双公示), list entries or coercive measures (all or none; changes update)",
     )
     imp.add_argument("file", type=Path, metavar="FILE.csv")
-    imp.add_argument(
-        "--coverage",
-        type=Path,
-        default=os.environ.get(COVERAGE_ENV) or None,
-        help=f"the domains the node covers, as given to serve (default ${COVERAGE_ENV}, else the region's file)",
-    )
+    add_coverage_option(imp)
     common(imp)
 
     lst = commands.add_parser(

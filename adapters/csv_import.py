@@ -28,6 +28,7 @@ from adapters.record_updates import UpsertCounts
 from adapters.store import record_id_for
 from adapters.subject_register import RegisteredSubject
 from merge.answer_document import SubjectStatus
+from merge.domains import DEFAULT_COVERAGE
 from merge.identifiers import SubjectKind
 from merge.records import CoerciveMeasure, DishonestyListEntry, Penalty, Record
 from merge.regions import Region
@@ -119,13 +120,14 @@ def parse_csv(
         return ImportResult((), (RowError(1, "", "the file is empty: the header line is missing"),), 0)
     except csv.Error as exc:
         return ImportResult((), (RowError(1, "", f"unreadable CSV: {exc}"),), 0)
+    covered = frozenset(DEFAULT_COVERAGE[region] if coverage is None else coverage)
     layout = kind_of_header(header)
     if layout is not None:
-        return _parse_other_kind(layout, header, reader, region, today or date.today(), coverage)
+        return _parse_other_kind(layout, header, reader, region, today or date.today(), covered)
     errors = _header_errors(header)
     if errors:
         return ImportResult((), tuple(errors), 0)
-    checker = RowChecker(region, today or date.today(), coverage)
+    checker = RowChecker(region, today or date.today(), covered)
     records: list[Penalty] = []
     first_seen: dict[tuple[str, str], int] = {}
     rows = 0
@@ -181,14 +183,14 @@ def _rows(reader: Any, errors: list[RowError]) -> Iterator[tuple[int, list[str]]
 
 
 def _parse_other_kind(
-    layout: KindLayout, header: list[str], reader: Any, region: Region, today: date, coverage: Collection[str] | None
+    layout: KindLayout, header: list[str], reader: Any, region: Region, today: date, covered: frozenset[str]
 ) -> ImportResult:
     """A list-entry or coercive-measure file (:mod:`adapters.csv_kinds`), all rows or none."""
     problems = header_problems(layout, header)
     if problems:
         return ImportResult((), tuple(RowError(*p) for p in problems), 0)
     errors: list[RowError] = []
-    records, row_problems, rows = check_rows(layout, header, _rows(reader, errors), region, today, coverage)
+    records, row_problems, rows = check_rows(layout, header, _rows(reader, errors), region, today, covered)
     errors = [RowError(*p) for p in row_problems] + errors
     if errors:
         return ImportResult((), tuple(errors), rows)

@@ -9,7 +9,7 @@ problem. A subject is identified by 统一社会信用代码 (enterprise) or 证
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from adapters.csv_rows import parse_date, shown
 from adapters.store import record_id_for
-from merge.domains import DEFAULT_COVERAGE, DOMAIN_BY_CODE, DOMAIN_BY_NAME
+from merge.domains import DOMAIN_BY_CODE, DOMAIN_BY_NAME
 from merge.identifiers import InvalidIdentifier, mask_resident_id, validate_resident_id, validate_uscc
 from merge.records import CoerciveMeasure, DishonestyListEntry, RecordKind
 from merge.regions import Region
@@ -122,11 +122,10 @@ def check_rows(
     rows: Iterator[tuple[int, list[str]]],
     region: Region,
     today: date,
-    coverage: Collection[str] | None = None,
+    covered: frozenset[str],
 ) -> tuple[list[DishonestyListEntry | CoerciveMeasure], list[Problem], int]:
-    """The records of every row (only if no row has a problem), the problems, and the number of rows;
-    ``coverage`` is what the node declares it covers (the region's default when not given)."""
-    covered = frozenset(DEFAULT_COVERAGE[region] if coverage is None else coverage)
+    """The records of every row (only if no row has a problem), the problems, and the number of rows; rows may
+    name only the ``covered`` domains (what the node declares)."""
     records: list[DishonestyListEntry | CoerciveMeasure] = []
     problems: list[Problem] = []
     first_seen: dict[str, int] = {}

@@ -8,13 +8,12 @@ masks anything shaped like a resident ID number; identifier columns are never ec
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
 from adapters import csv_layout as col
-from merge.domains import DEFAULT_COVERAGE, DOMAIN_BY_CODE, DOMAIN_BY_NAME
+from merge.domains import DOMAIN_BY_CODE, DOMAIN_BY_NAME
 from merge.identifiers import InvalidIdentifier, mask_resident_id, validate_resident_id, validate_uscc
 from merge.records import PenaltyCategory, RepairStatus, SubjectCategory
 from merge.regions import Region
@@ -48,11 +47,10 @@ def parse_date(value: str) -> date:
 class RowChecker:
     """Checks rows for one region; ``today`` is the latest acceptable decision date."""
 
-    def __init__(self, region: Region, today: date, covered: Collection[str] | None = None) -> None:
+    def __init__(self, region: Region, today: date, covered: frozenset[str]) -> None:
         self.region = region
         self.today = today
-        # What the node declares it covers (its --coverage file); the region's default when not given.
-        self._covered = frozenset(DEFAULT_COVERAGE[region] if covered is None else covered)
+        self._covered = covered  # the domains the node declares (its --coverage file)
 
     def check(self, row: dict[str, str]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
         """The row's field values for :class:`~merge.records.Penalty`, and every problem found."""

@@ -40,6 +40,17 @@ TLS_ENV = {
 }
 
 
+def add_coverage_option(command: argparse.ArgumentParser) -> None:
+    """``--coverage FILE``: one option for ``serve`` and ``import``, so an import checks what the node declares."""
+    command.add_argument(
+        "--coverage",
+        metavar="FILE",
+        type=Path,
+        default=os.environ.get(COVERAGE_ENV) or None,
+        help=f"the domains this node covers, a TOML file (default ${COVERAGE_ENV}, else adapters/coverage/REGION.toml)",
+    )
+
+
 def add_serve_options(serve: argparse.ArgumentParser) -> None:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=50051)
@@ -49,13 +60,7 @@ def add_serve_options(serve: argparse.ArgumentParser) -> None:
         default=os.environ.get(EDITIONS_DIR_ENV),
         help=f"an operator's edition files (*.toml), the same as the broker's (default ${EDITIONS_DIR_ENV})",
     )
-    serve.add_argument(
-        "--coverage",
-        metavar="FILE",
-        type=Path,
-        default=os.environ.get(COVERAGE_ENV),
-        help=f"the domains this node covers, a TOML file (default ${COVERAGE_ENV}, else adapters/coverage/REGION.toml)",
-    )
+    add_coverage_option(serve)
     serve.add_argument("--latency-ms", type=float, default=0.0, help="added delay per query (demos, tests)")
     serve.add_argument(
         "--health-port",

@@ -63,8 +63,10 @@ class RetryingFetcher:
             try:
                 answer = await self._inner.fetch(query, timeout=deadline - loop.time())
             except RegionUnavailable as exc:
-                pause = self._pauses_s[min(attempt, len(self._pauses_s)) - 1] if self._pauses_s else 0.0
-                if attempt >= self._attempts or deadline - loop.time() < pause + MIN_ATTEMPT_S:
+                if attempt >= self._attempts:
+                    raise
+                pause = self._pauses_s[min(attempt, len(self._pauses_s)) - 1]
+                if deadline - loop.time() < pause + MIN_ATTEMPT_S:
                     raise
                 renewed = query.with_fresh_warrant()
                 if renewed is None:  # no way to sign another warrant: resending the spent one would be refused
