@@ -55,6 +55,7 @@ class Asked:
     window_to: date
     request_id: str
     warrant_id: str
+    confirmation_ref: str = ""
 
 
 class AnswerReader:
@@ -115,6 +116,7 @@ def mismatch_with(document: AnswerDocument, asked: Asked) -> str | None:
         ("edition_digest", document.edition_digest, asked.edition.digest),
         ("window", (document.window.from_, document.window.to), (asked.window_from, asked.window_to)),
         ("subject", (document.subject.kind, document.subject.identifier), (asked.subject.kind, asked.subject.masked)),
+        ("confirmation_ref", document.confirmation_ref or "", asked.confirmation_ref),
     )
     for name, stated, expected in checks:
         if stated != expected:

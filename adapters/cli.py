@@ -20,6 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from adapters.coverage_file import CoverageFileError, node_coverage
 from adapters.csv_import import import_csv
+from adapters.departments_cli import add_department_commands, default_seal_dir, run_departments
 from adapters.seed import generate, registered_subjects
 from adapters.serve_options import add_coverage_option, add_serve_options, serve_trust
 from adapters.settings import NodeSettings
@@ -84,6 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     common(serve)
     add_serve_options(serve)
     add_ticket_commands(commands, common)
+    add_department_commands(commands, common)
     return parser
 
 
@@ -190,13 +192,15 @@ def main(argv: list[str] | None = None, *, out: TextIO | None = None, err: TextI
                 broker_jwks=trust.broker_jwks, broker_issuers=trust.broker_issuers, tls=trust.tls,
                 answer=trust.answer,
                 health_port=args.health_port, staff_port=args.staff_port, due_working_days=args.due_working_days,
-                metrics_port=args.metrics_port, covered_domains=covered,
+                seal_dir=args.seal_dir or default_seal_dir(args.region),
+                confirm_working_days=args.confirm_working_days, metrics_port=args.metrics_port, covered_domains=covered,
             )  # fmt: skip
         except (ValueError, OSError) as exc:
             print(f"error: {exc}", file=err)
             return 1
     commands = {
         "objections": run_tickets, "staff": run_tickets, "import": _import, "import-list": _import_list, "seed": _seed,
+        "department": run_departments,
     }  # fmt: skip
     command = commands[args.command]
     try:

@@ -89,6 +89,8 @@ class RegionQuery:
     request_id: str
     warrant: bytes = b""
     warrant_id: str = ""
+    #: The reserved report number of a report awaiting department confirmation ("" otherwise).
+    confirmation_ref: str = ""
     renew_warrant: WarrantSource | None = field(default=None, compare=False, repr=False)
 
     def with_fresh_warrant(self) -> RegionQuery | None:
@@ -182,10 +184,11 @@ class AdapterClient:
             window_to=query.window_to.isoformat(),
             request_id=query.request_id,
             warrant=query.warrant,
+            confirmation_ref=query.confirmation_ref,
         )
         asked = Asked(
             self.region, query.subject, query.edition, query.window_from, query.window_to, query.request_id,
-            query.warrant_id,
+            query.warrant_id, query.confirmation_ref,
         )  # fmt: skip
         started = time.perf_counter()
         try:

@@ -94,6 +94,8 @@ def parse_iso_date(value: str, field: str) -> date:
 
 # Printable ASCII without spaces: the request id is logged, so it must not be able to forge log lines.
 REQUEST_ID = re.compile(r"[\x21-\x7e]{1,128}")
+#: A report number as the broker hands them out (broker/reports/store.py).
+CONFIRMATION_REF = re.compile(r"JJJ-\d{8}-\d{6}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +108,8 @@ class QueryScope:
     window_from: date
     window_to: date
     request_id: str
+    #: The report number a department-confirmation edition's answer is confirmed under ("" otherwise).
+    confirmation_ref: str = ""
 
 
 class InvalidRequest(ValueError):
@@ -154,4 +158,12 @@ def query_scope_from_proto(request: adapter_pb2.QueryRecordsRequest, region: Reg
         raise InvalidRequest("window_from: must not be after window_to")
     if not REQUEST_ID.fullmatch(request.request_id):
         raise InvalidRequest("request_id: 1 to 128 printable ASCII characters without spaces")
-    return QueryScope(region, subject, edition, window_from, window_to, request.request_id)
+    ref = request.confirmation_ref
+    if edition.spec.department_confirmation:
+        if not CONFIRMATION_REF.fullmatch(ref):
+            raise InvalidRequest(
+                f"confirmation_ref: the {edition.value} edition needs a report number (JJJ-YYYYMMDD-NNNNNN)"
+            )
+    elif ref:
+        raise InvalidRequest(f"confirmation_ref: the {edition.value} edition has no department confirmation")
+    return QueryScope(region, subject, edition, window_from, window_to, request.request_id, ref)

@@ -22,14 +22,17 @@ import logging
 import signal
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 from grpc_health.v1 import _async as health_aio  # grpc.aio HealthServicer; grpc-stubs only types the sync one
 
 from adapters.answer_signing import AnswerSigner
+from adapters.confirmations import ConfirmationStore
 from adapters.health_port import HealthPort
 from adapters.metrics import NodeMetrics
+from adapters.seals import SealKeys
 from adapters.server import NodeConfig, NoWarrantCheck, WarrantVerifier, create_server
 from adapters.store import SqlRecordStore
 from adapters.subject_lists import SqlSubjectLists
@@ -73,6 +76,8 @@ def serve(
     due_working_days: int = 5,
     metrics_port: int | None = None,
     covered_domains: tuple[str, ...] = (),
+    seal_dir: Path | None = None,
+    confirm_working_days: int = 5,
 ) -> int:
     """Serve until SIGINT/SIGTERM, then stop gracefully; return the process exit status (0).
 
@@ -82,7 +87,7 @@ def serve(
     trust = Trust(broker_jwks, tuple(broker_issuers), tls, answer)
     material = None if tls is None else load_node_tls(tls, region)
     signer = None if answer is None else AnswerSigner.load(answer, region)
-    staff = StaffOptions(staff_port, due_working_days)
+    staff = StaffOptions(staff_port, due_working_days, seal_dir, confirm_working_days)
     ports = _Ports(health_port, metrics_port)
     return asyncio.run(
         _serve(region, db_url, host, port, latency_ms, trust, material, signer, ports, staff, covered_domains)
@@ -103,6 +108,9 @@ class StaffOptions:
 
     port: int | None = None
     due_working_days: int = 5
+    #: Department seal keys (financial edition's confirmations); None: the node takes no confirmations.
+    seal_dir: Path | None = None
+    confirm_working_days: int = 5
 
 
 async def _ticket_desk(
@@ -178,6 +186,12 @@ async def _serve(
     try:
         verifier = await _verifier(region, db_url, trust.broker_jwks, trust.broker_issuers)
         desk = await _ticket_desk(region, db_url, trust, tls, signer, staff)
+        confirmations = None
+        if staff.seal_dir is not None:
+            confirmations = ConfirmationStore(
+                desk.store.engine, region, SealKeys(staff.seal_dir), working_days=staff.confirm_working_days
+            )
+            await confirmations.create_tables()
         address = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
         config = NodeConfig(region, latency_ms=latency_ms, covered_domains=covered_domains)
         metrics = NodeMetrics()
@@ -186,7 +200,7 @@ async def _serve(
             server, bound = await create_server(
                 address, store, config, tls=tls, insecure=tls is None, verifier=verifier, signer=signer,
                 register=register, tickets=desk, metrics=metrics, health=health_service,
-                lists=lists,
+                lists=lists, confirmations=confirmations,
             )  # fmt: skip
         except RuntimeError as exc:  # grpc's "Failed to bind": the port is taken (it is never shared)
             raise OSError(f"{address}: cannot listen ({exc})") from None
@@ -199,7 +213,7 @@ async def _serve(
             metrics.serve(host, ports.metrics)
             log.info("node %s metrics on http://%s:%d/metrics", region.value, shown, ports.metrics)
         if staff.port is not None:
-            staff_runner = await _start_staff(desk, store, host, staff.port)
+            staff_runner = await _start_staff(desk, store, host, staff.port, confirmations)
             log.info("node %s staff page on http://%s:%d/", region.value, shown, staff.port)
         try:
             await stop.wait()
@@ -227,11 +241,13 @@ async def _serve(
     return 0
 
 
-async def _start_staff(desk: TicketDesk, store: SqlRecordStore, host: str, port: int) -> web.AppRunner:
+async def _start_staff(
+    desk: TicketDesk, store: SqlRecordStore, host: str, port: int, confirmations: ConfirmationStore | None
+) -> web.AppRunner:
     from adapters.staff.accounts import StaffAccounts
     from adapters.staff.app import create_staff_app
 
-    app = create_staff_app(desk.store, StaffAccounts(desk.store.engine), store.count)
+    app = create_staff_app(desk.store, StaffAccounts(desk.store.engine), store.count, confirmations)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, host, port).start()

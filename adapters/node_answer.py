@@ -22,7 +22,10 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
+import msgspec
+
 from adapters.answer_signing import AnswerSignature, AnswerSigner
+from adapters.confirmations import ConfirmationStore
 from adapters.convert import QueryScope
 from adapters.record_rows import RecordRow
 from adapters.row_rules import row_filter
@@ -36,6 +39,10 @@ from merge.regions import Region
 
 if TYPE_CHECKING:
     from adapters.server import RecordSource, SubjectRegister
+
+
+class ConfirmationsUnavailable(Exception):
+    """The edition needs department confirmation and this node has no confirmation store."""
 
 
 @runtime_checkable
@@ -55,7 +62,9 @@ class AnswerMaker:
         covered: Sequence[str],
         signer: AnswerSigner | None,
         register: SubjectRegister,
+        confirmations: ConfirmationStore | None = None,
     ) -> None:
+        self._confirmations = confirmations  # None: an edition needing department confirmation is refused
         self._source = source
         self._rows = source if isinstance(source, RowSource) else None  # the fast path's source (docstring)
         self._region = region
@@ -71,11 +80,23 @@ class AnswerMaker:
             rows = await self._shown_rows(self._rows, scope)
             name = rows[0]["subject_name"] if rows else ""
             context, stated = await self._context(scope, _warrant_id(warrant), name)
-            document = encode_document(document_from_rows(context, stated, rows))
-            return document, self._sign(document), len(rows)
-        records = await self._shown(scope)
-        document = encode_document(await self._document(scope, _warrant_id(warrant), records))
-        return document, self._sign(document), len(records)
+            document, count = document_from_rows(context, stated, rows), len(rows)
+        else:
+            records = await self._shown(scope)
+            document, count = await self._document(scope, _warrant_id(warrant), records), len(records)
+        if scope.confirmation_ref:
+            document = await self._confirmed(scope, document)
+        data = encode_document(document)
+        return data, self._sign(data), count
+
+    async def _confirmed(self, scope: QueryScope, document: AnswerDocument) -> AnswerDocument:
+        """The document with each record's department confirmation under the query's reference."""
+        if self._confirmations is None:
+            raise ConfirmationsUnavailable("this node takes no department confirmations")
+        stated = await self._confirmations.state(
+            scope.confirmation_ref, scope.subject, document.edition, document.records.all()
+        )
+        return msgspec.structs.replace(document, confirmation_ref=scope.confirmation_ref, confirmations=stated)
 
     async def _shown_rows(self, source: RowSource, scope: QueryScope) -> list[Row]:
         """:meth:`_shown` on rows: the same records, in the same order, as plain rows."""

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TextIO
 
 from adapters.coverage_file import COVERAGE_ENV
+from adapters.departments_cli import add_seal_dir_option
 from adapters.node import Trust
 from adapters.pki import PkiLayout
 from adapters.settings import NodeSettings
@@ -76,6 +77,12 @@ def add_serve_options(serve: argparse.ArgumentParser) -> None:
     serve.add_argument(
         "--due-working-days", type=int, default=5, metavar="N",
         help="a ticket is due N Chinese working days after filing (default 5)",
+    )  # fmt: skip
+    add_seal_dir_option(serve)
+    serve.add_argument(
+        "--confirm-working-days", type=int, default=5, metavar="N",
+        help="a department confirmation (financial edition) is due N Chinese working days after the first request "
+        "(default 5); not decided by then, the record is stated as not confirmed in time",
     )  # fmt: skip
     serve.add_argument(
         "--metrics-port",

@@ -42,6 +42,7 @@ from grpc_reflection.v1alpha import reflection
 
 from adapters.answer_signing import AnswerSigner
 from adapters.channel_config import REFUSAL_METADATA, REFUSAL_NOT_LISTED, REQUEST_ID_METADATA
+from adapters.confirmations import ConfirmationRefused, ConfirmationStore
 from adapters.convert import (
     EDITION_TO_PROTO,
     PROTOCOL_VERSION,
@@ -162,7 +163,9 @@ class RegionAdapterService(adapter_pb2_grpc.RegionAdapterServicer):
         tickets: TicketDesk | None = None,
         metrics: NodeMetrics | None = None,
         lists: SubjectLists | None = None,
+        confirmations: ConfirmationStore | None = None,
     ) -> None:
+        self._confirming = confirmations is not None
         self._lists = lists  # an edition restricted to a list (the financial edition) is refused without it
         self._tickets = tickets  # None: the ticket RPCs answer UNIMPLEMENTED
         self._metrics = metrics
@@ -172,7 +175,7 @@ class RegionAdapterService(adapter_pb2_grpc.RegionAdapterServicer):
         self._config = config
         self._verifier = verifier
         self._signer = signer  # None: answers go unsigned, and the broker refuses them (development only)
-        self._answers = AnswerMaker(source, config.region, config.covered_domains, signer, register)
+        self._answers = AnswerMaker(source, config.region, config.covered_domains, signer, register, confirmations)
         self._check_peer = check_peer  # False only when serving plaintext, where no peer can be identified
 
     def _peer_refusal(self, context: grpc.aio.ServicerContext[Any, Any]) -> str | None:
@@ -231,6 +234,9 @@ class RegionAdapterService(adapter_pb2_grpc.RegionAdapterServicer):
                     grpc.StatusCode.PERMISSION_DENIED, refusal,
                     trailing_metadata=((REQUEST_ID_METADATA, request_id), (REFUSAL_METADATA, REFUSAL_NOT_LISTED)),
                 )  # fmt: skip
+            if scope.confirmation_ref and not self._confirming:
+                outcome = "refused"
+                await context.abort(grpc.StatusCode.PERMISSION_DENIED, "this node takes no department confirmations")
             try:
                 await self._verifier.verify(request.warrant, scope)
             except WarrantRejected as exc:
@@ -240,7 +246,11 @@ class RegionAdapterService(adapter_pb2_grpc.RegionAdapterServicer):
                 await context.abort(grpc.StatusCode.PERMISSION_DENIED, f"warrant: {exc}")
             if self._config.latency_ms > 0:
                 await asyncio.sleep(self._config.latency_ms / 1000)
-            document, signature, count = await self._answers.make(scope, request.warrant)
+            try:
+                document, signature, count = await self._answers.make(scope, request.warrant)
+            except ConfirmationRefused as exc:
+                outcome = "refused"
+                await context.abort(grpc.StatusCode.PERMISSION_DENIED, str(exc))
             for start in range(0, len(document), CHUNK_BYTES):
                 yield adapter_pb2.AnswerChunk(document=document[start : start + CHUNK_BYTES])
             yield adapter_pb2.AnswerChunk(
@@ -310,6 +320,7 @@ async def create_server(
     metrics: NodeMetrics | None = None,
     health: health_aio.HealthServicer | None = None,
     lists: SubjectLists | None = None,
+    confirmations: ConfirmationStore | None = None,
 ) -> tuple[grpc.aio.Server, int]:
     """Bind ``address`` (``host:port``, port 0 for any free port), start serving, return the server and port.
 
@@ -337,6 +348,7 @@ async def create_server(
         tickets=tickets,
         metrics=metrics,
         lists=lists,
+        confirmations=confirmations,
     )
     adapter_pb2_grpc.add_RegionAdapterServicer_to_server(service, server)  # type: ignore[no-untyped-call]
     health = health if health is not None else health_aio.HealthServicer()

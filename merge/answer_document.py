@@ -30,6 +30,7 @@ from typing import Annotated, Any, Literal, get_args, get_origin
 import msgspec
 from pydantic_core import PydanticUndefined
 
+from merge.confirmations import ConfirmationInvalid, WireConfirmation, check_confirmations
 from merge.domains import DOMAINS
 from merge.identifiers import SubjectKind
 from merge.records import CoerciveMeasure, DishonestyListEntry, Penalty, RecordKind
@@ -132,6 +133,10 @@ class AnswerDocument(
 ):
     """``jjj.region-answer/1``: what one region answered to one consented query, as it signs it."""
 
+    #: The report number the broker reserved for a report awaiting department confirmation (financial edition).
+    confirmation_ref: str | None = None
+    #: One per record when the edition needs department confirmation (:mod:`merge.confirmations`).
+    confirmations: tuple[WireConfirmation, ...] = ()
     covered_domains: tuple[DomainCode, ...]  # type: ignore[valid-type]
     data_as_of: AwareDatetime
     #: The edition's name (a str, not :class:`Edition`: the reader compares it with what was asked).
@@ -216,6 +221,17 @@ def check_statements(document: AnswerDocument) -> None:
     where = first_full_resident_id(document.records)
     if where is not None:
         raise AnswerInvalid(f"a full resident ID in {where}: the region must mask it before signing")
+    if document.confirmations:
+        try:
+            check_confirmations(
+                document.confirmations, {record.record_id: record for record in records},
+                region_code=document.region_code, ref=document.confirmation_ref,
+                subject=document.subject.identifier, edition=document.edition,
+            )  # fmt: skip
+        except ConfirmationInvalid as exc:
+            raise AnswerInvalid(str(exc)) from None
+    elif document.confirmation_ref and records:
+        raise AnswerInvalid("a confirmation_ref, but no confirmation for the records")
 
 
 def record_models(document: AnswerDocument) -> list[Penalty | DishonestyListEntry | CoerciveMeasure]:

@@ -37,7 +37,7 @@ _VERSION = re.compile(r"[0-9A-Za-z.\-]{1,16}")
 _FLAGS = ("omit_minor", "omit_repaired", "omit_past_publicity", "omit_removed_list_entries")
 _KNOWN = {
     "name", "version", "display_name", "subject_kinds", *_FLAGS, "fixed_window_months",
-    "explicit_statement_per_domain", "subject_list",
+    "explicit_statement_per_domain", "subject_list", "department_confirmation",
 }  # fmt: skip
 
 
@@ -61,6 +61,9 @@ class EditionSpec:
     explicit_statement_per_domain: bool
     #: The name of the subject list a subject must be on for this edition (``None``: any subject).
     subject_list: str | None
+    #: Each record's owning department confirms it (or annotates it), sealed, before the report is issued
+    #: (the financial edition); the report stays ``pending`` meanwhile (:mod:`merge.confirmations`).
+    department_confirmation: bool = False
 
     @property
     def edition(self) -> Edition:
@@ -73,6 +76,8 @@ class EditionSpec:
         """sha256 over the parsed rules in canonical JSON: formatting and comments do not change it."""
         fields: dict[str, Any] = asdict(self)
         fields["subject_kinds"] = sorted(kind.value for kind in self.subject_kinds)
+        if not self.department_confirmation:
+            del fields["department_confirmation"]  # editions from before the field keep their digests
         text = json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
 
@@ -120,6 +125,10 @@ def parse_edition(text: str, source: str) -> EditionSpec:
     if subject_list is not None and not _NAME.fullmatch(subject_list):
         raise EditionFileError(f"{source}: field subject_list: lower-case letters, digits and _")
     flags = {flag: _field(data, source, flag, bool) for flag in _FLAGS}
+    confirmation = _field(data, source, "department_confirmation", bool, default=False)
+    if confirmation and subject_kinds != {SubjectKind.ENTERPRISE}:
+        # A pending report keeps its subject's identifier in the clear until issued: a USCC is public, an ID is not.
+        raise EditionFileError(f"{source}: field department_confirmation: only for an enterprise-only edition")
     return EditionSpec(
         name=name,
         version=version,
@@ -128,6 +137,7 @@ def parse_edition(text: str, source: str) -> EditionSpec:
         fixed_window_months=months,
         explicit_statement_per_domain=_field(data, source, "explicit_statement_per_domain", bool),
         subject_list=subject_list,
+        department_confirmation=confirmation,
         **flags,
     )
 

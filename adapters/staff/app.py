@@ -18,7 +18,9 @@ from aiohttp import web
 from jinja2 import Environment
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from adapters.confirmations import ConfirmationStore
 from adapters.staff.accounts import StaffAccounts
+from adapters.staff.confirmation_pages import add_confirmation_routes
 from adapters.staff.metrics import TicketGauges, indicators
 from adapters.staff.sessions import SESSION_COOKIE, StaffSession, StaffSessions, csrf_ok
 from adapters.staff.templates import KIND_NAMES, STATUS_NAMES, environment
@@ -152,8 +154,14 @@ async def metrics(request: web.Request) -> web.Response:
     return web.Response(body=generate_latest(gauges.registry), headers={"Content-Type": CONTENT_TYPE_LATEST})
 
 
-def create_staff_app(store: TicketStore, accounts: StaffAccounts, records_held: RecordsHeld) -> web.Application:
-    """``records_held``: an async callable giving how many records the node holds (the objection rate's base)."""
+def create_staff_app(
+    store: TicketStore,
+    accounts: StaffAccounts,
+    records_held: RecordsHeld,
+    confirmations: ConfirmationStore | None = None,
+) -> web.Application:
+    """``records_held``: an async callable giving how many records the node holds (the objection rate's base);
+    ``confirmations``: the department confirmations' store (None: the node takes none, the pages say so)."""
     app = web.Application(client_max_size=64 * 1024)
     app[STORE] = store
     app[ACCOUNTS] = accounts
@@ -169,4 +177,5 @@ def create_staff_app(store: TicketStore, accounts: StaffAccounts, records_held: 
     app.router.add_post("/tickets/{ticket_id}/decide", decide)
     app.router.add_get("/tickets/{ticket_id}/attachments/{index}", attachment)
     app.router.add_get("/metrics", metrics)
+    add_confirmation_routes(app, confirmations)
     return app

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from jinja2 import DictLoader, Environment, select_autoescape
 
+from adapters.staff.confirmation_templates import CONFIRMATION, CONFIRMATIONS
+
 _BASE = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>{{ title }} · {{ region }}</title>
 <style>body{font-family:sans-serif;margin:2rem}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3rem}
 .overdue{color:#b00;font-weight:bold}</style></head><body>
 <header><strong>{{ region }} 信用平台 · 异议与信用修复</strong>
+{% if user %} · <a href="/">工单</a> · <a href="/confirmations">部门确认</a>{% endif %}
 {% if user %} · {{ user }} <form method="post" action="/signout" style="display:inline">
 <input type="hidden" name="csrf_token" value="{{ csrf }}"><button>退出</button></form>{% endif %}</header>
 <main>{% block main %}{% endblock %}</main></body></html>"""
@@ -54,8 +57,20 @@ KIND_NAMES = {"objection": "异议", "repair": "信用修复"}
 STATUS_NAMES = {"open": "处理中", "accepted": "异议成立", "approved": "准予修复", "rejected": "驳回"}
 
 
+_TEMPLATES = {
+    "base": _BASE, "signin": _SIGNIN, "list": _LIST, "detail": _DETAIL,
+    "confirmations": CONFIRMATIONS, "confirmation": CONFIRMATION,
+}  # fmt: skip
+
+
+_TEMPLATES = {
+    "base": _BASE, "signin": _SIGNIN, "list": _LIST, "detail": _DETAIL,
+    "confirmations": CONFIRMATIONS, "confirmation": CONFIRMATION,
+}  # fmt: skip
+
+
 def environment() -> Environment:
     return Environment(
-        loader=DictLoader({"base": _BASE, "signin": _SIGNIN, "list": _LIST, "detail": _DETAIL}),
+        loader=DictLoader(_TEMPLATES),
         autoescape=select_autoescape(default=True, default_for_string=True),
     )

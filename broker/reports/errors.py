@@ -31,3 +31,24 @@ class SubjectNotListed(ApiError):
 
     status = 403
     code = "subject_not_listed"
+
+
+class PendingNotFound(ApiError):
+    """No report of that number awaits confirmation for this requester (never asked, another's, or expired)."""
+
+    status = 404
+    code = "pending_not_found"
+
+
+class PendingIssuedAlready(ApiError):
+    """The report no longer awaits confirmation: it was issued, and its code went to the ask that completed it."""
+
+    status = 409
+    code = "report_issued_already"
+
+
+class PendingBeingIssued(ApiError):
+    """Another ask is issuing this report right now; ask again in a moment."""
+
+    status = 409
+    code = "report_being_issued"

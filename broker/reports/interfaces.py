@@ -12,7 +12,9 @@ from typing import Protocol
 from adapters.client import RegionQuery
 from broker.reports.issuance import PreparedIssuance
 from broker.reports.models import ReportEvent
+from broker.reports.pending import PendingEntry
 from merge.answers import RegionAnswer
+from merge.identifiers import Subject
 from merge.regions import Region
 from merge.report import Report
 
@@ -37,13 +39,27 @@ class ReportStore(Protocol):
         """``JJJ-YYYYMMDD-NNNNNN``, unique across broker replicas sharing the store."""
         ...
 
-    async def record_issued(self, event: ReportEvent, issuance: PreparedIssuance) -> None:
+    async def record_issued(
+        self, event: ReportEvent, issuance: PreparedIssuance, *, finishes_pending: bool = False
+    ) -> None:
         """The encrypted snapshot, its metadata and the audit entry: all written, or none (one transaction)."""
         ...
 
     async def record_failed(self, event: ReportEvent) -> None:
-        """The audit entry of a request that was refused or failed."""
+        """The audit entry of a request that was refused or failed (or left its report pending)."""
         ...
+
+    async def record_pending(self, event: ReportEvent, entry: PendingEntry) -> None:
+        """The audit entry of a request that left its report awaiting confirmation, with the request kept."""
+        ...
+
+    async def pending(self, report_no: str) -> PendingEntry | None: ...
+
+    async def claim_pending(self, report_no: str) -> bool: ...
+
+    async def release_pending(self, report_no: str) -> None: ...
+
+    def subject_key(self, subject: Subject) -> str: ...
 
 
 class PdfMaker(Protocol):

@@ -15,12 +15,14 @@ from datetime import datetime
 from broker.reports.interfaces import PdfMaker, ReportStore
 from broker.reports.issuance import PreparedIssuance
 from broker.reports.models import ReportEvent
+from broker.reports.pending import PendingEntry
 from broker.web.metrics import ReportMetrics
+from merge.identifiers import Subject
 from merge.report import Report
 
 log = logging.getLogger("jjj.broker.reports.requests")
 
-_OUTCOMES = {"issued": "complete", "issued_incomplete": "incomplete"}
+_OUTCOMES = {"issued": "complete", "issued_incomplete": "incomplete", "pending": "pending"}
 
 
 class ObservedReportStore:
@@ -31,9 +33,29 @@ class ObservedReportStore:
     async def next_report_no(self, issued_at: datetime) -> str:
         return await self._inner.next_report_no(issued_at)
 
-    async def record_issued(self, event: ReportEvent, issuance: PreparedIssuance) -> None:
-        await self._inner.record_issued(event, issuance)
+    async def record_issued(
+        self, event: ReportEvent, issuance: PreparedIssuance, *, finishes_pending: bool = False
+    ) -> None:
+        await self._inner.record_issued(event, issuance, finishes_pending=finishes_pending)
         self._seen(event)
+
+    async def record_pending(self, event: ReportEvent, entry: PendingEntry) -> None:
+        try:
+            await self._inner.record_pending(event, entry)
+        finally:
+            self._seen(event)
+
+    async def pending(self, report_no: str) -> PendingEntry | None:
+        return await self._inner.pending(report_no)
+
+    async def claim_pending(self, report_no: str) -> bool:
+        return await self._inner.claim_pending(report_no)
+
+    async def release_pending(self, report_no: str) -> None:
+        await self._inner.release_pending(report_no)
+
+    def subject_key(self, subject: Subject) -> str:
+        return self._inner.subject_key(subject)
 
     async def record_failed(self, event: ReportEvent) -> None:
         try:

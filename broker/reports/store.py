@@ -15,12 +15,15 @@ import re
 from dataclasses import replace
 from datetime import datetime
 
+from redis.typing import EncodableT, FieldT
+
 from broker.audit.entries import Action
 from broker.audit.log import AuditLog
-from broker.audit.writes import Write, chain_key
+from broker.audit.writes import HashWrite, Write, chain_key
 from broker.objections.store import record_index_writes
 from broker.reports.issuance import PreparedIssuance
 from broker.reports.models import ReportEvent
+from broker.reports.pending import CLAIM_TTL_S, PENDING_TTL_S, PendingEntry
 from broker.reports.snapshots import SnapshotStore
 from consent.accounts import subject_ref
 from consent.errors import store_errors
@@ -36,6 +39,10 @@ local n = redis.call('INCR', KEYS[1])
 redis.call('EXPIRE', KEYS[1], ARGV[1])
 return n
 """
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
 
 
 def is_report_no(value: str) -> bool:
@@ -77,12 +84,42 @@ class RedisReportStore:
             seq = await self._acks.eval(self._redis, _NEXT, [key], [3 * 86400])
         return f"JJJ-{day}-{int(seq):06d}"
 
-    async def record_issued(self, event: ReportEvent, issuance: PreparedIssuance) -> None:
+    def _pending_key(self, report_no: str) -> str:
+        return chain_key(self._prefix, f"pending:{report_no}")
+
+    async def record_pending(self, event: ReportEvent, entry: PendingEntry) -> None:
+        """The audit entry of an ask that left the report pending, with the request kept for the next ask."""
+        mapping: dict[FieldT, EncodableT] = {key: value for key, value in entry.to_mapping().items()}
+        await self._append(event, [HashWrite(self._pending_key(entry.report_no), mapping, PENDING_TTL_S)])
+
+    async def pending(self, report_no: str) -> PendingEntry | None:
+        if not is_report_no(report_no):
+            return None
+        async with store_errors("report"):
+            values = await self._redis.hgetall(self._pending_key(report_no))
+        if not values:
+            return None
+        return PendingEntry.from_mapping({_text(k): _text(v) for k, v in values.items()})
+
+    async def claim_pending(self, report_no: str) -> bool:
+        """Whether this request may issue the pending report (one at a time, across replicas)."""
+        async with store_errors("report"):
+            return bool(await self._redis.set(self._pending_key(report_no) + ":claim", "1", nx=True, ex=CLAIM_TTL_S))
+
+    async def release_pending(self, report_no: str) -> None:
+        async with store_errors("report"):
+            await self._redis.delete(self._pending_key(report_no) + ":claim")
+
+    async def record_issued(
+        self, event: ReportEvent, issuance: PreparedIssuance, *, finishes_pending: bool = False
+    ) -> None:
         meta = replace(issuance.meta, subject_key=self.subject_key(event.authority.subject))
         writes = self.snapshots.writes(issuance.issuance.verification_code, meta, issuance.canonical)
         # Which reports hold which record (HMACs only): an objection suspends them (broker/objections/store.py).
         ttl = int((self.snapshots.validity + self.snapshots.retention).total_seconds())
         writes += record_index_writes(self._prefix, self._secret, issuance.meta.report_no, issuance.record_ids, ttl)
+        if finishes_pending:  # in the same script: issued and no longer pending, or neither
+            writes.append(HashWrite(self._pending_key(issuance.meta.report_no), {"status": "issued"}, PENDING_TTL_S))
         await self._append(event, writes)
 
     async def record_failed(self, event: ReportEvent) -> None:

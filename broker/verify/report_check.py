@@ -104,6 +104,9 @@ def _about_another_report(document: Any, report: dict[str, Any]) -> str | None:
     for name, stated, expected in checks:
         if expected is not None and stated != expected:
             return f"its part is about another {name}"
+    if document.confirmation_ref is not None and document.confirmation_ref != report.get("report_no"):
+        # Department seals name the report they confirm: they cannot be carried into another one.
+        return "its department confirmations are for another report"
     return None
 
 

@@ -6,9 +6,10 @@ import json
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import grpc
 import pytest
@@ -17,10 +18,15 @@ from aiohttp.test_utils import TestClient, TestServer
 from pytest_aiohttp import AiohttpClient
 
 from adapters.broker_jwks import BrokerJwks
+from adapters.confirmations import ConfirmationStore
 from adapters.pki import PkiLayout
+from adapters.seals import SealKeys
 from adapters.server import NodeConfig, create_server
+from adapters.staff.accounts import StaffAccounts
 from adapters.store import SqlRecordStore
+from adapters.subject_lists import ListEntry, SqlSubjectLists
 from adapters.subject_register import RegisteredSubject, SqlSubjectRegister
+from adapters.tickets import TicketStore
 from adapters.tls_material import TlsMaterial
 from adapters.warrant_check import WarrantCheck
 from broker.app import create_app
@@ -118,6 +124,10 @@ class Nodes:
     keys_dir: Path = Path("var/keys")
     #: The federation PKI the nodes serve mTLS from; the broker presents its certificate from it.
     pki: PkiLayout | None = None
+    #: With ``financial=True``: each node's department confirmations (its department registered, staff
+    #: ``dept-<region>`` linked to it) and subject lists (the test enterprise on the financial list).
+    confirmations: dict[Region, ConfirmationStore] = field(default_factory=dict)
+    closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     async def stop(self, region: Region) -> None:
         await self.servers[region].stop(grace=None)
@@ -135,9 +145,12 @@ async def start_nodes(
     latency_ms: dict[Region, float] | None = None,
     tls: dict[Region, TlsMaterial] | None = None,
     signing_region: dict[Region, Region] | None = None,
+    financial: bool = False,
+    clock: Callable[[], datetime] | None = None,
 ) -> Nodes:
     """Three nodes over mTLS; ``tls`` gives a node other material (an impostor's certificate, say),
-    ``signing_region`` makes a node sign with another region's answer key (an attack)."""
+    ``signing_region`` makes a node sign with another region's answer key (an attack); ``financial`` gives each
+    node the financial list (the test enterprise on it) and department confirmations (``clock``: their time)."""
     nodes = Nodes(keys_dir=tmp_path / "keys", pki=pki)
     ring = init_keys(nodes.keys_dir)
     # The nodes get the broker's public keys the way production does: a JWKS file given by configuration.
@@ -155,9 +168,10 @@ async def start_nodes(
             await register.register([REGISTERED[region]])
         config = NodeConfig(region=region, latency_ms=(latency_ms or {}).get(region, 0.0))
         material = (tls or {}).get(region) or node_tls(pki, region)
+        extra = await _financial_node(nodes, region, db_url, tmp_path, clock) if financial else {}
         server, port = await create_server(
             "127.0.0.1:0", store, config, tls=material, verifier=verifier,
-            signer=answer_signer(pki, (signing_region or {}).get(region, region)), register=register,
+            signer=answer_signer(pki, (signing_region or {}).get(region, region)), register=register, **extra,
         )  # fmt: skip
         nodes.servers[region] = server
         nodes.targets[region] = f"127.0.0.1:{port}"
@@ -166,9 +180,32 @@ async def start_nodes(
     return nodes
 
 
+async def _financial_node(
+    nodes: Nodes, region: Region, db_url: str, tmp_path: Path, clock: Callable[[], datetime] | None
+) -> dict[str, Any]:
+    lists = await SqlSubjectLists.open(db_url, region)
+    await lists.replace("financial", [ListEntry(ENTERPRISE, "天津滨海示例科技有限公司")])
+    tickets = await TicketStore.open(db_url, region)
+    options: dict[str, Any] = {} if clock is None else {"clock": clock}
+    confirmations = ConfirmationStore(tickets.engine, region, SealKeys(tmp_path / f"seals-{region.value}"), **options)
+    await confirmations.create_tables()
+    department, _key = await confirmations.add_department(AUTHORITY_NAME[region], AUTHORITY_USCC[region])
+    await StaffAccounts(tickets.engine).add(f"dept-{region.value}", STAFF_PASSWORD)
+    await confirmations.link_staff(f"dept-{region.value}", department)
+    nodes.confirmations[region] = confirmations
+    nodes.closers += [lists.close, tickets.close]
+    return {"lists": lists, "confirmations": confirmations}
+
+
+#: The password of the department staff accounts of ``start_nodes(financial=True)``.
+STAFF_PASSWORD = "department staff password"
+
+
 async def stop_nodes(nodes: Nodes) -> None:
     for server in nodes.servers.values():
         await server.stop(grace=None)
+    for close in nodes.closers:
+        await close()
     for verifier in nodes.verifiers.values():
         await verifier.close()
     for register in nodes.registers:

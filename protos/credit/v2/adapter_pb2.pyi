@@ -72,7 +72,7 @@ class DescribeResponse(_message.Message):
     def __init__(self, region_code: _Optional[str] = ..., region_name: _Optional[str] = ..., protocol_version: _Optional[str] = ..., domains: _Optional[_Iterable[_Union[Domain, _Mapping]]] = ..., editions: _Optional[_Iterable[_Union[Edition, str]]] = ..., data_as_of: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., answer_certificate: _Optional[bytes] = ...) -> None: ...
 
 class QueryRecordsRequest(_message.Message):
-    __slots__ = ("subject_id", "subject_kind", "edition", "window_from", "window_to", "request_id", "warrant")
+    __slots__ = ("subject_id", "subject_kind", "edition", "window_from", "window_to", "request_id", "warrant", "confirmation_ref")
     SUBJECT_ID_FIELD_NUMBER: _ClassVar[int]
     SUBJECT_KIND_FIELD_NUMBER: _ClassVar[int]
     EDITION_FIELD_NUMBER: _ClassVar[int]
@@ -80,6 +80,7 @@ class QueryRecordsRequest(_message.Message):
     WINDOW_TO_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     WARRANT_FIELD_NUMBER: _ClassVar[int]
+    CONFIRMATION_REF_FIELD_NUMBER: _ClassVar[int]
     subject_id: str
     subject_kind: SubjectKind
     edition: Edition
@@ -87,7 +88,8 @@ class QueryRecordsRequest(_message.Message):
     window_to: str
     request_id: str
     warrant: bytes
-    def __init__(self, subject_id: _Optional[str] = ..., subject_kind: _Optional[_Union[SubjectKind, str]] = ..., edition: _Optional[_Union[Edition, str]] = ..., window_from: _Optional[str] = ..., window_to: _Optional[str] = ..., request_id: _Optional[str] = ..., warrant: _Optional[bytes] = ...) -> None: ...
+    confirmation_ref: str
+    def __init__(self, subject_id: _Optional[str] = ..., subject_kind: _Optional[_Union[SubjectKind, str]] = ..., edition: _Optional[_Union[Edition, str]] = ..., window_from: _Optional[str] = ..., window_to: _Optional[str] = ..., request_id: _Optional[str] = ..., warrant: _Optional[bytes] = ..., confirmation_ref: _Optional[str] = ...) -> None: ...
 
 class AnswerSignature(_message.Message):
     __slots__ = ("scheme", "signature", "certificate")
