@@ -13,6 +13,7 @@ from typing import Any
 from aiohttp import web
 
 from broker.account.appkeys import REPORT_LIST, VAULT
+from broker.account.pending_page import pending_rows
 from broker.account.report_list import ReportEntry
 from broker.account.report_view import render_report
 from broker.errors import NotFound
@@ -58,7 +59,7 @@ async def my_reports(request: web.Request) -> web.Response:
     rows = [await _row(request, e, e.code(key, ref)) for e in await request.app[REPORT_LIST].entries(ref)]
     return render(
         request, "my_reports.html.j2", account=session.account, csrf_token=session.csrf_token, rows=rows,
-        has_key=key is not None,
+        has_key=key is not None, pending=await pending_rows(request, session),
     )  # fmt: skip
 
 

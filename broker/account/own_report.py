@@ -27,6 +27,7 @@ from broker.errors import ApiError, ConsentRequired, CsrfFailed, InvalidRequest
 from broker.reports.appkeys import REPORTS
 from broker.reports.errors import RegionsUnanswered
 from broker.reports.models import IssuedReport, ReportRequestBody, parse_report_request
+from broker.reports.pending import ReportPending
 from broker.web import messages
 from broker.web.appkeys import SETTINGS
 from broker.web.bodies import form_value, read_form
@@ -158,6 +159,10 @@ async def issue_own_report(request: web.Request) -> web.Response:
             authority=own.authority,
             require_complete=not own.accept_incomplete,
         )
+    except ReportPending as pending:
+        from broker.account.pending_page import render_pending  # it builds on this module
+
+        return render_pending(request, session, pending.state)
     except RegionsUnanswered as exc:
         regions = [{"code": r.code, "name": r.display_name, "status": exc.regions.get(r.code)} for r in REGION_ORDER]
         context = form_context(session, values, regions=regions, choice=True)

@@ -19,6 +19,7 @@ from broker.pdf.qr import qr_png_data_uri
 from broker.reports.issuance import verify_url
 from broker.web import labels
 from broker.web.appkeys import SETTINGS
+from broker.web.confirmation_text import confirmation_sentence, seal_line
 from broker.web.domain_statements import statements
 from broker.web.formats import day, moment
 from broker.web.i18n import N_, current, gettext
@@ -27,7 +28,7 @@ from broker.web.templates import render
 from consent.sessions import Session
 from merge.identifiers import SubjectKind
 from merge.report import Report
-from merge.report_content import shown_records
+from merge.report_content import confirmations_by_key, department_seals, shown_records
 
 
 def notice(report: Report) -> str:
@@ -37,7 +38,9 @@ def notice(report: Report) -> str:
 
 def _records_by_region(report: Report) -> list[dict[str, Any]]:
     grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    confirmations = confirmations_by_key(report)
     for item, record in shown_records(report):
+        confirmation = confirmations.get((item.region, item.record_id))
         grouped[item.region].append(
             {
                 "kind": labels.record_kind(item.kind.value),
@@ -49,6 +52,12 @@ def _records_by_region(report: Report) -> list[dict[str, Any]]:
                 "record_id": item.record_id,
                 # Objections and repair requests are taken on penalties (adapters/ticket_fields.py).
                 "disputable": item.kind.value == "penalty",
+                "confirmation": None
+                if confirmation is None
+                else {
+                    "state": confirmation.status,
+                    "text": confirmation_sentence(confirmation),
+                },
             }
         )
     return [
@@ -98,6 +107,8 @@ def report_context(report: Report, code: str, public_base_url: str) -> dict[str,
         ],
         "domain_statements": statements(report, gettext),
         "by_region": _records_by_region(report),
+        "seals": [seal_line(seal) for seal in department_seals(report)],
+        "confirming": report.edition.spec.department_confirmation,
         "code": code,
         "verify_url": link,
         "qr": qr_png_data_uri(link),

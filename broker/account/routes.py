@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from broker.account import account_page, grants, home, me, my_reports, oidc, own_report, signin
+from broker.account import account_page, grants, home, me, my_reports, oidc, own_report, pending_page, signin
 from broker.reports import progress
 from broker.web.openapi import FORM, error, ok
 from broker.web.routing import Route
@@ -138,6 +138,38 @@ ROUTES = (
         {
             "summary": "My reports: number, time, edition, completeness, status; open, download, share (HTML)",
             "responses": {**ok("HTML"), "303": {"description": "not signed in"}},
+        },
+    ),
+    Route(
+        "GET",
+        "/account/reports/pending/{report_no}",
+        pending_page.pending_page,
+        {
+            "summary": "My report awaiting department confirmation (financial edition): the request, a check button",
+            "parameters": _REPORT_NO,
+            "responses": {
+                **ok("HTML"),
+                "303": {"description": "not signed in"},
+                "404": error("not one of your reports awaiting confirmation"),
+                "409": error("issued already"),
+            },
+        },
+    ),
+    Route(
+        "POST",
+        "/account/reports/pending/{report_no}",
+        pending_page.ask_again,
+        {
+            "summary": "Ask the regions again: still pending (each region's confirmations), or issued (to the report)",
+            "parameters": _REPORT_NO,
+            "requestBody": FORM,
+            "responses": {
+                **ok("HTML: still pending"),
+                "303": {"description": "issued: to /account/reports/{no}"},
+                "403": error("stale form"),
+                "404": error("not one of your reports awaiting confirmation"),
+                "409": {"description": "HTML: could not be asked now (issued, being issued)", **_HTML},
+            },
         },
     ),
     Route(

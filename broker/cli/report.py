@@ -10,7 +10,13 @@ Consent: the counter takes the subject's signed consent form; its reference (``-
 as the grant of every warrant and in the audit log, with the operator's login name as the grantee. Running
 this needs the broker's keys and store, i.e. an operator's access.
 
-Exit status: 0 issued (complete), 3 issued but incomplete (not a certificate), 2 bad input, 1 failure.
+An edition with department confirmation (``--edition financial``) is not issued at once: the departments owning
+the records confirm them on their nodes first. The command then prints each region's confirmations and the reserved
+report number and exits 4; ``--pending REPORT_NO`` (same subject, edition, purpose and ``--consent-ref``) asks again
+and writes the report once nothing is pending.
+
+Exit status: 0 issued (complete), 3 issued but incomplete (not a certificate), 4 awaiting department confirmation,
+2 bad input, 1 failure.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ from merge.answers import RegionAnswer
 from merge.regions import REGION_ORDER, Region
 
 EXIT_INCOMPLETE = 3
+EXIT_PENDING = 4
 
 
 class ProgressFetcher:
@@ -71,11 +78,16 @@ class ProgressFetcher:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="jjj report", description="Issue one three-region credit report.")
     parser.add_argument("--subject", required=True, help="USCC (统一社会信用代码) or resident ID number")
-    parser.add_argument("--edition", default="standard", help="standard | administrative | listing | person")
+    parser.add_argument(
+        "--edition", default="standard", help="standard | administrative | listing | person | financial | …"
+    )
     parser.add_argument("--purpose", default="bidding", help="purpose code (e.g. bidding, financing, going_abroad)")
     parser.add_argument("--window-years", type=int, default=3, help="3 or 5 (the listing edition uses 36 months)")
     parser.add_argument("--out", required=True, help="where to write the report: *.json (or *.pdf)")
     parser.add_argument("--consent-ref", required=True, help="reference of the subject's signed consent form")
+    parser.add_argument(
+        "--pending", metavar="REPORT_NO", help="ask again for a report awaiting department confirmation (financial)"
+    )
     return parser
 
 
@@ -103,7 +115,12 @@ async def issue_report(args: argparse.Namespace, out: TextIO, *, as_pdf: bool = 
             purpose=body.purpose,
         )
         print(f"asking {', '.join(r.display_name for r in REGION_ORDER)} for {body.parsed_subject.masked} …", file=out)
-        issued = await services.reports.issue(body, request_id=f"cli-{int(time.time())}", authority=authority)
+        request_id = f"cli-{int(time.time())}"
+        if args.pending:
+            entry, _asked = await services.reports.pending_request(args.pending)
+            issued = await services.reports.resume(entry, body, request_id=request_id, authority=authority)
+        else:
+            issued = await services.reports.issue(body, request_id=request_id, authority=authority)
         if not as_pdf:
             return issued, issued.body
         print("rendering and signing the PDF …", file=out, flush=True)
@@ -121,6 +138,7 @@ def main(argv: Sequence[str]) -> int:
 
     from broker.errors import ApiError
     from broker.keys import KeysMissing
+    from broker.reports.pending import ReportPending
     from consent.errors import ConsentError
 
     args = build_parser().parse_args(list(argv))
@@ -130,6 +148,14 @@ def main(argv: Sequence[str]) -> int:
         return 2
     try:
         issued, document = asyncio.run(issue_report(args, sys.stdout, as_pdf=out_path.suffix == ".pdf"))
+    except ReportPending as pending:
+        state = pending.state
+        for region in state.regions:
+            counts = ", ".join(f"{name} {n}" for name, n in sorted(region.counts.items())) or "-"
+            print(f"{Region.from_code(region.region_code).display_name} {region.region_code} {region.status}: {counts}")
+        print(f"report {state.report_no} awaits department confirmation (due {state.due_on}); ask again with "
+              f"--pending {state.report_no}", file=sys.stderr)  # fmt: skip
+        return EXIT_PENDING
     except ApiError as exc:
         status = 2 if exc.status in (400, 413, 422) else 1
         print(f"jjj report: {exc.message}", file=sys.stderr)

@@ -19,13 +19,15 @@ from broker.pdf.bilingual import SIGNED, TOTAL, TOTAL_MERGED, UNSIGNED, english,
 from broker.pdf.matrix import matrix_parts
 from broker.pdf.qr import qr_png_data_uri
 from broker.web import record_fields
+from broker.web.confirmation_text import confirmation_sentence, seal_line
 from broker.web.domain_statements import statements
+from merge.confirmations import WireConfirmation
 from merge.edition_rules import AnyRecord
 from merge.identifiers import SubjectKind
 from merge.records import RecordKind
 from merge.regions import Region
 from merge.report import CellState, RegionSummary, Report, ReportRecord
-from merge.report_content import shown_records
+from merge.report_content import confirmations_by_key, department_seals, shown_records
 
 _BEIJING_TIME = timezone(timedelta(hours=8))
 _STATUS = {
@@ -78,9 +80,13 @@ def _pairs(fields: list[tuple[str, str]]) -> list[Row]:
     return rows
 
 
-def _record_item(item: ReportRecord, record: AnyRecord, both: Callable[[str], str]) -> dict[str, Any]:
+def _record_item(
+    item: ReportRecord, record: AnyRecord, both: Callable[[str], str], confirmation: WireConfirmation | None = None
+) -> dict[str, Any]:
     # Field labels and order of the national 双公示 standard (broker/web/record_fields.py, shared with the page).
     fields = [(both(label), value) for label, value in record_fields.fields(record, "zh")]
+    if confirmation is not None:
+        fields.append(("部门确认", confirmation_sentence(confirmation, "zh")))
     reported_by = "、".join(Region.from_code(code).display_name for code in item.reported_by)
     return {
         "heading": record_fields.heading(record),
@@ -125,8 +131,9 @@ def report_context(report: Report, *, verification_code: str, verify_url: str) -
         [_SHORT.get(g.code, g.name) for g in report.regions],
     )
     groups: dict[RecordKind, list[dict[str, Any]]] = {kind: [] for kind in RecordKind}
+    confirmations = confirmations_by_key(report)
     for item, record in shown_records(report):
-        groups[item.kind].append(_record_item(item, record, both))
+        groups[item.kind].append(_record_item(item, record, both, confirmations.get((item.region, item.record_id))))
     person = report.subject.kind is SubjectKind.PERSON
     return {
         "r": report,
@@ -156,6 +163,8 @@ def report_context(report: Report, *, verification_code: str, verify_url: str) -
         "record_groups": [
             {"title": both(_GROUP_TITLE[kind]), "items": items} for kind, items in groups.items() if items
         ],
+        "confirming": report.edition.spec.department_confirmation,
+        "seals": [seal_line(seal, "zh") for seal in department_seals(report)],
         "bilingual": bilingual,
         "en": en,
         "english_notice": english_notice(report) if bilingual else "",

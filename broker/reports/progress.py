@@ -14,6 +14,9 @@ changes state and carries the CSRF token). Events, each ``data`` a JSON object:
 ``incomplete``
     ``{"regions": {code: status}, "message"}`` — a region did not answer and nothing was issued: the person
     chooses to retry or to accept an incomplete report (the same request with ``accept_incomplete=1``);
+``pending``
+    ``{"report_no", "url", "message"}`` — an edition with department confirmation: nothing issued yet, the
+    departments are confirming; the page goes to ``url`` (the pending report's page);
 ``failed``
     ``{"message", "field"}`` — refused (a wrong field, no consent, the store down).
 
@@ -34,6 +37,7 @@ from broker.errors import ApiError
 from broker.reports.appkeys import REPORTS
 from broker.reports.errors import RegionsUnanswered
 from broker.reports.models import IssuedReport
+from broker.reports.pending import ReportPending
 from broker.web import labels, messages
 from broker.web.i18n import N_, gettext
 from broker.web.middleware import REQUEST_ID, REQUEST_ID_HEADER
@@ -107,6 +111,10 @@ async def _issue_and_remember(
 def _outcome(issuing: asyncio.Future[tuple[IssuedReport, str | None]]) -> bytes:
     try:
         issued, page = issuing.result()
+    except ReportPending as pending:
+        no = pending.state.report_no
+        message = gettext(N_("已向相关部门发出确认请求，报告将在部门确认后出具。"))
+        return event("pending", {"report_no": no, "url": f"/account/reports/pending/{no}", "message": message})
     except RegionsUnanswered as exc:
         return event("incomplete", {"regions": exc.regions, "message": messages.for_error(exc.code)})
     except (ApiError, ConsentError) as exc:

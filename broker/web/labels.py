@@ -132,6 +132,18 @@ def outcome(code: str) -> str:
     return gettext(OUTCOME_FAILED)
 
 
+CONFIRMATION_STATUS = {
+    "pending": N_("待部门确认"),
+    "confirmed": N_("部门已确认"),
+    "annotated": N_("部门已确认并附说明"),
+    "expired": N_("部门逾期未确认"),
+}
+
+
+def confirmation_status(code: str) -> str:
+    return gettext(CONFIRMATION_STATUS.get(code, code))
+
+
 def verify_status(code: str) -> str:
     return gettext(VERIFY_STATUS.get(code, code))
 

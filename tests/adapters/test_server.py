@@ -4,6 +4,8 @@ broker's certificate (the TLS rules themselves are tested in test_mtls.py), sign
 from __future__ import annotations
 
 import asyncio
+import base64
+import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import date, timedelta
@@ -251,6 +253,12 @@ async def test_records_outside_covered_domains_never_leave_the_node(node: Node, 
     assert document.summary.total == 1
 
 
+def _unverified(claims: dict[str, str]) -> bytes:
+    """A token shaped like a JWS whose payload names ``claims`` (the node reads the edition before verifying)."""
+    payload = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=")
+    return b"e30." + payload + b".sig"
+
+
 @pytest.mark.parametrize(
     ("changes", "field"),
     [
@@ -263,6 +271,19 @@ async def test_records_outside_covered_domains_never_leave_the_node(node: Node, 
         ({"window_from": "2025-07-01", "window_to": "2025-06-30"}, "window_from"),
         ({"request_id": ""}, "request_id"),
         ({"request_id": "two words"}, "request_id"),
+        ({"confirmation_ref": "JJJ-20261203-000001"}, "confirmation_ref"),  # standard: nothing to confirm
+        (
+            {"edition": adapter_pb2.EDITION_UNSPECIFIED, "warrant": _unverified({"edition": "financial"})},
+            "confirmation_ref",
+        ),  # financial: a report number is required
+        (
+            {
+                "edition": adapter_pb2.EDITION_UNSPECIFIED,
+                "warrant": _unverified({"edition": "financial"}),
+                "confirmation_ref": "JJJ-1",
+            },
+            "confirmation_ref",
+        ),
     ],
 )
 async def test_invalid_request_is_refused_naming_the_field(node: Node, changes: dict[str, object], field: str) -> None:

@@ -225,12 +225,12 @@ def test_every_struct_declares_its_fields_in_key_order() -> None:
     # struct's fields are declared sorted by their JSON names.
     import msgspec
 
-    from merge import answer_document
+    from merge import answer_document, confirmations
 
     structs = [
         answer_document.AnswerDocument, answer_document.AnswerRecords, answer_document.AnswerSubject,
-        answer_document.AnswerSummary, answer_document.AnswerWindow,
-        *(wire for _model, wire in answer_document.KINDS.values()),
+        answer_document.AnswerSummary, answer_document.AnswerWindow, confirmations.WireConfirmation,
+        confirmations.WireSeal, *(wire for _model, wire in answer_document.KINDS.values()),
     ]  # fmt: skip
     for struct in structs:
         names = [field.encode_name for field in msgspec.structs.fields(struct)]

@@ -39,6 +39,9 @@
         return;
       }
       window.location.assign(data.url);
+    } else if (name === "pending") {  // departments are confirming (financial edition): their page
+      live.textContent = data.message;
+      window.location.assign(data.url);
     } else if (name === "incomplete") {
       live.textContent = data.message;
       choice.hidden = false;

@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import copy
 import json
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -28,7 +29,8 @@ from broker.reports.appkeys import REPORT_STORE
 from broker.verify.report_check import check_regions
 from merge.identifiers import parse_subject
 from merge.regions import REGION_ORDER, Region
-from tests.broker.conftest import ENTERPRISE, STAFF_PASSWORD, Nodes, sign_in, start_nodes, stop_nodes
+from tests.broker.conftest import AUTHORITY_NAME, ENTERPRISE, STAFF_PASSWORD, Nodes, sign_in, start_nodes, stop_nodes
+from tests.broker.pdf.conftest import pdftotext
 
 Factory = Callable[..., Awaitable[TestClient]]  # type: ignore[type-arg]
 FINANCIAL = {"subject": ENTERPRISE, "edition": "financial", "window_years": 3, "purpose": "bidding"}
@@ -133,7 +135,7 @@ async def test_the_report_waits_for_the_departments_then_is_issued_with_seals_th
 
 
 async def test_a_department_that_lets_the_due_date_pass_is_stated_as_not_confirmed(
-    broker_factory: Factory, nodes: Nodes, node_clock: Clock
+    broker_factory: Factory, nodes: Nodes, node_clock: Clock, tmp_path: Path
 ) -> None:
     client = await broker_factory()
     csrf = await sign_in(client, ENTERPRISE)
@@ -145,11 +147,19 @@ async def test_a_department_that_lets_the_due_date_pass_is_stated_as_not_confirm
     item = (await nodes.confirmations[Region.HEBEI].listing(None, "pending"))[0]
     with pytest.raises(ConfirmationRefused, match="due_on"):
         await nodes.confirmations[Region.HEBEI].decide(item.confirmation_id, "dept-hebei", annotation=None)
-    status, report, _ = await _ask(client, csrf, f"/v1/reports/pending/{pending['report_no']}")
+    status, report, response = await _ask(client, csrf, f"/v1/reports/pending/{pending['report_no']}")
     assert status == 200, report
     hebei = _confirmations(report, Region.HEBEI)
     assert {c["status"] for c in hebei} == {"expired"}
     assert all("seal" not in c for c in hebei)
+    # The PDF says so for each of Hebei's records, and lists the seals of the departments that did confirm.
+    code = response.headers["X-Verification-Code"]
+    pdf = await client.get(f"/v1/reports/{report['report_no']}.pdf", params={"code": code})
+    assert pdf.status == 200
+    text = re.sub(r"\s+", "", pdftotext(await pdf.read(), tmp_path))
+    assert text.count("内答复：未经确认") == 3
+    assert "部门确认与电子印章" in text
+    assert text.count("电子印章") >= 3 + 6  # the list of seals, and each confirmed record's line
 
 
 async def test_only_the_records_own_department_may_decide_and_the_staff_page_says_why(
@@ -216,3 +226,37 @@ async def _staff_sign_in(client: TestClient, username: str) -> None:  # type: ig
     response = await client.post("/signin", data={"csrf_token": token, "username": username,
                                                   "password": STAFF_PASSWORD}, allow_redirects=False)  # fmt: skip
     assert response.status == 303
+
+
+async def test_in_the_portal_the_request_waits_on_its_page_then_opens_as_the_report(
+    broker_factory: Factory, nodes: Nodes
+) -> None:
+    client = await broker_factory()
+    csrf = await sign_in(client, ENTERPRISE)
+    form = {**FINANCIAL, "window_years": "3", "csrf_token": csrf}
+    page = await client.post("/account/report", data=form)
+    html = await page.text()
+    assert page.status == 200
+    assert "待部门确认" in html
+    number = re.search(r'action="/account/reports/pending/(JJJ-\d{8}-\d{6})"', html)
+    assert number is not None
+    report_no = number[1]
+    for region in REGION_ORDER:
+        assert AUTHORITY_NAME[region] in html  # which departments are still to decide
+    listing = await (await client.get("/account/reports")).text()
+    assert f"/account/reports/pending/{report_no}" in listing
+
+    for region in REGION_ORDER:
+        await _decide_all(nodes, region, annotation="已整改" if region is Region.HEBEI else None)
+    done = await client.post(f"/account/reports/pending/{report_no}", data={"csrf_token": csrf},
+                             allow_redirects=False)  # fmt: skip
+    assert done.status == 303
+    assert done.headers["Location"] == f"/account/reports/{report_no}"
+    report_page = await (await client.get(done.headers["Location"])).text()
+    assert "部门确认与电子印章" in report_page
+    assert "已确认并附说明：已整改" in report_page
+    assert report_page.count("电子印章") >= 9
+    assert f"/account/reports/pending/{report_no}" not in await (await client.get("/account/reports")).text()
+    # A stale form changes nothing.
+    stale = await client.post(f"/account/reports/pending/{report_no}", data={"csrf_token": "forged"})
+    assert stale.status in (403, 409)
