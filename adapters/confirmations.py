@@ -139,6 +139,26 @@ class ConfirmationStore:
             raise ConfirmationRefused(f"department: {department_id} is registered already") from None
         return department_id, key.key_id
 
+    async def sync_departments(self) -> list[tuple[str, str]]:
+        """Register every authority the node's records name that is not registered yet (a new seal key each);
+        returns the ``(department id, key id)`` of those added. The record tables must exist (the store's)."""
+        from adapters.schema import coercive_measures, dishonesty_list_entries, penalties
+
+        async with self._engine.connect() as conn:
+            known = set(await conn.scalars(select(departments.c.department_id)))
+            found: dict[str, tuple[str, str]] = {}
+            rows = await conn.execute(select(penalties.c.authority_name, penalties.c.authority_uscc).distinct())
+            for name, uscc in rows:
+                found.setdefault(uscc or name, (name, uscc or ""))
+            for table in (dishonesty_list_entries, coercive_measures):
+                for (name,) in await conn.execute(select(table.c.authority_name).distinct()):
+                    found.setdefault(name, (name, ""))
+        added = []
+        for department_id, (name, uscc) in sorted(found.items()):
+            if department_id not in known:
+                added.append(await self.add_department(name, uscc))
+        return added
+
     async def link_staff(self, username: str, department_id: str) -> None:
         async with self._engine.begin() as conn:
             known = await conn.scalar(select(departments.c.name).where(departments.c.department_id == department_id))

@@ -43,8 +43,10 @@ def add_department_commands(commands: argparse._SubParsersAction[argparse.Argume
     link = actions.add_parser("link", help="let a staff account decide for a department")
     link.add_argument("username")
     link.add_argument("department_id", help="the department's USCC, else its name")
+    sync = actions.add_parser("sync", help="register every authority the node's records name (a seal key each)")
+    sync.add_argument("--staff", metavar="USERNAME", help="also let this staff account decide for each one added")
     listing = actions.add_parser("list", help="departments with their seal keys and staff")
-    for sub in (add, link, listing):
+    for sub in (add, link, sync, listing):
         add_seal_dir_option(sub)
         common(sub)  # type: ignore[operator]
 
@@ -59,6 +61,13 @@ async def run_departments(args: argparse.Namespace, db: str, out: TextIO, err: T
             if args.action == "add":
                 department_id, key_id = await store.add_department(args.name, args.uscc.strip())
                 print(f"department {department_id} added; seal key {key_id} in {seal_dir}", file=out)
+            elif args.action == "sync":
+                added = await store.sync_departments()
+                for department_id, key_id in added:
+                    if args.staff:
+                        await store.link_staff(args.staff, department_id)
+                    print(f"department {department_id} added; seal key {key_id}", file=out)
+                print(f"{len(added)} departments added; seal keys in {seal_dir}", file=out)
             elif args.action == "link":
                 await store.link_staff(args.username, args.department_id)
                 print(f"staff account {args.username} decides for {args.department_id}", file=out)

@@ -15,52 +15,27 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
-from jinja2 import Environment
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from adapters.confirmations import ConfirmationStore
 from adapters.staff.accounts import StaffAccounts
 from adapters.staff.confirmation_pages import add_confirmation_routes
+from adapters.staff.frame import ENV, SESSIONS, STORE, page, session_of
 from adapters.staff.metrics import TicketGauges, indicators
-from adapters.staff.sessions import SESSION_COOKIE, StaffSession, StaffSessions, csrf_ok
-from adapters.staff.templates import KIND_NAMES, STATUS_NAMES, environment
+from adapters.staff.sessions import SESSION_COOKIE, StaffSessions, csrf_ok
+from adapters.staff.templates import STATUS_NAMES, environment
 from adapters.tickets import TicketNotFound, TicketRefused, TicketStore
 
 _PRE_CSRF = "jjj_staff_csrf"
-STORE = web.AppKey("tickets", TicketStore)
 ACCOUNTS = web.AppKey("staff_accounts", StaffAccounts)
-SESSIONS = web.AppKey("staff_sessions", StaffSessions)
 GAUGES = web.AppKey("ticket_gauges", TicketGauges)
 RecordsHeld = Callable[[], Awaitable[int]]
 RECORDS: web.AppKey[RecordsHeld] = web.AppKey("records_held")
 
 
-def _page(
-    request: web.Request, name: str, session: StaffSession | None, status: int = 200, **values: Any
-) -> web.Response:
-    env = request.app[_ENV]
-    text = env.get_template(name).render(
-        region=request.app[STORE].region.display_name, user=session.username if session else None,
-        csrf=session.csrf if session else values.pop("csrf", ""), kinds=KIND_NAMES, statuses=STATUS_NAMES, **values,
-    )  # fmt: skip
-    response = web.Response(text=text, content_type="text/html", status=status)
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-_ENV = web.AppKey("staff_env", Environment)
-
-
-def _session(request: web.Request) -> StaffSession:
-    session = request.app[SESSIONS].get(request.cookies.get(SESSION_COOKIE))
-    if session is None:
-        raise web.HTTPSeeOther("/signin")
-    return session
-
-
 async def signin_form(request: web.Request) -> web.Response:
     token = secrets.token_urlsafe(24)
-    response = _page(request, "signin", None, csrf=token, error=None)
+    response = page(request, "signin", None, csrf=token, error=None)
     response.set_cookie(_PRE_CSRF, token, httponly=True, samesite="Strict")
     return response
 
@@ -74,7 +49,7 @@ async def signin(request: web.Request) -> web.Response:
     if not isinstance(username, str) or not username or not isinstance(password, str):
         raise web.HTTPBadRequest(text="username, password: required")
     if not await request.app[ACCOUNTS].check(username, password):
-        return _page(request, "signin", None, status=401, csrf=expected, error="用户名或密码不正确")
+        return page(request, "signin", None, status=401, csrf=expected, error="用户名或密码不正确")
     response = web.HTTPSeeOther("/")
     response.set_cookie(SESSION_COOKIE, request.app[SESSIONS].start(username), httponly=True, samesite="Strict")
     response.del_cookie(_PRE_CSRF)
@@ -82,7 +57,7 @@ async def signin(request: web.Request) -> web.Response:
 
 
 async def signout(request: web.Request) -> web.Response:
-    session = _session(request)
+    session = session_of(request)
     if not csrf_ok(session, (await request.post()).get("csrf_token")):
         raise web.HTTPBadRequest(text="csrf_token: missing or wrong")
     request.app[SESSIONS].end(request.cookies.get(SESSION_COOKIE))
@@ -97,25 +72,25 @@ async def _indicators(app: web.Application) -> Any:
 
 
 async def ticket_list(request: web.Request) -> web.Response:
-    session = _session(request)
+    session = session_of(request)
     status = request.query.get("status") or None
     if status is not None and status not in STATUS_NAMES:
         raise web.HTTPBadRequest(text="status: one of " + ", ".join(STATUS_NAMES))
     tickets = await request.app[STORE].all(status)
-    return _page(request, "list", session, tickets=tickets, ind=await _indicators(request.app))
+    return page(request, "list", session, tickets=tickets, ind=await _indicators(request.app))
 
 
 async def ticket_detail(request: web.Request) -> web.Response:
-    session = _session(request)
+    session = session_of(request)
     try:
         ticket = await request.app[STORE].get(request.match_info["ticket_id"])
     except TicketNotFound:
         raise web.HTTPNotFound(text="ticket: no such ticket") from None
-    return _page(request, "detail", session, t=ticket)
+    return page(request, "detail", session, t=ticket)
 
 
 async def decide(request: web.Request) -> web.Response:
-    session = _session(request)
+    session = session_of(request)
     form = await request.post()
     if not csrf_ok(session, form.get("csrf_token")):
         raise web.HTTPBadRequest(text="csrf_token: missing or wrong")
@@ -135,7 +110,7 @@ async def decide(request: web.Request) -> web.Response:
 
 
 async def attachment(request: web.Request) -> web.Response:
-    _session(request)
+    session_of(request)
     try:
         index = int(request.match_info["index"])
     except ValueError:
@@ -168,7 +143,7 @@ def create_staff_app(
     app[SESSIONS] = StaffSessions()
     app[GAUGES] = TicketGauges()
     app[RECORDS] = records_held
-    app[_ENV] = environment()
+    app[ENV] = environment()
     app.router.add_get("/signin", signin_form)
     app.router.add_post("/signin", signin)
     app.router.add_post("/signout", signout)

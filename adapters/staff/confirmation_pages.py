@@ -12,6 +12,7 @@ from aiohttp import web
 from adapters.confirmations import ConfirmationNotFound, ConfirmationRefused, ConfirmationStore
 from adapters.seals import SealKeyMissing
 from adapters.staff.confirmation_templates import CONFIRMATION_STATUS_NAMES, FIELD_NAMES
+from adapters.staff.frame import page, session_of
 from adapters.staff.sessions import csrf_ok
 
 CONFIRMATIONS = web.AppKey("confirmations", ConfirmationStore)
@@ -25,37 +26,31 @@ def _store(request: web.Request) -> ConfirmationStore:
 
 
 async def confirmation_list(request: web.Request) -> web.Response:
-    from adapters.staff.app import _page, _session  # the pages' shared frame
-
-    session = _session(request)
+    session = session_of(request)
     store = _store(request)
     status = request.query.get("status") or "pending"
     if status != "all" and status not in CONFIRMATION_STATUS_NAMES:
         raise web.HTTPBadRequest(text="status: all or one of " + ", ".join(CONFIRMATION_STATUS_NAMES))
     mine = await store.departments_of(session.username)
     items = await store.listing(mine or None, None if status == "all" else status)
-    return _page(request, "confirmations", session, items=items, departments=mine,
+    return page(request, "confirmations", session, items=items, departments=mine,
                  cstatuses=CONFIRMATION_STATUS_NAMES)  # fmt: skip
 
 
 async def confirmation_detail(request: web.Request) -> web.Response:
-    from adapters.staff.app import _page, _session
-
-    session = _session(request)
+    session = session_of(request)
     store = _store(request)
     try:
         item = await store.get(request.match_info["confirmation_id"])
     except ConfirmationNotFound:
         raise web.HTTPNotFound(text="confirmation: no such confirmation") from None
     mine = await store.departments_of(session.username)
-    return _page(request, "confirmation", session, c=item, can_decide=item.department_id in mine,
+    return page(request, "confirmation", session, c=item, can_decide=item.department_id in mine,
                  cstatuses=CONFIRMATION_STATUS_NAMES, fields=FIELD_NAMES)  # fmt: skip
 
 
 async def confirmation_decide(request: web.Request) -> web.Response:
-    from adapters.staff.app import _session
-
-    session = _session(request)
+    session = session_of(request)
     store = _store(request)
     form = await request.post()
     if not csrf_ok(session, form.get("csrf_token")):

@@ -57,6 +57,12 @@ Every seeded subject has a built-in account; the password is {DEMO_PASSWORD!r}. 
   4. Back on {base}/account: the grant, and the bank's query under 谁查询了我 (who queried me).
      Revoke the grant (撤回, then confirm), then press 使用同一授权再次查询 at the bank: the request is refused.
 
+  5. The financial edition (金融专用版): on {base}/account/report choose it for {example.identifier}. Nothing is issued
+     yet: each region asks the departments owning the records to confirm them. On each node's staff page (the
+     addresses above; user staff, the same password) open 部门确认, open a record and press 确认无误并加盖电子印章
+     (or annotate it). Back on the pending page press 查询确认进度: once every department has answered the report
+     opens, each record stating who confirmed it under which electronic seal; `jjj verify` checks the seals too.
+
 Stop a node (e.g. kill its process): the next request shows that region unavailable and asks whether to retry
 or to take an incomplete report, which says so everywhere and is never usable as a certificate.
 """

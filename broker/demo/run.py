@@ -21,7 +21,8 @@ from pathlib import Path
 from types import FrameType
 
 from adapters.pki import ensure_dev_pki
-from broker.demo.consent import seed_consent
+from adapters.seed import demo_subjects
+from broker.demo.consent import DEMO_PASSWORD, seed_consent
 from broker.demo.guide import print_ready, write_accounts
 from broker.demo.private import redis_config, secret_file
 from broker.demo.supervisor import Supervisor, free_port, port_free, tail
@@ -29,6 +30,7 @@ from broker.settings import Settings
 from merge.regions import REGION_ORDER, Region
 
 _PREFERRED_NODE_PORTS = {Region.BEIJING: 50051, Region.TIANJIN: 50052, Region.HEBEI: 50053}
+_PREFERRED_STAFF_PORTS = {Region.BEIJING: 8181, Region.TIANJIN: 8182, Region.HEBEI: 8183}
 _STARTUP_TIMEOUT_S = 60.0
 
 
@@ -60,6 +62,35 @@ def _seed(data: Path, seed: int, subjects: int, logs: Path) -> dict[Region, str]
         (data / f"{region.value}.seeded").write_text(f"seed={seed} subjects={subjects} register")
         print(f"  {region.display_name}: {tail(log_path, 1)}")
     return urls
+
+
+def _prepare_financial(data: Path, seed: int, db_urls: dict[Region, str], logs: Path) -> None:
+    """The financial edition at each node, as an operator sets it up with the node's own commands: the seeded
+    enterprises on the financial list, every authority in the records a department with its seal key, and one
+    staff account (``staff``, the demo password) deciding for all of them on the node's staff page."""
+    enterprises = [s for s in demo_subjects(seed) if s.kind == "enterprise"]
+    listed = data / "financial-list.csv"
+    rows = ["主体名称,统一社会信用代码", *(f"{s.name},{s.identifier}" for s in enterprises)]
+    listed.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    env = dict(os.environ, JJJ_STAFF_PASSWORD=DEMO_PASSWORD)
+    for region in REGION_ORDER:
+        marker = data / f"{region.value}.financial"
+        if marker.exists():
+            continue
+        common = ["--region", region.value, "--db", db_urls[region]]
+        steps = [
+            ["import-list", str(listed), "--list", "financial", *common],
+            ["staff", "add", "staff", *common],
+            ["department", "sync", "--staff", "staff", "--seal-dir", str(data / f"seals-{region.value}"), *common],
+        ]
+        log_path = logs / f"financial-{region.value}.log"
+        with log_path.open("w") as log:
+            for step in steps:
+                done = subprocess.run([sys.executable, "-m", "adapters", *step], stdout=log, stderr=log, env=env)
+                if done.returncode != 0 and step[0] != "staff":  # the account may exist from an earlier run
+                    raise RuntimeError(f"preparing the financial edition at {region.value} failed:\n{tail(log_path)}")
+        marker.write_text("financial list, departments and staff prepared")
+        print(f"  {region.display_name}: financial list, departments (seal keys) and staff account prepared")
 
 
 def _wait_healthy(url: str, supervisor: Supervisor) -> dict[str, object]:
@@ -155,6 +186,7 @@ def _start_broker(port: int, data: Path, settings: Settings, supervisor: Supervi
     """Seed the regions, start Redis (unless configured), the three nodes and the broker; returns the Redis URL."""
     print("Preparing regional databases:")
     db_urls = _seed(data, seed, subjects, logs)
+    _prepare_financial(data, seed, db_urls, logs)
     # An operator's own Redis when JJJ_REDIS_URL is set, else a private one for the demo.
     configured = "redis_url" in settings.model_fields_set
     redis_url = settings.redis_url.get_secret_value() if configured else _start_redis(data, supervisor)
@@ -176,10 +208,13 @@ def _start_broker(port: int, data: Path, settings: Settings, supervisor: Supervi
     for region in REGION_ORDER:
         node_port = free_port(_PREFERRED_NODE_PORTS[region])
         env[f"JJJ_NODE_{region.name}"] = f"127.0.0.1:{node_port}"
+        staff_port = free_port(_PREFERRED_STAFF_PORTS[region])
         argv = [sys.executable, "-m", "adapters", "serve", "--region", region.value,
                 "--db", db_urls[region], "--host", "127.0.0.1", "--port", str(node_port),
+                "--staff-port", str(staff_port), "--seal-dir", str(data / f"seals-{region.value}"),
                 "--broker-jwks", str(jwks_file), "--broker-issuer", public, *tls_args]  # fmt: skip
-        supervisor.start(f"node-{region.value}", f"127.0.0.1:{node_port} ({region.display_name})", argv)
+        where = f"127.0.0.1:{node_port} ({region.display_name}; staff page http://127.0.0.1:{staff_port}/)"
+        supervisor.start(f"node-{region.value}", where, argv)
     supervisor.start("broker", f"http://127.0.0.1:{port}", [sys.executable, "-m", "broker", "serve"], env)
     _wait_healthy(f"http://127.0.0.1:{port}/healthz", supervisor)
     return redis_url

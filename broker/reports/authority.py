@@ -18,7 +18,7 @@ from consent.accounts import subject_ref
 from consent.authority import SELF_GRANT, QueryAuthority
 from consent.clients import SCOPE_EDITIONS
 from consent.grant_store import UseOutcome
-from consent.grants import check_covers
+from consent.grants import GrantStatus, check_covers
 from consent.oauth.tokens import InvalidAccessToken
 
 _REFUSALS = {
@@ -31,8 +31,16 @@ _REFUSALS = {
 }
 
 
-async def report_authority(request: web.Request, body: ReportRequestBody) -> QueryAuthority:
-    """The consent this report request runs under, with the use counted; refuses otherwise."""
+#: Asking again for a pending report: the grant must still be in force; its uses may be spent (by that report).
+_STILL_IN_FORCE = frozenset({GrantStatus.ACTIVE, GrantStatus.EXHAUSTED})
+
+
+async def report_authority(request: web.Request, body: ReportRequestBody, *, resuming: bool = False) -> QueryAuthority:
+    """The consent this report request runs under, with the use counted; refuses otherwise.
+
+    ``resuming``: the request asks again for a report awaiting department confirmation, which counted its use when
+    first asked; the grant is checked as for a new report — not revoked, paused or expired — but no use is counted
+    (a single-use grant would otherwise never see its report issued)."""
     subject = body.parsed_subject
     ref = subject_ref(request.app[SETTINGS].subject_key_secret.get_secret_value().encode(), subject)
     token = bearer_token(request)
@@ -60,9 +68,15 @@ async def report_authority(request: web.Request, body: ReportRequestBody) -> Que
     check_covers(stored.artefact, subject_ref=ref, edition=body.edition, window_years=body.window_years)
     if body.purpose != stored.artefact.purpose_code:
         raise ConsentRequired(f"purpose: the grant is for {stored.artefact.purpose_code}", field="purpose")
-    outcome, _ = await grants.use(stored.artefact.id, request.app[CLOCK].now())
-    if outcome is not UseOutcome.OK:
-        raise ConsentRequired(f"refused: {_REFUSALS[outcome]}")
+    now = request.app[CLOCK].now()
+    if resuming:
+        status = stored.status(now)
+        if status not in _STILL_IN_FORCE or now < stored.artefact.valid_from:
+            raise ConsentRequired(f"refused: the grant is {status.value}")
+    else:
+        outcome, _ = await grants.use(stored.artefact.id, now)
+        if outcome is not UseOutcome.OK:
+            raise ConsentRequired(f"refused: {_REFUSALS[outcome]}")
     return QueryAuthority(
         subject=subject,
         grant_id=stored.artefact.id,

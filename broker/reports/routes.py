@@ -34,7 +34,7 @@ async def ask_pending(request: web.Request) -> web.Response:
     """Ask again for a report awaiting department confirmation: issued now if nothing is pending any more."""
     reports = request.app[REPORTS]
     entry, body = await reports.pending_request(request.match_info["report_no"])
-    authority = await report_authority(request, body)  # the same consent, live, each time
+    authority = await report_authority(request, body, resuming=True)  # the same consent, in force, each time
     try:
         issued = await reports.resume(entry, body, request_id=request[REQUEST_ID], authority=authority)
     except ReportPending as pending:
@@ -108,8 +108,8 @@ _CREATE = {
 _PENDING = {
     "summary": "Ask again for a report awaiting department confirmation",
     "description": (
-        "Queries the regions again under the same consent (the requester's session or grant, checked and counted "
-        "as for a new report) with the reserved number. While a record is still pending: 202 as from POST "
+        "Queries the regions again under the same consent (the requester's session, or the grant it was asked "
+        "under, checked again: not revoked, paused or expired; no further use counted) with the reserved number. While a record is still pending: 202 as from POST "
         "/v1/reports. Once every record is confirmed, annotated or past its due date: 200, the report, issued "
         "under the reserved number with each department's sealed confirmation in its region's signed part."
     ),

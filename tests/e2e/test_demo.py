@@ -134,6 +134,44 @@ async def _walk_through(base: str, bank: str) -> None:
         assert "查询被拒绝" in refused
 
 
+async def _financial_walk(base: str, staff_pages: dict[str, str]) -> str:
+    """Step 5: the financial edition, asked for, confirmed by each region's departments on its staff page, then
+    issued; returns the report page."""
+    jar = aiohttp.CookieJar(unsafe=True)
+    async with aiohttp.ClientSession(cookie_jar=jar, timeout=aiohttp.ClientTimeout(total=60)) as browser:
+        page = await (await browser.get(f"{base}/signin")).text()
+        form = {**_hidden_fields(page), "subject": ENTERPRISE, "password": PASSWORD, "next": "/account"}
+        await browser.post(f"{base}/signin", data=form)
+        csrf = _hidden_fields(await (await browser.get(f"{base}/account")).text())["csrf_token"]
+        data = {"csrf_token": csrf, "subject": ENTERPRISE, "edition": "financial", "window_years": "3",
+                "purpose": "financing"}  # fmt: skip
+        pending = await (await browser.post(f"{base}/account/report", data=data)).text()
+        assert "待部门确认" in pending, pending
+        number = re.search(r'action="/account/reports/pending/(JJJ-\d{8}-\d{6})"', pending)
+        assert number is not None, pending
+    decided = 0
+    for region, staff in staff_pages.items():
+        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as clerk:
+            signin = _hidden_fields(await (await clerk.get(f"{staff}signin")).text())
+            response = await clerk.post(f"{staff}signin", data={**signin, "username": "staff", "password": PASSWORD})
+            assert response.status == 200, region
+            queue = await (await clerk.get(f"{staff}confirmations")).text()
+            for confirmation_id in re.findall(r'href="/confirmations/([0-9a-f]{32})"', queue):
+                detail = await (await clerk.get(f"{staff}confirmations/{confirmation_id}")).text()
+                token = _hidden_fields(detail)["csrf_token"]
+                done = await clerk.post(f"{staff}confirmations/{confirmation_id}/decide",
+                                        data={"csrf_token": token, "decision": "confirm"})  # fmt: skip
+                assert done.status == 200, await done.text()
+                decided += 1
+    assert decided > 0
+    async with aiohttp.ClientSession(cookie_jar=jar, timeout=aiohttp.ClientTimeout(total=60)) as browser:
+        response = await browser.post(f"{base}/account/reports/pending/{number[1]}", data={"csrf_token": csrf})
+        report_page = await response.text()
+        assert response.status == 200, report_page
+        assert f"<dd>{number[1]}</dd>" in report_page
+        return report_page
+
+
 async def _report_after_node_stopped(base: str) -> tuple[str, str]:
     """The page the own-report form answers with a region down (the choice: retry, or take it incomplete), and the
     report taken incomplete."""
@@ -182,6 +220,12 @@ def test_demo_walkthrough(tmp_path: Path) -> None:
 
         base = f"http://127.0.0.1:{port}"
         asyncio.run(_walk_through(base, bank.group(1)))
+        staff_pages = dict(re.findall(r"node-(\w+)\s.*staff page (http://127\.0\.0\.1:\d+/)", text))
+        assert set(staff_pages) == {"beijing", "tianjin", "hebei"}, text
+        report_page = asyncio.run(_financial_walk(base, staff_pages))
+        assert "部门确认与电子印章" in report_page
+        assert "尚未确认" not in report_page
+        assert "已确认（" in report_page
 
         os.kill(children["node-hebei"], signal.SIGTERM)
         time.sleep(0.5)

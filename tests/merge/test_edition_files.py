@@ -26,7 +26,11 @@ explicit_statement_per_domain = false
 def test_the_shipped_editions_are_the_five_the_seeds_name_in_display_order() -> None:
     catalogue = load_catalogue()
     assert list(catalogue) == ["standard", "administrative", "listing", "person", "financial"]
-    assert all(spec.version == "1" for spec in catalogue.values())
+    # The financial edition gained department confirmation: a changed edition, a new version.
+    assert {name: spec.version for name, spec in catalogue.items()} == {
+        "standard": "1", "administrative": "1", "listing": "1", "person": "1", "financial": "2",
+    }  # fmt: skip
+    assert [name for name, spec in catalogue.items() if spec.department_confirmation] == ["financial"]
     assert {p.stem for p in DEFAULTS_DIR.glob("*.toml")} == set(catalogue)
 
 
@@ -55,6 +59,15 @@ def test_the_digest_follows_the_rules_not_the_formatting() -> None:
         (("fixed_window_months = 24", "fixed_window_months = 0"), "fixed_window_months"),
         (('version = "2026.1"', ""), "version"),
         (("omit_minor = true", "omit_minor = true\nshow_everything = true"), "show_everything"),
+        (("omit_minor = true", "omit_minor = true\ndepartment_confirmation = 1"), "department_confirmation"),
+        # A pending report keeps its subject's identifier until issued: a public USCC only, never a resident ID.
+        (
+            (
+                'subject_kinds = ["enterprise"]',
+                'subject_kinds = ["enterprise", "person"]\ndepartment_confirmation = true',
+            ),
+            "department_confirmation",
+        ),
     ],
 )
 def test_a_malformed_file_names_the_file_and_the_field(tmp_path: Path, change: tuple[str, str], field: str) -> None:

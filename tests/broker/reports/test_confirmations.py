@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
@@ -30,6 +31,8 @@ from broker.verify.report_check import check_regions
 from merge.identifiers import parse_subject
 from merge.regions import REGION_ORDER, Region
 from tests.broker.conftest import AUTHORITY_NAME, ENTERPRISE, STAFF_PASSWORD, Nodes, sign_in, start_nodes, stop_nodes
+from tests.broker.oauth.test_rules import basic, get_code, redeem
+from tests.broker.oauth_helpers import base, new_verifier, register_bank
 from tests.broker.pdf.conftest import pdftotext
 
 Factory = Callable[..., Awaitable[TestClient]]  # type: ignore[type-arg]
@@ -260,3 +263,53 @@ async def test_in_the_portal_the_request_waits_on_its_page_then_opens_as_the_rep
     # A stale form changes nothing.
     stale = await client.post(f"/account/reports/pending/{report_no}", data={"csrf_token": "forged"})
     assert stale.status in (403, 409)
+
+
+async def test_a_bank_with_a_single_use_grant_gets_its_report_once_confirmed_and_not_after_revocation(
+    broker_factory: Factory, nodes: Nodes
+) -> None:
+    client = await broker_factory()
+    await sign_in(client, ENTERPRISE)
+    secret = await register_bank(client, scopes=("report:financial",))
+    assert secret is not None
+    csrf = (await (await client.get("/v1/me")).json())["csrf_token"]
+
+    async def token(max_uses: str) -> tuple[str, str]:
+        verifier = new_verifier()
+        code = await get_code(client, verifier, scope="report:financial", max_uses=max_uses)
+        status, issued = await redeem(client, secret, code, verifier)
+        assert status == 200, issued
+        introspected = await client.post(
+            "/oauth/introspect", data={"token": issued["access_token"]}, headers=basic("demo-bank", secret)
+        )
+        return issued["access_token"], (await introspected.json())["grant_id"]
+
+    async def as_bank(access: str, path: str, body: object = None) -> tuple[int, Any]:
+        async with aiohttp.ClientSession() as session:  # no cookies: only the token speaks
+            response = await session.post(base(client) + path, json=body,
+                                          headers={"Authorization": f"Bearer {access}"})  # fmt: skip
+            return response.status, json.loads(await response.read())
+
+    access, _grant = await token("1")
+    status, pending = await as_bank(access, "/v1/reports", FINANCIAL)
+    assert status == 202, pending
+    poll = f"/v1/reports/pending/{pending['report_no']}"
+    assert (await as_bank(access, poll))[0] == 202  # its one use was the report's: asking again spends none
+    for region in REGION_ORDER:
+        await _decide_all(nodes, region)
+    status, report = await as_bank(access, poll)
+    assert status == 200, report
+    assert report["report_no"] == pending["report_no"]
+    assert (await as_bank(access, "/v1/reports", FINANCIAL))[0] == 403  # a new report: the use is spent
+
+    # Another grant, revoked while its report waits: asking again is refused, and nothing is issued.
+    access, grant_id = await token("3")
+    status, pending = await as_bank(access, "/v1/reports", FINANCIAL)
+    assert status == 202, pending
+    revoked = await client.post(f"/v1/grants/{grant_id}/revoke", headers={"X-CSRF-Token": csrf})
+    assert revoked.status == 200
+    status, refused = await as_bank(access, f"/v1/reports/pending/{pending['report_no']}")
+    assert status in (401, 403), refused
+    # Nor may the subject's own session complete a report a bank asked for.
+    own = await client.post(f"/v1/reports/pending/{pending['report_no']}", headers={"X-CSRF-Token": csrf})
+    assert own.status == 404
