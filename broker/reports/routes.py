@@ -111,7 +111,8 @@ _PENDING = {
         "Queries the regions again under the same consent (the requester's session, or the grant it was asked "
         "under, checked again: not revoked, paused or expired; no further use counted) with the reserved number. "
         "While a record is still pending: 202 as from POST /v1/reports. Once every record is confirmed, annotated "
-        "or past its due date: 200, the report, issued under the reserved number with each department's sealed confirmation in its region's signed part."
+        "or past its due date: 200, the report, issued under the reserved number with each department's sealed "
+        "confirmation in its region's signed part."
     ),
     "security": [{"session": []}, {"oauth2": ["report:financial"]}],
     "parameters": [{"name": "report_no", "in": "path", "required": True, "schema": {"type": "string"}}],
