@@ -41,6 +41,7 @@ SUBJECT_KIND = {SubjectKind.ENTERPRISE: N_("经营主体"), SubjectKind.PERSON: 
 OUTCOME = {
     "issued": N_("已出具"),
     "issued_incomplete": N_("已出具（不完整）"),
+    "pending": N_("待部门确认（尚未出具）"),
 }
 OUTCOME_FAILED = N_("未出具")
 OUTCOME_DECLINED = N_("未出具（有地区未应答，未接受不完整报告）")
