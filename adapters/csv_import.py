@@ -30,7 +30,7 @@ from adapters.subject_register import RegisteredSubject
 from merge.answer_document import SubjectStatus
 from merge.domains import DEFAULT_COVERAGE
 from merge.identifiers import SubjectKind
-from merge.records import CoerciveMeasure, DishonestyListEntry, Penalty, Record
+from merge.records import CoerciveMeasure, DishonestyListEntry, Licence, Penalty, Record
 from merge.regions import Region
 
 
@@ -48,7 +48,7 @@ class RowError:
 class ImportResult:
     """What :func:`parse_csv` found: the records when ``errors`` is empty, otherwise no records."""
 
-    records: tuple[Penalty | DishonestyListEntry | CoerciveMeasure, ...]
+    records: tuple[Penalty | DishonestyListEntry | CoerciveMeasure | Licence, ...]
     errors: tuple[RowError, ...]
     rows: int
 
@@ -201,7 +201,9 @@ class SubjectSink(Protocol):
     async def register(self, entries: Iterable[RegisteredSubject], *, replace: bool = True) -> None: ...
 
 
-def named_subjects(records: Iterable[Penalty | DishonestyListEntry | CoerciveMeasure]) -> list[RegisteredSubject]:
+def named_subjects(
+    records: Iterable[Penalty | DishonestyListEntry | CoerciveMeasure | Licence],
+) -> list[RegisteredSubject]:
     """The subjects a file's records name (identifier and 行政相对人名称), as not registered in this region: a
     penalty file says who was fined, not who the region registered. The last row naming a subject wins."""
     named: dict[str, RegisteredSubject] = {}

@@ -1,8 +1,10 @@
-"""CSV layouts for the record kinds other than penalties: serious-dishonesty list entries (严重失信主体名单) and
-coercive measures (行政强制), with Chinese headers as the credit platforms publish them.
+"""CSV layouts for the record kinds other than penalties: serious-dishonesty list entries (严重失信主体名单),
+coercive measures (行政强制) and administrative licences (行政许可, the 双公示 licensing layout), with Chinese headers
+as the credit platforms publish them.
 
 A file's kind is told by its header (:func:`kind_of_header`): 行政处罚决定书文号 → penalty (:mod:`adapters.csv_layout`),
-名单名称 → list entry, 行政强制决定书文号 → coercive measure. Rows are checked like penalty rows — every problem
+名单名称 → list entry, 行政强制决定书文号 → coercive measure,
+行政许可决定文书号 → licence. Rows are checked like penalty rows — every problem
 named by line and column, resident IDs masked — and :func:`check_rows` gives the records only when none has a
 problem. A subject is identified by 统一社会信用代码 (enterprise) or 证件号码 (person, 居民身份证), exactly one.
 """
@@ -20,7 +22,7 @@ from adapters.csv_rows import parse_date, shown
 from adapters.store import record_id_for
 from merge.domains import DOMAIN_BY_CODE, DOMAIN_BY_NAME
 from merge.identifiers import InvalidIdentifier, mask_resident_id, validate_resident_id, validate_uscc
-from merge.records import CoerciveMeasure, DishonestyListEntry, RecordKind
+from merge.records import CoerciveMeasure, DishonestyListEntry, Licence, LicenceCategory, RecordKind
 from merge.regions import Region
 
 SUBJECT_NAME, USCC, ID_NUMBER, DOMAIN = "主体名称", "统一社会信用代码", "证件号码", "领域"
@@ -32,12 +34,14 @@ class Column:
     field: str
     kind: str = "text"  # text | date
     required: bool = False
+    #: The values allowed (an enumeration of the standard), if any.
+    choices: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class KindLayout:
     kind: RecordKind
-    model: type[DishonestyListEntry] | type[CoerciveMeasure]
+    model: type[DishonestyListEntry] | type[CoerciveMeasure] | type[Licence]
     #: The header that tells this layout from the others.
     marker: str
     columns: tuple[Column, ...]
@@ -72,7 +76,21 @@ COERCIVE_MEASURE = KindLayout(
     ),
     "decided_on",
 )  # fmt: skip
-LAYOUTS: tuple[KindLayout, ...] = (LIST_ENTRY, COERCIVE_MEASURE)
+LICENCE = KindLayout(
+    RecordKind.LICENCE, Licence, "行政许可决定文书号",
+    (
+        Column("行政许可决定文书名称", "document_name", required=True),
+        Column("行政许可决定文书号", "document_no", required=True),
+        Column("许可类别", "category", required=True, choices=tuple(c.value for c in LicenceCategory)),
+        Column("许可证书名称", "certificate_name"), Column("许可编号", "licence_no"),
+        Column("许可内容", "content", required=True), Column("许可决定日期", "decided_on", "date", True),
+        Column("有效期自", "valid_from", "date"), Column("有效期至", "valid_until", "date"),
+        Column("许可机关", "authority_name", required=True), Column("许可机关统一社会信用代码", "authority_uscc"),
+        Column("数据来源单位", "data_source"), Column("备注", "remarks"),
+    ),
+    "decided_on",
+)  # fmt: skip
+LAYOUTS: tuple[KindLayout, ...] = (LIST_ENTRY, COERCIVE_MEASURE, LICENCE)
 PENALTY_MARKER = "行政处罚决定书文号"
 
 Problem = tuple[int, str, str]  # line, column ("" for the row), reason
@@ -123,10 +141,10 @@ def check_rows(
     region: Region,
     today: date,
     covered: frozenset[str],
-) -> tuple[list[DishonestyListEntry | CoerciveMeasure], list[Problem], int]:
+) -> tuple[list[DishonestyListEntry | CoerciveMeasure | Licence], list[Problem], int]:
     """The records of every row (only if no row has a problem), the problems, and the number of rows; rows may
     name only the ``covered`` domains (what the node declares)."""
-    records: list[DishonestyListEntry | CoerciveMeasure] = []
+    records: list[DishonestyListEntry | CoerciveMeasure | Licence] = []
     problems: list[Problem] = []
     first_seen: dict[str, int] = {}
     count = 0
@@ -166,8 +184,13 @@ def check_rows(
                 if column.field == layout.start_field and parsed > today:
                     problems.append((line, column.header, f"{parsed} is in the future"))
                 values[column.field] = parsed
+            elif column.choices and value not in column.choices:
+                problems.append((line, column.header, f"{shown(value)!r} is not one of {'、'.join(column.choices)}"))
             else:
                 values[column.field] = value
+        ends, starts = values.get("valid_until"), values.get("valid_from")
+        if isinstance(ends, date) and isinstance(starts, date) and ends < starts:
+            problems.append((line, "有效期至", f"{ends} is before 有效期自 {starts}"))
         if len(problems) > before:
             continue
         try:

@@ -10,7 +10,7 @@ connection) stays open between pages, and memory holds one page whatever the sub
 own snapshot: a row imported between two pages may or may not be read, never twice.
 
 Which rows count for a window (as in :meth:`adapters.store.SqlRecordStore.query`): penalties decided within it;
-list entries and coercive measures also when they began earlier and had not ended by its start.
+list entries, coercive measures and licences also when they began earlier and had not ended by its start.
 
 On PostgreSQL ``record_id`` is compared and ordered under ``COLLATE "C"`` (code point order, as Python and SQLite
 compare strings), whatever the database's default collation.
@@ -40,7 +40,7 @@ from sqlalchemy import (
 )
 
 from adapters.raw_sql import RawStatement
-from adapters.schema import coercive_measures, dishonesty_list_entries, penalties
+from adapters.schema import coercive_measures, dishonesty_list_entries, licences, penalties
 from merge.identifiers import SubjectKind
 from merge.records import RecordKind
 
@@ -51,6 +51,8 @@ KIND_TABLES: dict[RecordKind, tuple[Table, str, str | None]] = {
     RecordKind.PENALTY: (penalties, "decision_date", None),
     RecordKind.DISHONESTY_LIST_ENTRY: (dishonesty_list_entries, "listed_on", "removed_on"),
     RecordKind.COERCIVE_MEASURE: (coercive_measures, "decided_on", "lifted_on"),
+    # A licence counts for a window while in force in it: granted by its end, not expired by its start.
+    RecordKind.LICENCE: (licences, "decided_on", "valid_until"),
 }
 #: Stored but not part of a record: the natural key (the record has it as a property) and the region (the store's).
 _NOT_SELECTED = frozenset({"dedup_key", "region_code"})

@@ -142,6 +142,25 @@ coercive_measures = Table(
     *_keys("coercive_measures", "decided_on"),
 )
 
+licences = Table(
+    "licences",
+    metadata,
+    *_common(event_column="decided_on"),
+    Column("document_name", Text, nullable=False, comment="行政许可决定文书名称"),
+    Column("document_no", Text, nullable=False, comment="行政许可决定文书号"),
+    Column("category", String(10), nullable=False, comment="许可类别"),
+    Column("certificate_name", Text, nullable=False, comment="许可证书名称"),
+    Column("licence_no", Text, nullable=False, comment="许可编号"),
+    Column("content", Text, nullable=False, comment="许可内容"),
+    Column("valid_from", Date, nullable=True, comment="有效期自"),
+    Column("valid_until", Date, nullable=True, comment="有效期至"),
+    Column("authority_name", Text, nullable=False, comment="许可机关"),
+    Column("authority_uscc", String(18), nullable=False, comment="许可机关统一社会信用代码"),
+    Column("data_source", Text, nullable=False, comment="数据来源单位"),
+    Column("remarks", Text, nullable=False, comment="备注"),
+    *_keys("licences", "decided_on"),
+)
+
 #: Key/value facts about the store: ``created_at``, ``data_as_of`` (ISO 8601 with offset), ``region_code``.
 meta = Table(
     "store_meta",

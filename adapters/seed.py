@@ -108,6 +108,9 @@ def generate(region: Region, subjects: int, seed: int, reference_date: date = RE
             if shared.listed:
                 yield writer.list_entry(rng, shared.subject, removed=False)
                 yield writer.coercive_measure(rng, shared.subject, lifted=False)
+            if region is shared.subject.home and shared.subject.kind is SubjectKind.ENTERPRISE:
+                # Its own generator: the violations above stay what earlier seeds wrote.
+                yield writer.licence(_rng(seed, "licence", shared.index), shared.subject)
         if shared.dup_with is not None and region in (shared.subject.home, shared.dup_with):
             yield _reported_twice(seed, shared, region, reference_date)
     for index in range(subjects):

@@ -35,6 +35,8 @@ from merge.records import (
     MINOR_CATEGORIES,
     CoerciveMeasure,
     DishonestyListEntry,
+    Licence,
+    LicenceCategory,
     Penalty,
     PenaltyCategory,
     Procedure,
@@ -45,6 +47,11 @@ from merge.regions import Region
 
 _SIX_YEARS = 6 * 365
 _CONFISCATIONS = {PenaltyCategory.CONFISCATE_ILLEGAL_GAINS, PenaltyCategory.CONFISCATE_ILLEGAL_PROPERTY}
+
+
+#: Licences the seed grants (name, content): 行政许可 of the market regulator.
+_LICENCES = (("食品经营许可", "预包装食品（含冷藏冷冻食品）销售"), ("药品经营许可", "中成药、化学药制剂零售"),
+             ("特种设备生产许可", "压力容器制造"))  # fmt: skip
 
 
 class RecordWriter:
@@ -197,6 +204,32 @@ class RecordWriter:
             removed_on=removed_on,
             reason=f"因{violation_type}，情节严重",
             document_no=self._document_no(authority, "列", listed.year),
+        )
+        return record.model_copy(update={"record_id": record_id_for(record.dedup_key)})
+
+    def licence(self, rng: random.Random, subject: SeedSubject) -> Licence:
+        """A business licence of the subject's (行政许可): granted in the past, valid five years."""
+        domain = "market_regulation"
+        authority = self._authority(rng, domain)
+        decided = self._past(rng, 3 * 365)
+        name, content = rng.choice(_LICENCES)
+        record = Licence(
+            region_code=self.region.code,
+            record_id="",
+            domain=domain,
+            subject_name=subject.name,
+            uscc=subject.identifier,
+            document_name=f"{name}决定书",
+            document_no=self._document_no(authority, "许", decided.year),
+            category=LicenceCategory.ORDINARY,
+            certificate_name=name.removesuffix("许可") + "许可证",
+            licence_no=f"JY{subject.identifier[2:8]}{rng.randint(10**7, 10**8 - 1)}",
+            content=content,
+            decided_on=decided,
+            valid_from=decided,
+            valid_until=decided + timedelta(days=5 * 365 - 1),
+            authority_name=authority.name,
+            authority_uscc=authority.uscc,
         )
         return record.model_copy(update={"record_id": record_id_for(record.dedup_key)})
 

@@ -37,12 +37,13 @@ from adapters.record_rows import RecordRow, record_rows
 from adapters.record_updates import UpsertCounts, history, upsert
 from adapters.schema import CATEGORY_SEPARATOR, meta, metadata
 from merge.identifiers import Subject
-from merge.records import CoerciveMeasure, DishonestyListEntry, Penalty, Record
+from merge.records import CoerciveMeasure, DishonestyListEntry, Licence, Penalty, Record
 from merge.regions import Region
 
 _KEY_SEPARATOR = "\x1f"
-_MODELS: dict[str, type[Penalty | DishonestyListEntry | CoerciveMeasure]] = {
-    model.model_fields["kind"].default.value: model for model in (Penalty, DishonestyListEntry, CoerciveMeasure)
+_MODELS: dict[str, type[Penalty | DishonestyListEntry | CoerciveMeasure | Licence]] = {
+    model.model_fields["kind"].default.value: model
+    for model in (Penalty, DishonestyListEntry, CoerciveMeasure, Licence)
 }
 _META = select(meta.c.key, meta.c.value).where(or_(meta.c.key == "created_at", meta.c.key == "data_as_of"))
 

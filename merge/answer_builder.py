@@ -60,7 +60,9 @@ def build_document(context: AnswerContext, subject: AnswerSubject, records: Iter
 def assemble_document(context: AnswerContext, subject: AnswerSubject, wire: list[WireRecord]) -> AnswerDocument:
     """The document around records already in their wire form: the one envelope both the model path and the
     node's row path (:mod:`merge.fast.answer_rows`) write, so that they cannot drift apart."""
-    counts = Counter(record.domain for record in wire)
+    # The summary states the violations; licences are listed apart (they never count as records of a domain).
+    counted = [record for record in wire if record.kind != "licence"]
+    counts = Counter(record.domain for record in counted)
     return AnswerDocument(
         covered_domains=tuple(sorted(set(context.covered_domains))),
         data_as_of=context.data_as_of,
@@ -72,7 +74,7 @@ def assemble_document(context: AnswerContext, subject: AnswerSubject, wire: list
         request_id=context.request_id,
         schema=SCHEMA,
         subject=subject,
-        summary=AnswerSummary(count_by_domain=dict(counts), total=len(wire)),
+        summary=AnswerSummary(count_by_domain=dict(counts), total=len(counted)),
         warrant_id=context.warrant_id,
         window=AnswerWindow(from_=context.window_from, to=context.window_to),
     )

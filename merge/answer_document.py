@@ -33,7 +33,7 @@ from pydantic_core import PydanticUndefined
 from merge.confirmations import ConfirmationInvalid, WireConfirmation, check_confirmations
 from merge.domains import DOMAINS
 from merge.identifiers import SubjectKind
-from merge.records import CoerciveMeasure, DishonestyListEntry, Penalty, RecordKind
+from merge.records import CoerciveMeasure, DishonestyListEntry, Licence, Penalty, RecordKind
 from merge.regions import REGION_ORDER
 
 SCHEMA: Literal["jjj.region-answer/1"] = "jjj.region-answer/1"
@@ -68,7 +68,7 @@ def _wire_type(annotation: Any) -> Any:
     return annotation
 
 
-def _wire_struct(model: type[Penalty | DishonestyListEntry | CoerciveMeasure]) -> type[msgspec.Struct]:
+def _wire_struct(model: type[Penalty | DishonestyListEntry | CoerciveMeasure | Licence]) -> type[msgspec.Struct]:
     """The wire form of a record model: every field but ``region_code``, sorted by name, defaults as the model's;
     ``kind`` is a required literal (the model's default is its only value), ``domain`` a code of the catalogue."""
     fields: list[tuple[str, Any] | tuple[str, Any, Any]] = []
@@ -90,22 +90,29 @@ def _wire_struct(model: type[Penalty | DishonestyListEntry | CoerciveMeasure]) -
 WirePenalty = _wire_struct(Penalty)
 WireListEntry = _wire_struct(DishonestyListEntry)
 WireCoerciveMeasure = _wire_struct(CoerciveMeasure)
+WireLicence = _wire_struct(Licence)
 WireRecord = Any  # one of the three wire structs (msgspec structs made at import time are not static types)
 #: Record model and wire struct per kind, in the document's (sorted) order.
-KINDS: dict[RecordKind, tuple[type[Penalty | DishonestyListEntry | CoerciveMeasure], type[msgspec.Struct]]] = {
+KINDS: dict[
+    RecordKind, tuple[type[Penalty | DishonestyListEntry | CoerciveMeasure | Licence], type[msgspec.Struct]]
+] = {
     RecordKind.COERCIVE_MEASURE: (CoerciveMeasure, WireCoerciveMeasure),
     RecordKind.DISHONESTY_LIST_ENTRY: (DishonestyListEntry, WireListEntry),
+    RecordKind.LICENCE: (Licence, WireLicence),
     RecordKind.PENALTY: (Penalty, WirePenalty),
 }
 
 
-class AnswerRecords(msgspec.Struct, **_CONFIG):
+class AnswerRecords(msgspec.Struct, omit_defaults=True, **_CONFIG):
     coercive_measure: tuple[WireCoerciveMeasure, ...]  # type: ignore[valid-type]
     dishonesty_list_entry: tuple[WireListEntry, ...]  # type: ignore[valid-type]
-    penalty: tuple[WirePenalty, ...]  # type: ignore[valid-type]
+    #: Administrative licences: not violations, so outside ``all()``, the summary and the matrix; left out when
+    #: none (documents without licences keep their bytes).
+    licence: tuple[WireLicence, ...] = ()  # type: ignore[valid-type]
+    penalty: tuple[WirePenalty, ...]  # type: ignore[valid-type,misc]
 
     def all(self) -> list[WireRecord]:
-        """Every record, kind by kind in :data:`KINDS` order."""
+        """Every violation record (licences apart), kind by kind in :data:`KINDS` order."""
         return [*self.coercive_measure, *self.dishonesty_list_entry, *self.penalty]
 
 
@@ -207,8 +214,11 @@ def check_statements(document: AnswerDocument) -> None:
         raise AnswerInvalid("covered_domains names a domain twice")
     if not counts.keys() <= covered:
         raise AnswerInvalid("records in domains the region does not cover")
-    if len(set(map(_RECORD_ID, records))) != len(records):
+    licences = document.records.licence
+    if len(set(map(_RECORD_ID, chain(records, licences)))) != len(records) + len(licences):
         raise AnswerInvalid("duplicate record_id")
+    if not set(map(_DOMAIN, licences)) <= covered:
+        raise AnswerInvalid("licences in domains the region does not cover")
     if document.window.from_ > document.window.to:
         raise AnswerInvalid("window from is after to")
     amounts = [
@@ -234,10 +244,10 @@ def check_statements(document: AnswerDocument) -> None:
         raise AnswerInvalid("a confirmation_ref, but no confirmation for the records")
 
 
-def record_models(document: AnswerDocument) -> list[Penalty | DishonestyListEntry | CoerciveMeasure]:
+def record_models(document: AnswerDocument) -> list[Penalty | DishonestyListEntry | CoerciveMeasure | Licence]:
     """The records as :mod:`merge.records` models attributed to the document's region (validated one by one:
     the readable path, for the reference merge and the PDF)."""
-    out: list[Penalty | DishonestyListEntry | CoerciveMeasure] = []
+    out: list[Penalty | DishonestyListEntry | CoerciveMeasure | Licence] = []
     for model, _wire in KINDS.values():
         for record in getattr(document.records, model.model_fields["kind"].default.value):
             values = msgspec.structs.asdict(record)
@@ -245,7 +255,7 @@ def record_models(document: AnswerDocument) -> list[Penalty | DishonestyListEntr
     return out
 
 
-def wire_record(record: Penalty | DishonestyListEntry | CoerciveMeasure) -> WireRecord:
+def wire_record(record: Penalty | DishonestyListEntry | CoerciveMeasure | Licence) -> WireRecord:
     """The wire struct of a record model (values taken as they are: the model validated them)."""
     wire = KINDS[record.kind][1]
     values = {name: _plain(value) for name, value in record.__dict__.items() if name != "region_code"}

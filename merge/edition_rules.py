@@ -20,12 +20,13 @@ from merge.records import (
     MINOR_CATEGORIES,
     CoerciveMeasure,
     DishonestyListEntry,
+    Licence,
     Penalty,
     Procedure,
     RepairStatus,
 )
 
-AnyRecord = Penalty | DishonestyListEntry | CoerciveMeasure
+AnyRecord = Penalty | DishonestyListEntry | CoerciveMeasure | Licence
 
 
 #: An edition's rules are its parsed file (the fields are documented in ``merge/editions/README.md``).

@@ -42,9 +42,10 @@ from datetime import datetime
 from merge.answer_document import KINDS, SubjectStatus
 from merge.answers import RegionAnswer, RegionStatus
 from merge.domains import DOMAIN_BY_CODE, DOMAINS, domain_name
-from merge.edition_rules import AnyRecord, is_minor, is_repaired
+from merge.edition_rules import is_minor, is_repaired
 from merge.editions import PURPOSE_BY_CODE
-from merge.records import RecordKind
+from merge.licences import licence_items
+from merge.records import VIOLATION_KINDS, Licence, RecordKind, Violation
 from merge.regions import REGION_ORDER, Region
 from merge.report import (
     SCHEMA,
@@ -104,9 +105,10 @@ def merge_report(query: ReportQuery, answers: Sequence[RegionAnswer], *, report_
         regions=tuple(region_summary(answer) for answer in by_region.values()),
         matrix=_matrix(by_region, records),
         records=tuple(items),
+        licences=licence_items(answered),
         summary=ReportSummary(
             total_records=len(items),
-            by_kind={kind: sum(item.kind is kind for item in items) for kind in RecordKind},
+            by_kind={kind: sum(item.kind is kind for item in items) for kind in VIOLATION_KINDS},
             by_region={code: len(records.get(code, ())) for code in by_region},
             duplicates_merged=sent - len(items),
         ),
@@ -129,16 +131,17 @@ def answers_by_region(answers: Sequence[RegionAnswer]) -> dict[str, RegionAnswer
     }
 
 
-def _records(answer: RegionAnswer) -> list[AnyRecord]:
+def _records(answer: RegionAnswer) -> list[Violation]:
     """The region's records as models, read back from the JSON it signed (each validated by its model)."""
     if answer.part is None:
         return []
     document = json.loads(answer.part.document)
-    return [
+    models = [
         KINDS[RecordKind(kind)][0].model_validate({**record, "region_code": document["region_code"]})
         for kind, records in document["records"].items()
         for record in records
     ]
+    return [model for model in models if not isinstance(model, Licence)]  # not violations: listed apart
 
 
 def subject_name(answered: list[RegionAnswer]) -> str:
@@ -149,9 +152,9 @@ def subject_name(answered: list[RegionAnswer]) -> str:
     return (registered or named or [""])[0]
 
 
-def merged_records(records: dict[str, list[AnyRecord]]) -> list[ReportRecord]:
+def merged_records(records: dict[str, list[Violation]]) -> list[ReportRecord]:
     """The answered regions' records: every decision once, marked, in report order."""
-    copies: dict[tuple[str, ...], list[tuple[int, AnyRecord]]] = {}
+    copies: dict[tuple[str, ...], list[tuple[int, Violation]]] = {}
     for code, region_records in records.items():
         region_index = _REGION_CODES.index(code)
         for record in region_records:
@@ -168,13 +171,13 @@ def merged_records(records: dict[str, list[AnyRecord]]) -> list[ReportRecord]:
     return [item for _, item in sorted(shown_items, key=lambda pair: pair[0])]
 
 
-def _report_order(record: AnyRecord) -> tuple[int, int, str, int, str]:
+def _report_order(record: Violation) -> tuple[int, int, str, int, str]:
     rank = _CATALOGUE.index(record.domain) if record.domain in _CATALOGUE else len(_CATALOGUE)
     region = _REGION_CODES.index(record.region_code)
     return (-record.event_date.toordinal(), rank, record.domain, region, record.record_id)
 
 
-def _matrix(by_region: dict[str, RegionAnswer], records: dict[str, list[AnyRecord]]) -> tuple[MatrixRow, ...]:
+def _matrix(by_region: dict[str, RegionAnswer], records: dict[str, list[Violation]]) -> tuple[MatrixRow, ...]:
     sent = {code: Counter(r.domain for r in region_records) for code, region_records in records.items()}
     outside = sorted({domain for counts in sent.values() for domain in counts} - DOMAIN_BY_CODE.keys())
     rows = []

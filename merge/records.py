@@ -20,6 +20,14 @@ class RecordKind(StrEnum):
     PENALTY = "penalty"  # 行政处罚
     DISHONESTY_LIST_ENTRY = "dishonesty_list_entry"  # 严重失信主体名单
     COERCIVE_MEASURE = "coercive_measure"  # 行政强制
+    LICENCE = "licence"  # 行政许可: not a violation (its own report section; never makes a report unclean)
+
+
+#: The kinds that are violations or measures against the subject: what a report counts, merges and states per
+#: domain. A licence is none of them.
+VIOLATION_KINDS: tuple[RecordKind, ...] = (
+    RecordKind.PENALTY, RecordKind.DISHONESTY_LIST_ENTRY, RecordKind.COERCIVE_MEASURE,
+)  # fmt: skip
 
 
 class Procedure(StrEnum):
@@ -56,6 +64,17 @@ class PenaltyCategory(StrEnum):
 MINOR_CATEGORIES: frozenset[PenaltyCategory] = frozenset(
     {PenaltyCategory.WARNING, PenaltyCategory.CIRCULATED_CRITICISM}
 )
+
+
+class LicenceCategory(StrEnum):
+    """许可类别 of the 双公示 administrative-licensing standard."""
+
+    ORDINARY = "普通"
+    FRANCHISE = "特许"
+    RECOGNITION = "认可"
+    APPROVAL = "核准"
+    REGISTRATION = "登记"
+    OTHER = "其他"
 
 
 class SubjectCategory(StrEnum):
@@ -172,4 +191,39 @@ class CoerciveMeasure(_RecordBase):
         return self.decided_on
 
 
-Record = Annotated[Penalty | DishonestyListEntry | CoerciveMeasure, Field(discriminator="kind")]
+class Licence(_RecordBase):
+    """An administrative licence (行政许可, 双公示 standard). Not a violation: a report lists it in its own section."""
+
+    kind: Literal[RecordKind.LICENCE] = RecordKind.LICENCE
+    # The licensee: USCC for an enterprise, resident ID for a person (the store queries on these).
+    uscc: str = ""
+    id_number: str = ""
+    document_name: str  # 行政许可决定文书名称
+    document_no: str  # 行政许可决定文书号
+    category: LicenceCategory  # 许可类别
+    certificate_name: str = ""  # 许可证书名称
+    licence_no: str = ""  # 许可编号
+    content: str  # 许可内容
+    decided_on: date  # 许可决定日期
+    valid_from: date | None = None  # 有效期自
+    valid_until: date | None = None  # 有效期至
+    authority_name: str  # 许可机关
+    authority_uscc: str = ""  # 许可机关统一社会信用代码
+    data_source: str = ""  # 数据来源单位
+    remarks: str = ""
+
+    TEXT_FIELDS: ClassVar[tuple[str, ...]] = ("content", "remarks")
+
+    @property
+    def dedup_key(self) -> tuple[str, ...]:
+        return ("licence", self.authority_uscc or self.authority_name, self.document_no)
+
+    @property
+    def event_date(self) -> date:
+        return self.decided_on
+
+
+#: A record a report counts and merges (every kind but a licence).
+Violation = Penalty | DishonestyListEntry | CoerciveMeasure
+
+Record = Annotated[Penalty | DishonestyListEntry | CoerciveMeasure | Licence, Field(discriminator="kind")]

@@ -45,6 +45,7 @@ from merge.signed_part import SignedPart
 __all__ = [
     "SCHEMA",
     "CellState",
+    "LicenceItem",
     "MatrixCell",
     "MatrixRow",
     "RegionSummary",
@@ -198,6 +199,19 @@ class ReportSummary(BaseModel):
     duplicates_merged: int = Field(ge=0)
 
 
+class LicenceItem(BaseModel):
+    """One administrative licence (行政许可) the report lists: a reference into its region's signed part
+    (:mod:`merge.licences`). Not a record of the report: never counted, merged or stated per domain."""
+
+    model_config = _CONFIG
+
+    region: str
+    record_id: str
+    domain: str
+    decided_on: date
+    valid_until: date | None
+
+
 class Report(BaseModel):
     """One "one login, three regions" report (schema ``jjj.report/2``).
 
@@ -225,6 +239,8 @@ class Report(BaseModel):
     #: The seam with the fast path: held column by column (merge.fast.report_records); takes any sequence of
     #: ReportRecord (or their JSON) and reads, validates and serialises as a tuple of them.
     records: ReportRecords
+    #: 行政许可, in their own section (:mod:`merge.licences`): they never make a report unclean.
+    licences: tuple[LicenceItem, ...] = ()
     summary: ReportSummary
 
     @model_validator(mode="after")

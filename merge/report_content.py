@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from merge.answer_document import read_document, record_models
 from merge.confirmations import WireConfirmation
 from merge.edition_rules import AnyRecord
-from merge.report import Report, ReportRecord
+from merge.records import Licence
+from merge.report import LicenceItem, Report, ReportRecord
 
 
 def records_by_key(report: Report) -> dict[tuple[str, str], AnyRecord]:
@@ -29,6 +30,17 @@ def shown_records(report: Report) -> list[tuple[ReportRecord, AnyRecord]]:
     """Each item of ``report.records`` with the record it refers to, in report order."""
     found = records_by_key(report)
     return [(item, found[(item.region, item.record_id)]) for item in report.records]
+
+
+def shown_licences(report: Report) -> list[tuple[LicenceItem, Licence]]:
+    """Each of ``report.licences`` with the licence it refers to, in report order."""
+    found = records_by_key(report)
+    shown: list[tuple[LicenceItem, Licence]] = []
+    for item in report.licences:
+        licence = found[(item.region, item.record_id)]
+        if isinstance(licence, Licence):
+            shown.append((item, licence))
+    return shown
 
 
 def confirmations_by_key(report: Report) -> dict[tuple[str, str], WireConfirmation]:

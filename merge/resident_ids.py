@@ -24,6 +24,7 @@ _ID_NUMBER = attrgetter("id_number")
 _TEXT = {
     "coercive_measure": ("reason",),
     "dishonesty_list_entry": ("reason",),
+    "licence": ("content", "remarks"),
     "penalty": ("violation_facts", "content", "remarks"),
 }
 

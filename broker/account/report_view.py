@@ -28,7 +28,7 @@ from broker.web.templates import render
 from consent.sessions import Session
 from merge.identifiers import SubjectKind
 from merge.report import Report
-from merge.report_content import confirmations_by_key, department_seals, shown_records
+from merge.report_content import confirmations_by_key, department_seals, shown_licences, shown_records
 
 
 def notice(report: Report) -> str:
@@ -108,6 +108,15 @@ def report_context(report: Report, code: str, public_base_url: str) -> dict[str,
         "domain_statements": statements(report, gettext),
         "by_region": _records_by_region(report),
         "seals": [seal_line(seal) for seal in department_seals(report)],
+        "licences": [
+            {
+                "heading": heading(licence),
+                "region": labels.region(item.region),
+                "domain": labels.domain(licence.domain),
+                "fields": [(gettext(label), value) for label, value in fields(licence, current())],
+            }
+            for item, licence in shown_licences(report)
+        ],
         "confirming": report.edition.spec.department_confirmation,
         "code": code,
         "verify_url": link,

@@ -24,10 +24,10 @@ from broker.web.domain_statements import statements
 from merge.confirmations import WireConfirmation
 from merge.edition_rules import AnyRecord
 from merge.identifiers import SubjectKind
-from merge.records import RecordKind
+from merge.records import VIOLATION_KINDS, Licence, RecordKind
 from merge.regions import Region
-from merge.report import CellState, RegionSummary, Report, ReportRecord
-from merge.report_content import confirmations_by_key, department_seals, shown_records
+from merge.report import CellState, LicenceItem, RegionSummary, Report, ReportRecord
+from merge.report_content import confirmations_by_key, department_seals, shown_licences, shown_records
 
 _BEIJING_TIME = timezone(timedelta(hours=8))
 _STATUS = {
@@ -96,6 +96,15 @@ def _record_item(
     }
 
 
+def _licence_item(item: LicenceItem, licence: Licence, both: Callable[[str], str]) -> dict[str, Any]:
+    fields = [(both(label), value) for label, value in record_fields.fields(licence, "zh")]
+    return {
+        "heading": record_fields.heading(licence),
+        "rows": _pairs(fields),
+        "reported_by": Region.from_code(item.region).display_name,
+    }
+
+
 def _signed_statement(line: RegionSummary, bilingual: bool) -> tuple[str, str]:
     """ "该地区应答经其签名" with the certificate's subject and SHA-256 fingerprint, or why there is none; with its
     English where the report is bilingual."""
@@ -130,7 +139,7 @@ def report_context(report: Report, *, verification_code: str, verify_url: str) -
         [(row.domain_name, [_cell(row.cells[c].state, row.cells[c].count) for c in codes]) for row in report.matrix],
         [_SHORT.get(g.code, g.name) for g in report.regions],
     )
-    groups: dict[RecordKind, list[dict[str, Any]]] = {kind: [] for kind in RecordKind}
+    groups: dict[RecordKind, list[dict[str, Any]]] = {kind: [] for kind in VIOLATION_KINDS}
     confirmations = confirmations_by_key(report)
     for item, record in shown_records(report):
         groups[item.kind].append(_record_item(item, record, both, confirmations.get((item.region, item.record_id))))
@@ -163,6 +172,9 @@ def report_context(report: Report, *, verification_code: str, verify_url: str) -
         "record_groups": [
             {"title": both(_GROUP_TITLE[kind]), "items": items} for kind, items in groups.items() if items
         ],
+        "licences": [_licence_item(item, licence, both) for item, licence in shown_licences(report)],
+        "licence_title": both("行政许可"),
+        "licence_note": both("行政许可不是违法违规记录，不影响上述记录情况和各领域说明。"),
         "confirming": report.edition.spec.department_confirmation,
         "seals": [seal_line(seal, "zh") for seal in department_seals(report)],
         "bilingual": bilingual,

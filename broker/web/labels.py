@@ -16,7 +16,7 @@ from merge.domains import DOMAIN_BY_CODE, DOMAINS
 from merge.edition_files import load_catalogue
 from merge.editions import PURPOSE_BY_CODE, PURPOSES, Edition
 from merge.identifiers import SubjectKind
-from merge.records import PenaltyCategory, SubjectCategory
+from merge.records import LicenceCategory, PenaltyCategory, SubjectCategory
 from merge.regions import REGION_ORDER, Region
 
 REGION_STATUS = {
@@ -35,6 +35,7 @@ RECORD_KIND = {
     "penalty": N_("行政处罚"),
     "dishonesty_list_entry": N_("严重失信主体名单"),
     "coercive_measure": N_("行政强制"),
+    "licence": N_("行政许可"),
 }
 SUBJECT_KIND = {SubjectKind.ENTERPRISE: N_("经营主体"), SubjectKind.PERSON: N_("自然人")}
 #: "Who queried me": what became of each request.
@@ -71,6 +72,7 @@ def data_messages() -> Iterator[str]:
     yield from (domain.name for domain in DOMAINS)
     yield from (category.value for category in PenaltyCategory)
     yield from (category.value for category in SubjectCategory)
+    yield from (category.value for category in LicenceCategory)
     yield from STATUS_NAMES.values()
 
 

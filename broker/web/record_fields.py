@@ -14,7 +14,7 @@ from decimal import Decimal
 from broker.web.formats import day
 from broker.web.i18n import N_, Lang, gettext
 from merge.edition_rules import AnyRecord
-from merge.records import CoerciveMeasure, DishonestyListEntry, Penalty, RepairStatus
+from merge.records import CoerciveMeasure, DishonestyListEntry, Licence, Penalty, RepairStatus
 from merge.report import ReportRecord
 from merge.severity import Severity
 
@@ -81,10 +81,32 @@ def _coercive(m: CoerciveMeasure, lang: Lang) -> list[Field]:
     ]
 
 
+def _licence(lic: Licence, lang: Lang) -> list[Field]:
+    # Labels and order of the 双公示 administrative-licensing standard.
+    return [
+        (N_("行政许可决定文书名称"), lic.document_name),
+        (N_("行政许可决定文书号"), lic.document_no),
+        (N_("许可类别"), gettext(lic.category.value, lang)),
+        (N_("许可证书名称"), _text(lic.certificate_name)),
+        (N_("许可编号"), _text(lic.licence_no)),
+        (N_("许可内容"), _text(lic.content)),
+        (N_("许可决定日期"), day(lic.decided_on, lang)),
+        (N_("有效期自"), day(lic.valid_from, lang)),
+        (N_("有效期至"), day(lic.valid_until, lang)),
+        (N_("许可机关"), lic.authority_name),
+        (N_("许可机关统一社会信用代码"), _text(lic.authority_uscc)),
+        (N_("统一社会信用代码"), _text(lic.uscc)),
+        (N_("证件号码"), _text(lic.id_number)),
+        (N_("数据来源单位"), _text(lic.data_source)),
+        (N_("备注"), _text(lic.remarks)),
+    ]
+
+
 _FIELDS: dict[type, Callable[..., list[Field]]] = {
     Penalty: _penalty,
     DishonestyListEntry: _list_entry,
     CoerciveMeasure: _coercive,
+    Licence: _licence,
 }
 
 
@@ -99,6 +121,8 @@ def heading(record: AnyRecord) -> str:
         return f"{record.decision_no}　{record.authority_name}"
     if isinstance(record, DishonestyListEntry):
         return f"{record.list_name}　{record.authority_name}"
+    if isinstance(record, Licence):
+        return f"{record.document_name} {record.document_no}　{record.authority_name}"
     return f"{record.document_no}　{record.authority_name}"
 
 

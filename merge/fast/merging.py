@@ -21,8 +21,9 @@ from merge.editions import PURPOSE_BY_CODE
 from merge.fast.record_merge import merge_records
 from merge.fast.report_records import ReportRecords
 from merge.fast.trusted import construct_trusted
+from merge.licences import licence_items
 from merge.merging import answers_by_region, notice, region_summary, subject_name
-from merge.records import RecordKind
+from merge.records import VIOLATION_KINDS
 from merge.regions import REGION_ORDER
 from merge.report import (
     SCHEMA,
@@ -55,7 +56,7 @@ def merge_report(query: ReportQuery, answers: Sequence[RegionAnswer], *, report_
     subject = query.subject
     summary = ReportSummary.model_construct(
         total_records=len(records),
-        by_kind={kind: merged.by_kind.get(kind, 0) for kind in RecordKind},
+        by_kind={kind: merged.by_kind.get(kind, 0) for kind in VIOLATION_KINDS},
         by_region={code: a.record_count for code, a in by_region.items()},
         duplicates_merged=merged.duplicates,
     )
@@ -80,6 +81,7 @@ def merge_report(query: ReportQuery, answers: Sequence[RegionAnswer], *, report_
         regions=tuple(region_summary(a) for a in by_region.values()),
         matrix=_matrix(by_region, {d.region_code: d.summary.count_by_domain for d in documents}),
         records=records,  # taken as it is: built from validated records
+        licences=licence_items(answered),
         summary=summary,
     )
 

@@ -45,7 +45,7 @@ async def rows(store: SqlRecordStore, subject: Subject) -> list[dict[str, object
 
 async def test_rows_are_the_json_form_of_every_seeded_record(store: SqlRecordStore) -> None:
     records = list(generate(Region.TIANJIN, 12, seed=5))
-    assert {r.kind for r in records} == {"penalty", "dishonesty_list_entry", "coercive_measure"}
+    assert {r.kind for r in records} == {"penalty", "dishonesty_list_entry", "coercive_measure", "licence"}
     await store.add_records(records)
     subjects = {subject_of(r) for r in records}
     assert any(s.kind is SubjectKind.PERSON for s in subjects)

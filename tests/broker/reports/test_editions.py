@@ -3,6 +3,7 @@ fail-closed refusal (issue 14). A node process holding another version: tests/e2
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import date
 from pathlib import Path
@@ -18,7 +19,8 @@ from broker.reports.appkeys import REPORT_STORE
 from merge.edition_files import install, load_catalogue
 from merge.identifiers import parse_subject
 from merge.regions import Region
-from tests.broker.conftest import ENTERPRISE, Nodes
+from tests.broker.conftest import ENTERPRISE, Nodes, sign_in
+from tests.broker.pdf.conftest import pdftotext
 from tests.broker.reports.test_service import GOOD, post
 
 Factory = Callable[..., Awaitable[TestClient]]  # type: ignore[type-arg]
@@ -120,3 +122,46 @@ async def test_an_operator_imports_a_list_file_and_sees_it_in_the_next_report(
     assert after["matrix"][[row["domain"] for row in after["matrix"]].index("taxation")]["cells"]["120000"] == {
         "state": "records", "count": 1,
     }  # fmt: skip
+
+
+async def test_imported_licences_are_listed_apart_and_never_make_a_report_unclean(
+    broker_factory: Factory, nodes: Nodes, tmp_path: Path
+) -> None:
+    client = await broker_factory()
+    status, before, _ = await post(client, GOOD)
+    assert status == 200
+    licences = tmp_path / "licences.csv"
+    licences.write_text(
+        "主体名称,统一社会信用代码,行政许可决定文书名称,行政许可决定文书号,许可类别,许可内容,许可决定日期,有效期至,许可机关,领域\n"
+        f"示例主体,{ENTERPRISE},食品经营许可决定书,津市监食许〔2025〕9号,普通,预包装食品销售,2025-04-10,2030-04-09,"
+        "天津市滨海新区市场监督管理局,市场监管\n",
+        encoding="utf-8",
+    )
+    tianjin = next(store for store in nodes.stores if store.region is Region.TIANJIN)
+    assert (await import_csv(tianjin, licences, Region.TIANJIN)).new == 1
+
+    status, after, response = await post(client, GOOD)
+    assert status == 200
+    assert [(item["region"], item["domain"]) for item in after["licences"]] == [
+        (Region.TIANJIN.code, "market_regulation")
+    ]
+    # Not a violation: the records, their counts and the matrix are what they were.
+    assert after["records"] == before["records"]
+    assert (after["summary"], after["matrix"]) == (before["summary"], before["matrix"])
+    assert after["complete"] is True
+    # The region signed it: the licence is in Tianjin's part, outside its summary.
+    part = next(r for r in after["regions"] if r["code"] == Region.TIANJIN.code)["answer"]["document"]
+    assert [lic["document_no"] for lic in part["records"]["licence"]] == ["津市监食许〔2025〕9号"]
+
+    code = response.headers["X-Verification-Code"]
+    pdf = await client.get(f"/v1/reports/{after['report_no']}.pdf", params={"code": code})
+    text = re.sub(r"\s+", "", pdftotext(await pdf.read(), tmp_path))
+    assert "行政许可（1条）" in text
+    assert "津市监食许〔2025〕9号" in text
+    assert "行政许可不是违法违规记录" in text
+    # The report page (the portal's own form, as a person uses it) has the section too.
+    csrf = await sign_in(client, ENTERPRISE)
+    form = {"subject": ENTERPRISE, "edition": "standard", "window_years": "3", "purpose": "bidding", "csrf_token": csrf}
+    html = await (await client.post("/account/report", data=form)).text()
+    assert 'id="licences"' in html
+    assert "食品经营许可决定书 津市监食许〔2025〕9号" in html
