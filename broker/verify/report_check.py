@@ -9,7 +9,8 @@ federation CA certificate. For every region line of a ``jjj.report/2`` document:
   canonical JSON, :meth:`merge.signed_part.SignedPart.from_json`);
 * the document is a valid ``jjj.region-answer/1`` (:func:`merge.answer_document.read_document`) about this
   report: same region, edition, window and subject;
-* every record the report lists under that region is in the part.
+* every record (and licence) the report lists under that region is in the part; department seals, where the
+  edition has them, verify (:func:`merge.confirmations.check_confirmations`, inside ``read_document``).
 
 Each failing region is named with the reason; one changed byte anywhere in a part fails that region only.
 """
@@ -90,7 +91,14 @@ def _check_line(
     held = {record.record_id for record in document.records.all()}
     if any(region_code == code and record_id not in held for region_code, record_id in listed):
         return RegionCheck(code, status, False, "the report lists a record its part does not hold", signer)
-    return RegionCheck(code, status, True, "signed by the region, unchanged", signer)
+    licences = {licence.record_id for licence in document.records.licence}
+    if any(
+        str(i.get("region")) == code and str(i.get("record_id")) not in licences for i in report.get("licences", [])
+    ):
+        return RegionCheck(code, status, False, "the report lists a licence its part does not hold", signer)
+    sealed = sum(item.seal is not None for item in document.confirmations)
+    reason = "signed by the region, unchanged" + (f"; {sealed} department seals verify" if sealed else "")
+    return RegionCheck(code, status, True, reason, signer)
 
 
 def _about_another_report(document: Any, report: dict[str, Any]) -> str | None:

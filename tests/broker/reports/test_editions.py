@@ -12,10 +12,12 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
+from adapters.answer_verify import AnswerVerifier
 from adapters.csv_import import import_csv
 from broker.audit.appkeys import AUDIT
 from broker.audit.entries import Action
 from broker.reports.appkeys import REPORT_STORE
+from broker.verify.report_check import check_regions
 from merge.edition_files import install, load_catalogue
 from merge.identifiers import parse_subject
 from merge.regions import Region
@@ -152,6 +154,15 @@ async def test_imported_licences_are_listed_apart_and_never_make_a_report_unclea
     # The region signed it: the licence is in Tianjin's part, outside its summary.
     part = next(r for r in after["regions"] if r["code"] == Region.TIANJIN.code)["answer"]["document"]
     assert [lic["document_no"] for lic in part["records"]["licence"]] == ["津市监食许〔2025〕9号"]
+
+    # A verifier holds the report to its parts: a licence the part does not hold fails that region.
+    assert nodes.pki is not None
+    checker = AnswerVerifier.from_pem(nodes.pki.ca_cert.read_bytes())
+    assert all(check.verified for check in check_regions(after, checker))
+    forged = after | {"licences": [after["licences"][0] | {"record_id": "made-up"}]}
+    assert [(c.code, c.reason) for c in check_regions(forged, checker) if not c.verified] == [
+        (Region.TIANJIN.code, "the report lists a licence its part does not hold")
+    ]
 
     code = response.headers["X-Verification-Code"]
     pdf = await client.get(f"/v1/reports/{after['report_no']}.pdf", params={"code": code})
