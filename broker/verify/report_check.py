@@ -91,7 +91,7 @@ def _check_line(
     held = {record.record_id for record in document.records.all()}
     if any(region_code == code and record_id not in held for region_code, record_id in listed):
         return RegionCheck(code, status, False, "the report lists a record its part does not hold", signer)
-    licences = {licence.record_id for licence in document.records.licence}
+    licences = {str(getattr(licence, "record_id", "")) for licence in document.records.licence}
     if any(
         str(i.get("region")) == code and str(i.get("record_id")) not in licences for i in report.get("licences", [])
     ):
