@@ -63,6 +63,14 @@ def shows(record: AnyRecord, edition: Edition, as_of: date) -> bool:
 
     Every edition leaves out simple-procedure penalties and decisions not to penalise: they are not public
     credit information under the 双公示 rules.
+
+    Licences (行政许可) are not violations and every edition shows them: a report lists them apart, and no
+    edition's omissions (minor, repaired, past publicity, removed) speak of them. Which licences a window holds
+    is the node's query (:mod:`adapters.record_query`): one decided within the window, or decided before it and
+    still valid at its start (有效期至 on or after it, or none given) — a licence in force at some time in the
+    window, as a coercive measure not yet lifted. One that has expired since (有效期至 before ``as_of``) is
+    still shown, since it was in force during the window the report speaks of; the report marks it expired
+    (:func:`licence_expired`) so that nobody reads it as current. A licence decided after the window is not in it.
     """
     rule = RULES[edition]
     if isinstance(record, Penalty):
@@ -77,4 +85,9 @@ def shows(record: AnyRecord, edition: Edition, as_of: date) -> bool:
     if isinstance(record, DishonestyListEntry):
         removed = record.removed_on is not None and record.removed_on <= as_of
         return not (rule.omit_removed_list_entries and removed)
-    return True
+    return True  # a coercive measure, or a licence (see above)
+
+
+def licence_expired(licence: Licence, as_of: date) -> bool:
+    """Whether ``licence`` is no longer valid on ``as_of`` (its 有效期至 is before it): shown, marked expired."""
+    return licence.valid_until is not None and licence.valid_until < as_of

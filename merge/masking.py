@@ -4,10 +4,10 @@ A merged report shows a full resident ID to nobody: the merge masks, with
 :func:`merge.identifiers.mask_resident_id`,
 
 - the ``id_number`` of a penalty whose ``id_type`` is a 身份证 or whose number is a valid resident ID;
-- the ``id_number`` of a list entry or a coercive measure (there it is a person's resident ID);
+- the ``id_number`` of a list entry, a coercive measure or a licence (there it is a person's resident ID);
 - every valid resident ID written into a record's free text (:attr:`TEXT_FIELDS`: facts, content, remarks,
-  reasons). A candidate is 17 digits and a digit or X standing alone, not inside a longer run of letters and
-  digits (a USCC, a licence number); only one whose checksum holds is masked.
+  reasons, a licence's number). A candidate is 17 digits and a digit or X standing alone, not inside a longer run
+  of letters and digits (a USCC, a licence number); only one whose checksum holds is masked.
 """
 
 from __future__ import annotations

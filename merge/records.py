@@ -1,6 +1,6 @@
-"""Record models after the national 双公示 administrative-penalty data standard, plus list entries and
-coercive measures. Pure pydantic v2 models; the adapter's storage, the gRPC messages and the report all
-convert to and from these.
+"""Record models after the national 双公示 administrative-penalty data standard, plus list entries, coercive
+measures and administrative licences (the 双公示 licensing standard). Pure pydantic v2 models; the adapter's
+storage, the gRPC messages and the report all convert to and from these.
 
 Each record carries the region it came from and a ``dedup_key``: the same decision reported by two regions
 (a Hebei bureau's decision also pushed to Beijing's platform, say) is counted once in a merged report.
@@ -212,7 +212,8 @@ class Licence(_RecordBase):
     data_source: str = ""  # 数据来源单位
     remarks: str = ""
 
-    TEXT_FIELDS: ClassVar[tuple[str, ...]] = ("content", "remarks")
+    # 许可编号 too: a person's licence may be numbered by the holder's resident ID (a driving licence is).
+    TEXT_FIELDS: ClassVar[tuple[str, ...]] = ("licence_no", "content", "remarks")
 
     @property
     def dedup_key(self) -> tuple[str, ...]:

@@ -3,7 +3,7 @@
 A node masks before it signs (invariant 5, minimise at the source): the broker can no longer change a signed part,
 so a part that still holds a full resident ID is refused rather than shown. Where one can hide is
 :mod:`merge.masking`'s rule: a penalty's ``id_number`` that is a 身份证 by its type or checksum, the ``id_number`` of
-a list entry or coercive measure, and every valid resident ID written into a record's free text.
+a list entry, coercive measure or licence, and every valid resident ID written into a record's free text.
 
 Fast first: a resident ID needs 17 ASCII digits in a row; with every non-ASCII character dropped and the fields
 joined by NUL (no digit), a document with no such run anywhere needs no per-record look (the common case).
@@ -24,7 +24,7 @@ _ID_NUMBER = attrgetter("id_number")
 _TEXT = {
     "coercive_measure": ("reason",),
     "dishonesty_list_entry": ("reason",),
-    "licence": ("content", "remarks"),
+    "licence": ("licence_no", "content", "remarks"),
     "penalty": ("violation_facts", "content", "remarks"),
 }
 

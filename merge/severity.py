@@ -2,8 +2,9 @@
 
 The rule is data, ``merge/severity.toml`` beside this module (its comments document every entry): a penalty's
 class is the highest given by its categories and by its fine plus confiscated amount (万元); a list entry or a
-coercive measure has its kind's class. Pure: the file is package data read once; :func:`penalty_severity` is
-the same rule on plain values for the fast merge (merge/fast/record_merge.py).
+coercive measure has its kind's class; a licence (行政许可) has none, it is not a violation. Pure: the file is
+package data read once; :func:`penalty_severity` is the same rule on plain values for the fast merge
+(merge/fast/record_merge.py).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from merge.records import CoerciveMeasure, DishonestyListEntry, Penalty, PenaltyCategory, RecordKind
+from merge.records import VIOLATION_KINDS, CoerciveMeasure, DishonestyListEntry, Penalty, PenaltyCategory, RecordKind
 
 RULE_FILE = Path(__file__).with_name("severity.toml")
 
@@ -71,7 +72,16 @@ def parse_rule(text: str) -> SeverityRule:
             amounts.append((Decimal(threshold), _severity(name, f"penalty.amounts.{name}")))
         except (InvalidOperation, TypeError):
             raise SeverityRuleError(f"{RULE_FILE.name}: field penalty.amounts.{name}: not an amount") from None
-    by_kind = {RecordKind(kind): _severity(value, f"kinds.{kind}") for kind, value in data.get("kinds", {}).items()}
+    by_kind: dict[RecordKind, Severity] = {}
+    for kind, value in data.get("kinds", {}).items():
+        try:
+            known = RecordKind(kind)
+        except ValueError:
+            raise SeverityRuleError(f"{RULE_FILE.name}: field kinds.{kind}: unknown record kind") from None
+        if known not in VIOLATION_KINDS or known is RecordKind.PENALTY:
+            # A licence is not a violation; a penalty's class comes from its categories and amounts.
+            raise SeverityRuleError(f"{RULE_FILE.name}: field kinds.{kind}: this kind has no class of its own")
+        by_kind[known] = _severity(value, f"kinds.{kind}")
     return SeverityRule(
         version=str(data.get("version", "")),
         by_category=by_category,

@@ -23,7 +23,7 @@ from broker.web.confirmation_text import confirmation_sentence, seal_line
 from broker.web.domain_statements import statements
 from broker.web.formats import day, moment
 from broker.web.i18n import N_, current, gettext
-from broker.web.record_fields import fields, heading, marks
+from broker.web.record_fields import fields, heading, licence_marks, marks
 from broker.web.templates import render
 from consent.sessions import Session
 from merge.identifiers import SubjectKind
@@ -111,6 +111,7 @@ def report_context(report: Report, code: str, public_base_url: str) -> dict[str,
         "licences": [
             {
                 "heading": heading(licence),
+                "marks": [gettext(m) for m in licence_marks(licence, report.application_date)],
                 "region": labels.region(item.region),
                 "domain": labels.domain(licence.domain),
                 "fields": [(gettext(label), value) for label, value in fields(licence, current())],

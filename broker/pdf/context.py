@@ -96,10 +96,11 @@ def _record_item(
     }
 
 
-def _licence_item(item: LicenceItem, licence: Licence, both: Callable[[str], str]) -> dict[str, Any]:
+def _licence_item(item: LicenceItem, licence: Licence, both: Callable[[str], str], as_of: date) -> dict[str, Any]:
     fields = [(both(label), value) for label, value in record_fields.fields(licence, "zh")]
     return {
         "heading": record_fields.heading(licence),
+        "marks": [both(mark) for mark in record_fields.licence_marks(licence, as_of)],
         "rows": _pairs(fields),
         "reported_by": Region.from_code(item.region).display_name,
     }
@@ -172,7 +173,9 @@ def report_context(report: Report, *, verification_code: str, verify_url: str) -
         "record_groups": [
             {"title": both(_GROUP_TITLE[kind]), "items": items} for kind, items in groups.items() if items
         ],
-        "licences": [_licence_item(item, licence, both) for item, licence in shown_licences(report)],
+        "licences": [
+            _licence_item(item, licence, both, report.application_date) for item, licence in shown_licences(report)
+        ],
         "licence_title": both("行政许可"),
         "licence_note": both("行政许可不是违法违规记录，不影响上述记录情况和各领域说明。"),
         "confirming": report.edition.spec.department_confirmation,

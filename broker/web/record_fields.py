@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from broker.web.formats import day
 from broker.web.i18n import N_, Lang, gettext
-from merge.edition_rules import AnyRecord
+from merge.edition_rules import AnyRecord, licence_expired
 from merge.records import CoerciveMeasure, DishonestyListEntry, Licence, Penalty, RepairStatus
 from merge.report import ReportRecord
 from merge.severity import Severity
@@ -150,3 +150,10 @@ def marks(item: ReportRecord, record: AnyRecord) -> list[str]:
     elif isinstance(record, DishonestyListEntry) and record.removed_on:
         found.append(N_("已移出"))
     return found
+
+
+def licence_marks(licence: Licence, as_of: date) -> list[str]:
+    """The marks a licence carries (msgids) on the report's application date ``as_of``: expired, if it is (it is
+    listed all the same: it was in force during the window, :func:`merge.edition_rules.shows`). No severity: a
+    licence is not a violation."""
+    return [N_("许可已过期")] if licence_expired(licence, as_of) else []

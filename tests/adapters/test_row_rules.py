@@ -2,7 +2,7 @@
 
 Exhaustively, over every combination of what the rules read — procedure, 不予处罚, categories (none, minor only,
 repeated minor, mixed, not minor), repair, publicity / removal / lifting dates before, on and after the
-application date or none — for every kind, edition, and a domain covered or not.
+application date or none (licences' 有效期至 too) — for every kind, edition, and a domain covered or not.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from merge.editions import Edition
 from merge.records import (
     CoerciveMeasure,
     DishonestyListEntry,
+    Licence,
+    LicenceCategory,
     Penalty,
     PenaltyCategory,
     Procedure,
@@ -58,6 +60,12 @@ def records() -> Iterator[AnyRecord]:
         yield CoerciveMeasure(
             **COMMON, document_no="津市监强〔2025〕1号", measure_type="查封", authority_name="天津市市场监督管理委员会",
             decided_on=date(2025, 2, 1), lifted_on=lifted,
+        )  # fmt: skip
+    for valid_until in DATES:
+        yield Licence(
+            **COMMON, uscc="91120116MA05JUKK35", document_name="食品经营许可决定书",
+            document_no="津市监食许〔2025〕1号", category=LicenceCategory.ORDINARY, content="预包装食品销售",
+            decided_on=date(2025, 2, 1), valid_until=valid_until, authority_name="天津市滨海新区市场监督管理局",
         )  # fmt: skip
 
 

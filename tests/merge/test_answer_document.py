@@ -23,6 +23,8 @@ from merge.identifiers import SubjectKind
 from merge.records import (
     CoerciveMeasure,
     DishonestyListEntry,
+    Licence,
+    LicenceCategory,
     Penalty,
     PenaltyCategory,
     Procedure,
@@ -235,3 +237,84 @@ def test_every_struct_declares_its_fields_in_key_order() -> None:
     for struct in structs:
         names = [field.encode_name for field in msgspec.structs.fields(struct)]
         assert names == sorted(names), struct.__name__
+
+
+LICENCE = Licence(
+    region_code=REGION, record_id="x-1", domain="market_regulation", subject_name="天津市某某商贸有限公司",
+    uscc="91120116MA05JUKK3X", document_name="食品经营许可决定书", document_no="津市监食许〔2025〕88号",
+    category=LicenceCategory.ORDINARY, certificate_name="食品经营许可证", licence_no="JY11201160123456",
+    content="预包装食品销售", decided_on=date(2025, 4, 10), valid_from=date(2025, 4, 10),
+    valid_until=date(2030, 4, 9), authority_name="天津市滨海新区市场监督管理局", authority_uscc="11120116MB1744390L",
+)  # fmt: skip
+#: The standard's optional fields left empty: nothing of them is written.
+BARE_LICENCE = Licence(
+    region_code=REGION, record_id="x-2", domain="ecology_environment", subject_name="天津市某某商贸有限公司",
+    uscc="91120116MA05JUKK3X", document_name="排污许可决定书", document_no="津环许〔2024〕5号",
+    category=LicenceCategory.APPROVAL, content="排放大气污染物", decided_on=date(2024, 7, 1),
+    authority_name="天津市生态环境局",
+)  # fmt: skip
+
+
+def test_licences_are_a_group_of_their_own_outside_the_summary() -> None:
+    data = _document([*SAMPLES, LICENCE, BARE_LICENCE])
+    document = json.loads(data)
+    assert [r["record_id"] for r in document["records"]["licence"]] == ["x-1", "x-2"]
+    bare = document["records"]["licence"][1]
+    assert not {"certificate_name", "licence_no", "valid_from", "valid_until", "remarks"} & set(bare)
+    assert bare["category"] == "核准"
+    # The summary states the violations only: the same as without the licences.
+    assert document["summary"] == json.loads(_document(SAMPLES))["summary"]
+    read = read_document(data)
+    assert len(read.records.all()) == len(SAMPLES)
+    assert sorted(record_models(read), key=lambda r: r.record_id) == sorted(
+        [*SAMPLES, LICENCE, BARE_LICENCE], key=lambda r: r.record_id
+    )
+    assert canonical_json_of(document) == data
+    # A document without licences has no such group at all (its bytes are what they were before licences).
+    assert "licence" not in json.loads(_document(SAMPLES))["records"]
+
+
+def test_a_licence_only_document_states_no_records() -> None:
+    document = read_document(_document([LICENCE]))
+    assert (document.summary.total, document.summary.count_by_domain, document.records.all()) == (0, {}, [])
+    assert len(document.records.licence) == 1
+
+
+def _with_licence(mutate: str) -> bytes:
+    document = json.loads(_document([SAMPLES[0], LICENCE]))
+    licence = document["records"]["licence"][0]
+    if mutate == "empty_group":
+        document = json.loads(_document([SAMPLES[0]]))
+        document["records"]["licence"] = []
+    elif mutate == "category":
+        licence["category"] = "随便"
+    elif mutate == "same_id":
+        licence["record_id"] = document["records"]["penalty"][0]["record_id"]
+    elif mutate == "uncovered":
+        licence["domain"] = "postal"  # not a domain Tianjin covers
+    elif mutate == "resident_id":
+        licence["licence_no"] = "11010519491231002X"
+    elif mutate == "counted":
+        document["summary"]["total"] += 1
+        document["summary"]["count_by_domain"]["market_regulation"] += 1
+    elif mutate == "date":
+        licence["valid_until"] = "2030-02-30"
+    return canonical_json_of(document)
+
+
+@pytest.mark.parametrize(
+    ("mutate", "reason"),
+    [
+        ("empty_group", "not in canonical form"),
+        ("category", "licence[0].category"),
+        ("same_id", "duplicate record_id"),
+        ("uncovered", "licences in domains the region does not cover"),
+        ("resident_id", "licence[0].licence_no"),
+        ("counted", "summary total 2, but 1 records"),
+        ("date", "licence[0].valid_until"),
+    ],
+)
+def test_a_bad_licence_is_refused_naming_where(mutate: str, reason: str) -> None:
+    with pytest.raises(AnswerInvalid, match=re.escape(reason)) as caught:
+        read_document(_with_licence(mutate))
+    assert "津市监食许" not in str(caught.value)

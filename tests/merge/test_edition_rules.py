@@ -8,12 +8,14 @@ from typing import Any
 
 import pytest
 
-from merge.edition_rules import RULES, is_minor, is_repaired, shows
+from merge.edition_rules import RULES, is_minor, is_repaired, licence_expired, shows
 from merge.editions import Edition
 from merge.identifiers import SubjectKind
 from merge.records import (
     CoerciveMeasure,
     DishonestyListEntry,
+    Licence,
+    LicenceCategory,
     Penalty,
     PenaltyCategory,
     Procedure,
@@ -140,6 +142,28 @@ def test_coercive_measures_are_always_shown(edition: Edition) -> None:
         lifted_on=date(2025, 6, 1),
     )
     assert shows(measure, edition, AS_OF)
+
+
+def licence(valid_until: date | None) -> Licence:
+    return Licence(
+        region_code="120000", record_id="x-1", domain="market_regulation", subject_name="天津某公司",
+        uscc="91120116MA05JUKK35", document_name="食品经营许可决定书", document_no="津市监食许〔2021〕1号",
+        category=LicenceCategory.ORDINARY, content="预包装食品销售", decided_on=date(2021, 1, 1),
+        valid_until=valid_until, authority_name="天津市滨海新区市场监督管理局",
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("edition", ALL)
+@pytest.mark.parametrize("valid_until", [None, AS_OF, date(2026, 10, 8), date(2030, 1, 1)])
+def test_licences_are_shown_by_every_edition_expired_or_not(edition: Edition, valid_until: date | None) -> None:
+    # Not violations: no omission of any edition applies to them (the window is the node's query).
+    assert shows(licence(valid_until), edition, AS_OF)
+
+
+def test_a_licence_is_expired_after_its_last_valid_day() -> None:
+    assert licence_expired(licence(date(2026, 10, 8)), AS_OF)
+    assert not licence_expired(licence(AS_OF), AS_OF)  # 有效期至 is the last day it is valid
+    assert not licence_expired(licence(None), AS_OF)  # no end given: not expired
 
 
 def test_rule_table() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from merge.masking import is_full_resident_id, mask_text, masked
-from merge.records import CoerciveMeasure
+from merge.records import CoerciveMeasure, Licence, LicenceCategory
 from tests.merge.test_merging import BJ, OTHER_RESIDENT_ID, RESIDENT_ID, penalty
 
 
@@ -33,3 +33,22 @@ def test_other_kinds_mask_their_id_number_and_an_unchanged_record_is_the_same_ob
     assert masked(measure).reason == "欠税"
     plain = penalty(BJ, 2, violation_facts="许可证号123456789012345678")
     assert masked(plain) is plain
+
+
+def test_a_persons_licence_masks_the_holders_number_wherever_it_stands() -> None:
+    # A driving licence is numbered by the holder's resident ID: the number is masked like the free text.
+    licence = Licence(
+        region_code=BJ, record_id="x1", domain="transport", subject_name="张三", id_number=RESIDENT_ID,
+        document_name="机动车驾驶证核发决定", document_no="京公交许〔2024〕1号", category=LicenceCategory.OTHER,
+        licence_no=RESIDENT_ID, content=f"准驾车型C1，持证人{RESIDENT_ID}", remarks=OTHER_RESIDENT_ID,
+        decided_on=date(2024, 1, 1), authority_name="北京市公安局公安交通管理局",
+    )  # fmt: skip
+    shown = masked(licence)
+    assert (shown.id_number, shown.licence_no, shown.remarks) == (
+        "110105********002X", "110105********002X", "130102********1233",
+    )  # fmt: skip
+    assert shown.content == "准驾车型C1，持证人110105********002X"
+    untouched = licence.model_copy(
+        update={"id_number": "", "licence_no": "JY11201160123456", "content": "预包装食品销售", "remarks": ""}
+    )
+    assert masked(untouched) is untouched

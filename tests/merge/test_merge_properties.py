@@ -1,10 +1,10 @@
 """Properties of merge_report over every combination of region outcomes (hypothesis).
 
 Each of the three regions: absent from the input or present with any status, any covered subset of a few
-domains, and any records, including the same decision sent by several regions (a document covers the domains of
-its records and names the catalogue's only: anything else is refused when read,
-tests/merge/test_answer_document.py). Every property holds for the
-reference merge and for the fast one (the ``implementation`` fixture of tests/merge/conftest.py).
+domains, and any records (licences among them), including the same decision sent by several regions (a document
+covers the domains of its records and names the catalogue's only: anything else is refused when read,
+tests/merge/test_answer_document.py). Every property holds for the reference merge and for the fast one (the
+``implementation`` fixture of tests/merge/conftest.py).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from merge.answer_document import record_models
 from merge.answers import RegionAnswer, RegionStatus
 from merge.editions import Edition
 from merge.identifiers import Subject, SubjectKind
-from merge.records import DishonestyListEntry, Penalty, PenaltyCategory, SubjectCategory
+from merge.records import DishonestyListEntry, Licence, LicenceCategory, Penalty, PenaltyCategory, SubjectCategory
 from merge.regions import REGION_ORDER
 from merge.report import CellState, Report, ReportQuery
 from merge.report_content import shown_records
@@ -40,13 +40,20 @@ QUERY = ReportQuery(
 
 
 @st.composite
-def records(draw: st.DrawFn, region: str) -> Penalty | DishonestyListEntry:
+def records(draw: st.DrawFn, region: str) -> Penalty | DishonestyListEntry | Licence:
     domain = draw(st.sampled_from(DOMAIN_POOL))
     # A handful of decision numbers and dates, so that regions often report the same decision.
     n = draw(st.integers(0, 5))
     day = date(2024, 1, 1 + draw(st.integers(0, 3)))
     rid = f"{region}-{draw(st.integers(0, 3))}"
-    if draw(st.booleans()):
+    kind = draw(st.integers(0, 4))
+    if kind == 0:
+        # Not a violation: listed apart, never counted, merged or in the matrix.
+        return Licence(
+            region_code=region, record_id=rid, domain=domain, subject_name="甲公司", document_name="某许可决定书",
+            document_no=f"许{n}", category=LicenceCategory.ORDINARY, content="c", decided_on=day, authority_name="某局",
+        )  # fmt: skip
+    if kind <= 2:
         return Penalty(
             region_code=region,
             record_id=rid,
@@ -106,6 +113,7 @@ def test_merge_invariants(implementation: Implementation, answers: list[RegionAn
     check_matrix(answers, report)
     check_complete(answers, report)
     check_counts(answers, report)
+    check_licences(answers, report)
 
 
 def check_matrix(answers: list[RegionAnswer], report: Report) -> None:
@@ -134,9 +142,22 @@ def check_complete(answers: list[RegionAnswer], report: Report) -> None:
     assert report.certificate_usable is all_answered
 
 
-def _sent(answer: RegionAnswer) -> list[Penalty | DishonestyListEntry]:
+def _all_sent(answer: RegionAnswer) -> list[Penalty | DishonestyListEntry | Licence]:
     assert answer.document is not None
     return record_models(answer.document)  # type: ignore[return-value]
+
+
+def _sent(answer: RegionAnswer) -> list[Penalty | DishonestyListEntry]:
+    """The violations a region sent (its licences apart)."""
+    return [r for r in _all_sent(answer) if not isinstance(r, Licence)]
+
+
+def check_licences(answers: list[RegionAnswer], report: Report) -> None:
+    """Every answered region's licences are listed, once each, under that region; nobody else's."""
+    answered = [a for a in answers if a.status is RegionStatus.ANSWERED]
+    sent = sorted((a.region_code, r.record_id) for a in answered for r in _all_sent(a) if isinstance(r, Licence))
+    assert sorted((item.region, item.record_id) for item in report.licences) == sent
+    assert [item.region for item in report.licences] == sorted(item.region for item in report.licences)
 
 
 def check_counts(answers: list[RegionAnswer], report: Report) -> None:
@@ -178,7 +199,7 @@ def test_order_of_input_does_not_matter(
 def _reordered(answer: RegionAnswer, rnd: random.Random) -> RegionAnswer:
     if not answer.answered:
         return answer
-    sent = _sent(answer)
+    sent = _all_sent(answer)
     covered = answer.covered_domains
     return answer_of(
         answer.region_code, rnd.sample(sent, len(sent)), query=QUERY, covered=covered, latency_ms=answer.latency_ms

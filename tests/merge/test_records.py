@@ -8,7 +8,16 @@ from decimal import Decimal
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
-from merge.records import CoerciveMeasure, DishonestyListEntry, Penalty, Record, RecordKind
+from merge.records import (
+    VIOLATION_KINDS,
+    CoerciveMeasure,
+    DishonestyListEntry,
+    Licence,
+    LicenceCategory,
+    Penalty,
+    Record,
+    RecordKind,
+)
 
 RECORD = TypeAdapter(Record)
 PENALTY = {
@@ -71,6 +80,59 @@ def test_list_entry_and_measure_keys_and_dates() -> None:
     )
     assert measure.event_date == date(2024, 7, 8)
     assert measure.dedup_key == ("coercive", "a", "强3")
+
+
+LICENCE = {
+    "kind": "licence",
+    "region_code": "120000",
+    "record_id": "t-1",
+    "domain": "market_regulation",
+    "subject_name": "天津海川商贸有限公司",
+    "uscc": "91120116MA05JUKK35",
+    "document_name": "食品经营许可决定书",
+    "document_no": "津市监食许〔2025〕88号",
+    "category": "普通",
+    "certificate_name": "食品经营许可证",
+    "licence_no": "JY11201160123456",
+    "content": "预包装食品销售",
+    "decided_on": "2025-04-10",
+    "valid_from": "2025-04-10",
+    "valid_until": "2030-04-09",
+    "authority_name": "天津市滨海新区市场监督管理局",
+    "authority_uscc": "11120116MB1744390L",
+}
+
+
+def test_a_licence_is_a_kind_of_its_own_after_the_licensing_standard_and_not_a_violation() -> None:
+    licence = RECORD.validate_python(LICENCE)
+    assert isinstance(licence, Licence)
+    assert licence.kind is RecordKind.LICENCE
+    assert licence.category is LicenceCategory.ORDINARY
+    assert (licence.event_date, licence.valid_from, licence.valid_until) == (
+        date(2025, 4, 10), date(2025, 4, 10), date(2030, 4, 9),
+    )  # fmt: skip
+    assert licence.dedup_key == ("licence", "11120116MB1744390L", "津市监食许〔2025〕88号")
+    assert RECORD.validate_python({**LICENCE, "authority_uscc": ""}).dedup_key == (
+        "licence", "天津市滨海新区市场监督管理局", "津市监食许〔2025〕88号",
+    )  # fmt: skip
+    # Optional fields of the standard default to empty; the masking looks in the number and the free text.
+    optional = {"certificate_name", "licence_no", "valid_from", "valid_until"}
+    bare = {k: v for k, v in LICENCE.items() if k not in optional}
+    assert RECORD.validate_python(bare).valid_until is None
+    assert Licence.TEXT_FIELDS == ("licence_no", "content", "remarks")
+    assert RECORD.validate_json(RECORD.dump_json(licence)) == licence
+    assert RecordKind.LICENCE not in VIOLATION_KINDS
+    assert set(VIOLATION_KINDS) == set(RecordKind) - {RecordKind.LICENCE}
+    assert [c.value for c in LicenceCategory] == ["普通", "特许", "认可", "核准", "登记", "其他"]
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [({"category": "随便"}, "category"), ({"decided_on": "2025-02-30"}, "decided_on"), ({"fee": 1}, "fee")],
+)
+def test_bad_licences_are_refused_naming_the_field(change: dict[str, object], field: str) -> None:
+    with pytest.raises(ValidationError, match=field):
+        RECORD.validate_python({**LICENCE, **change})
 
 
 @pytest.mark.parametrize(

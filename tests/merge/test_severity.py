@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from merge.records import CoerciveMeasure, DishonestyListEntry, PenaltyCategory
+from merge.records import CoerciveMeasure, DishonestyListEntry, PenaltyCategory, RecordKind
 from merge.severity import Severity, SeverityRuleError, parse_rule, rule, severity_of
 from tests.merge.test_edition_rules import list_entry, penalty
 
@@ -52,3 +52,13 @@ def test_the_rule_file_is_versioned_data_and_a_bad_entry_is_named() -> None:
         parse_rule('[penalty]\n"严重" = ["罚金"]\n')
     with pytest.raises(SeverityRuleError, match=r"field kinds\.coercive_measure: must be 一般, 较重 or 严重"):
         parse_rule('[kinds]\ncoercive_measure = "重"\n')
+
+
+def test_a_licence_has_no_class_and_the_rule_may_not_give_one() -> None:
+    assert RecordKind.LICENCE not in rule().by_kind
+    with pytest.raises(SeverityRuleError, match=r"field kinds\.licence: this kind has no class of its own"):
+        parse_rule('[kinds]\nlicence = "一般"\n')
+    with pytest.raises(SeverityRuleError, match=r"field kinds\.penalty: this kind has no class of its own"):
+        parse_rule('[kinds]\npenalty = "严重"\n')
+    with pytest.raises(SeverityRuleError, match=r"field kinds\.parking_ticket: unknown record kind"):
+        parse_rule('[kinds]\nparking_ticket = "一般"\n')

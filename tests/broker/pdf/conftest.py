@@ -17,6 +17,7 @@ from broker.keys import KeyRing, init_keys
 from merge.answers import RegionAnswer, RegionStatus
 from merge.canonical import canonical_json
 from merge.domains import DEFAULT_COVERAGE
+from merge.edition_rules import AnyRecord
 from merge.editions import Edition
 from merge.identifiers import Subject, SubjectKind
 from merge.merging import merge_report
@@ -64,9 +65,7 @@ _ENTERPRISE_QUERY = ReportQuery(
 )  # fmt: skip
 
 
-def answered(
-    region: Region, *records: Penalty | DishonestyListEntry, query: ReportQuery = _ENTERPRISE_QUERY
-) -> RegionAnswer:
+def answered(region: Region, *records: AnyRecord, query: ReportQuery = _ENTERPRISE_QUERY) -> RegionAnswer:
     """``region``'s signed answer as the broker holds it, the subject named as its newest record names it."""
     return region_answer(
         region.code, records, query=query, covered=DEFAULT_COVERAGE[region], data_as_of=AS_OF, latency_ms=12.0,

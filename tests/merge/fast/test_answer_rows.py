@@ -1,11 +1,11 @@
 """merge.fast.answer_rows: the document built from rows is the reference's, byte for byte.
 
 The reference is the readable rule: :func:`merge.masking.masked` on each record model, then
-:func:`merge.answer_builder.build_document`, then :func:`merge.answer_document.encode_document`. The fast path
-gets each record's JSON form (what the node's store reads) and must give the same bytes — for the seed's records
-of every kind, with full resident IDs (valid, lower-case, failing their checksum, inside longer runs) planted in
-every text field and in ``id_number`` under several ``id_type`` values, and amounts, categories and dates as the
-seed makes them.
+:func:`merge.answer_builder.build_document`, then :func:`merge.answer_document.encode_document`. The fast path gets
+each record's JSON form (what the node's store reads) and must give the same bytes — for the seed's records of every
+kind (licences with and without the standard's optional fields), with full resident IDs (valid, lower-case, failing
+their checksum, inside longer runs) planted in every text field and in ``id_number`` under several ``id_type``
+values, and amounts, categories and dates as the seed makes them.
 """
 
 from __future__ import annotations
@@ -36,10 +36,27 @@ CONTEXT = AnswerContext(
 )  # fmt: skip
 
 
+#: The seed grants few licences (one per shared enterprise): drawn on their own, so that documents often hold some.
+LICENCES = [record for record in SEEDED if record.kind == "licence"]
+
+
+@st.composite
+def a_licence(draw: st.DrawFn) -> AnyRecord:
+    """A seeded licence, its optional fields of the standard given or not, held by an enterprise or a person."""
+    record = draw(st.sampled_from(LICENCES))
+    update: dict[str, object] = {}
+    for name in ("certificate_name", "licence_no", "valid_from", "valid_until", "authority_uscc", "data_source"):
+        if draw(st.booleans()):
+            update[name] = None if name.startswith("valid_") else ""
+    if draw(st.booleans()):
+        update |= {"uscc": "", "id_number": RESIDENT_ID}
+    return record.model_copy(update=update) if update else record
+
+
 @st.composite
 def planted(draw: st.DrawFn) -> AnyRecord:
     """A seeded record with resident IDs (or look-alikes) written into its text and id_number."""
-    record = draw(st.sampled_from(SEEDED))
+    record = draw(st.one_of(st.sampled_from(SEEDED), a_licence()))
     update: dict[str, object] = {}
     for name in record.TEXT_FIELDS:
         plant = draw(st.sampled_from(PLANTS))

@@ -1,14 +1,14 @@
 """The fast merge and canonical JSON (merge.fast, what the broker calls) equal the reference (merge.merging,
 merge.canonical) byte for byte, for generated answers (hypothesis).
 
-The fast path works on the decoded answer documents column by column, folds the sort key into integers, splices
-the regions' signed bytes into the report and builds models without validation; the reference does none of that
-(it parses each document's JSON again, one record at a time, every model validated, and re-encodes everything),
-so any drift in the fast path shows as a difference here. Generated: every region outcome (absent, or any
-status), any coverage, every record kind, the same decision from several regions and several times from one
-region (under different record ids), resident IDs (valid, invalid, lower-case x, inside longer numbers) in
-identifiers and free text (masked as a node masks them before signing), registered and unregistered subject
-names, enterprise and person subjects, empty reports. (What a document may not hold — domains outside the
+The fast path works on the decoded answer documents column by column, folds the sort key into integers, splices the
+regions' signed bytes into the report and builds models without validation; the reference does none of that (it
+parses each document's JSON again, one record at a time, every model validated, and re-encodes everything), so any
+drift in the fast path shows as a difference here. Generated: every region outcome (absent, or any status), any
+coverage, every record kind (licences, listed apart, among them), the same decision from several regions and several
+times from one region (under different record ids), resident IDs (valid, invalid, lower-case x, inside longer
+numbers) in identifiers and free text (masked as a node masks them before signing), registered and unregistered
+subject names, enterprise and person subjects, empty reports. (What a document may not hold — domains outside the
 catalogue, a record id twice, a full resident ID — is refused when it is read: tests/merge/test_answer_document.py.)
 """
 
@@ -36,11 +36,14 @@ from merge.records import (
     VIOLATION_KINDS,
     CoerciveMeasure,
     DishonestyListEntry,
+    Licence,
+    LicenceCategory,
     Penalty,
     PenaltyCategory,
     RecordKind,
     RepairStatus,
     SubjectCategory,
+    Violation,
 )
 from merge.regions import REGION_ORDER
 from merge.report import CellState, MatrixCell, MatrixRow, ReportQuery
@@ -125,6 +128,18 @@ def a_record(draw: st.DrawFn, region: str, index: int) -> AnyRecord:
             **common, id_number=number, list_name="某名单", authority_name="某局", listed_on=day,
             document_no=draw(st.sampled_from(["", f"文{n}"])), reason=text,
         )  # fmt: skip
+    if kind is RecordKind.LICENCE:
+        # Not violations: listed apart, never merged; optional fields of the standard present or not.
+        ends = draw(st.sampled_from([None, date(2024, 1, 1), date(2030, 12, 31)]))
+        return Licence(
+            **common, uscc=draw(st.sampled_from(["", "91110108551385082Q"])), id_number=number,
+            document_name="食品经营许可决定书", document_no=f"许{n}",
+            category=draw(st.sampled_from(list(LicenceCategory))),
+            certificate_name=draw(st.sampled_from(["", "食品经营许可证"])), licence_no=draw(st.sampled_from(NUMBERS)),
+            content=text, decided_on=day, valid_from=draw(st.sampled_from([None, day])), valid_until=ends,
+            authority_name=draw(st.sampled_from(["某局", "另一局"])),
+            authority_uscc=draw(st.sampled_from(["", "11110105MB0123456F"])), remarks=draw(st.sampled_from(TEXTS)),
+        )  # fmt: skip
     return CoerciveMeasure(
         **common, id_number=number, document_no=f"强{n}", measure_type="查封", authority_name="某局",
         decided_on=day, reason=text,
@@ -173,7 +188,10 @@ def test_fast_merge_and_canonical_json_equal_the_reference_byte_for_byte(
     # Both reports hold their records in the column store, which builds items with the fast path's own
     # constructors when read: the reference's items are also taken as the reference built them.
     answered = [a for a in merging.answers_by_region(given).values() if a.answered]
-    region_records = {a.region_code: record_models(a) for a in answered}
+    models = {a.region_code: record_models(a) for a in answered}
+    region_records: dict[str, list[Violation]] = {
+        code: [r for r in records if not isinstance(r, Licence)] for code, records in models.items()
+    }
     items = merging.merged_records(region_records)
     assert list(report.records) == list(expected.records) == items
     assert report == expected
@@ -196,6 +214,18 @@ def test_fast_merge_and_canonical_json_equal_the_reference_byte_for_byte(
         assert line.answer == answer.part
     held = {(code, r.record_id) for code, records in region_records.items() for r in records}
     assert {(i.region, i.record_id) for i in items} <= held
+    # The licences, read plainly: every answered region's, in report order of regions, newest decision first
+    # (then record id), none merged, none counted.
+    licences = [
+        (code, r.record_id, r.domain, r.decided_on, r.valid_until)
+        for code in CODES
+        for r in sorted(
+            (r for r in models.get(code, ()) if isinstance(r, Licence)),
+            key=lambda r: (-r.decided_on.toordinal(), r.record_id),
+        )
+    ]
+    assert [(i.region, i.record_id, i.domain, i.decided_on, i.valid_until) for i in report.licences] == licences
+    assert report.licences == expected.licences
     # And the document built on them is the one a model_dump gives.
     again = report.model_validate_json(body)
     assert fast_canonical.canonical_json(again) == body
