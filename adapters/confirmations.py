@@ -17,6 +17,7 @@ Contracts:
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -37,10 +38,11 @@ from merge.confirmations import (
     CONFIRMED,
     EXPIRED,
     PENDING,
+    SEAL_SCHEME,
     Status,
     WireConfirmation,
     WireSeal,
-    record_digest,
+    record_bytes,
     seal_statement,
 )
 from merge.identifiers import Subject
@@ -48,7 +50,6 @@ from merge.regions import Region
 
 DEFAULT_CONFIRM_WORKING_DAYS = 5
 _CST = timezone(timedelta(hours=8))
-_ENCODER = msgspec.json.Encoder(decimal_format="string", order="deterministic")
 
 
 class ConfirmationRefused(ValueError):
@@ -190,8 +191,8 @@ class ConfirmationStore:
             rows = {row.record_id: row._asdict() for row in found}
             out = []
             for record in records:
-                body = _ENCODER.encode(record)
-                digest = record_digest(record)
+                body = record_bytes(record)  # encoded once: stored as asked about, and its digest
+                digest = hashlib.sha256(body).hexdigest()
                 row = rows.get(record.record_id)
                 if row is None or row["subject_id"] != subject.identifier:
                     row = await self._ask(conn, ref, subject, edition, record, body, digest, today, now)
@@ -319,7 +320,7 @@ def _view(row: dict[str, Any]) -> ConfirmationView:
 def _wire(row: dict[str, Any]) -> WireConfirmation:
     decided = row["status"] in (CONFIRMED, ANNOTATED)
     seal = (
-        WireSeal(key_id=row["seal_key_id"], public_key=row["seal_public_key"], scheme="jjj.department-seal/1",
+        WireSeal(key_id=row["seal_key_id"], public_key=row["seal_public_key"], scheme=SEAL_SCHEME,
                  signature=row["seal_signature"])
         if decided else None
     )  # fmt: skip

@@ -74,9 +74,14 @@ class ConfirmationInvalid(ValueError):
     """A confirmation breaks the rules above; the message names the record id, never record content."""
 
 
+def record_bytes(record: Any) -> bytes:
+    """A wire record's canonical bytes, as it stands inside its answer document."""
+    return _ENCODER.encode(record)
+
+
 def record_digest(record: Any) -> str:
     """SHA-256 (hex) of a wire record's canonical bytes."""
-    return hashlib.sha256(_ENCODER.encode(record)).hexdigest()
+    return hashlib.sha256(record_bytes(record)).hexdigest()
 
 
 def seal_statement(confirmation: WireConfirmation, *, region_code: str, ref: str, subject: str, edition: str) -> bytes:
