@@ -20,6 +20,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from datetime import date, datetime
+from operator import attrgetter
 from typing import Any
 
 from adapters.answer_verify import AnswerUnauthenticated, AnswerVerifier
@@ -46,6 +47,9 @@ class RegionCheck:
 
 class NotAReport(ValueError):
     """The document is no ``jjj.report/2`` report (the message says what is missing)."""
+
+
+_RECORD_ID = attrgetter("record_id")  # the wire structs are made at import time: no static attributes
 
 
 def check_regions(report: Any, verifier: AnswerVerifier) -> list[RegionCheck]:
@@ -91,7 +95,7 @@ def _check_line(
     held = {record.record_id for record in document.records.all()}
     if any(region_code == code and record_id not in held for region_code, record_id in listed):
         return RegionCheck(code, status, False, "the report lists a record its part does not hold", signer)
-    licences = {str(getattr(licence, "record_id", "")) for licence in document.records.licence}
+    licences = set(map(_RECORD_ID, document.records.licence))
     if any(
         str(i.get("region")) == code and str(i.get("record_id")) not in licences for i in report.get("licences", [])
     ):
