@@ -96,20 +96,29 @@ def rule() -> SeverityRule:
 
 
 def penalty_severity(categories: tuple[str, ...], fine: Decimal | None, confiscated: Decimal | None) -> Severity:
-    """A penalty's class from its category values and amounts (万元)."""
+    """A penalty's class from its category values and amounts (万元): the higher of the two."""
+    by_categories = category_severity(categories)
+    by_amount = amount_severity((fine or Decimal(0)) + (confiscated or Decimal(0)))
+    return by_amount if by_amount.rank > by_categories.rank else by_categories
+
+
+def category_severity(categories: tuple[str, ...]) -> Severity:
+    """The class a penalty's categories give: the highest of theirs, 一般 for a category the rule does not list."""
     current = rule()
     found = Severity.GENERAL
     for category in categories:
         candidate = current.by_category.get(category, Severity.GENERAL)
         if candidate.rank > found.rank:
             found = candidate
-    total = (fine or Decimal(0)) + (confiscated or Decimal(0))
-    for threshold, name in current.by_amount:
-        if total >= threshold:
-            if name.rank > found.rank:
-                found = name
-            break
     return found
+
+
+def amount_severity(total: Decimal) -> Severity:
+    """The class a penalty's fine plus confiscated amount (万元) gives: the highest threshold at or below it."""
+    for threshold, name in rule().by_amount:
+        if total >= threshold:
+            return name
+    return Severity.GENERAL
 
 
 def severity_of(record: Penalty | DishonestyListEntry | CoerciveMeasure) -> Severity:

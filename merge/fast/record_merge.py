@@ -13,7 +13,6 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 from functools import lru_cache
 from itertools import repeat
 from operator import add, attrgetter, eq, mul, neg
@@ -21,9 +20,10 @@ from typing import Any
 
 from merge.answer_document import AnswerDocument
 from merge.domains import DOMAINS
+from merge.fast.severities import penalty_severities
 from merge.records import MINOR_CATEGORIES, RecordKind, RepairStatus
 from merge.regions import REGION_ORDER
-from merge.severity import Severity, penalty_severity, rule
+from merge.severity import Severity, rule
 
 _MINOR = frozenset(category.value for category in MINOR_CATEGORIES)
 REGION_INDEX = {region.code: index for index, region in enumerate(REGION_ORDER)}
@@ -84,12 +84,6 @@ def _minor(categories: tuple[str, ...]) -> bool:
     return bool(categories) and set(categories) <= _MINOR
 
 
-@lru_cache(maxsize=1024)
-def _penalty_severity(categories: tuple[str, ...], fine: Decimal | None, confiscated: Decimal | None) -> Severity:
-    # merge.severity's rule on the wire values; few distinct combinations per report.
-    return penalty_severity(tuple(categories), fine, confiscated)
-
-
 @dataclass(slots=True)
 class _Columns:
     """What the merge reads of every record, in one order (region by region, kind by kind)."""
@@ -121,16 +115,16 @@ class _Columns:
                 out.keys.extend(plan.dedup_keys(records))
                 out.domains.extend(map(_get("domain"), records))
                 if kind is RecordKind.PENALTY:
-                    out.minor.extend(map(_minor, map(_get("categories"), records)))
+                    categories = list(map(_get("categories"), records))
+                    out.minor.extend(map(_minor, categories))
                     out.repaired.extend(
                         map(eq, map(_get("repair_status"), records), repeat(RepairStatus.REPAIRED.value))
                     )
                     out.severity.extend(
-                        map(
-                            _penalty_severity,
-                            map(_get("categories"), records),
-                            map(_get("fine_amount"), records),
-                            map(_get("confiscated_amount"), records),
+                        penalty_severities(
+                            categories,
+                            list(map(_get("fine_amount"), records)),
+                            list(map(_get("confiscated_amount"), records)),
                         )
                     )
                 else:
