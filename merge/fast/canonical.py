@@ -5,7 +5,9 @@ regions signed, nor pydantic's serializer for the bulk of the report.
   document's bytes as an :class:`orjson.Fragment`): the region's canonical JSON is this report's canonical JSON of
   the same value, so the reference, which parses and re-encodes it, writes the same bytes.
 * The records (references to the parts' records) are written from the report's columns
-  (:mod:`merge.fast.report_records`), one dict per item built in C; the matrix (45 rows of three cells) from the
+  (:mod:`merge.fast.report_records`) by msgspec, one struct per item whose fields are declared in sorted order
+  (:data:`_ITEM`), built in C and spliced in as a fragment: half the time of a dict per item sorted by orjson,
+  for 10,000 items; the matrix (45 rows of three cells) from the
   models' ``__dict__``: pydantic's serializer spent most of a small report's canonicalisation there.
 
 Only while :func:`_plain_models` holds (no alias, serializer or computed field on those models, checked once);
@@ -17,12 +19,12 @@ from __future__ import annotations
 from functools import cache
 from operator import attrgetter
 
+import msgspec
 import orjson
 from pydantic import BaseModel
 
 from merge import canonical
 from merge.fast.report_records import FIELDS, ReportRecords
-from merge.fast.trusted import column_dicts
 from merge.report import MatrixCell, MatrixRow, Report, ReportRecord
 
 _FIELDS = attrgetter("__dict__")
@@ -49,8 +51,17 @@ def canonical_json(report: Report) -> bytes:
         for row in report.matrix
     ]
     items = report.records if isinstance(report.records, ReportRecords) else ReportRecords.of(report.records)
-    document["records"] = column_dicts(FIELDS, items.columns())
+    columns = items.columns()
+    document["records"] = orjson.Fragment(_ITEMS.encode(list(map(_ITEM, *map(columns.__getitem__, _SORTED)))))
     return orjson.dumps(document, option=orjson.OPT_SORT_KEYS)
+
+
+# A report item with its fields in sorted order, as canonical JSON writes an object; the values are the columns'
+# own (validated when the report was built), so they are taken as they are. Enumerations are written as their
+# values, as orjson writes them.
+_SORTED = sorted(range(len(FIELDS)), key=FIELDS.__getitem__)
+_ITEM = msgspec.defstruct("ReportItem", [(FIELDS[index], object) for index in _SORTED], gc=False)
+_ITEMS = msgspec.json.Encoder()
 
 
 @cache
