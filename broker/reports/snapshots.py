@@ -10,7 +10,7 @@ being the hash tag: the snapshot is written by the script that appends the repor
     once rendered, the PDF's digest. Kept for the validity **plus** a retention period, so that an expired
     code answers "expired" rather than "unknown".
 ``{prefix}{chain}:report:data:{lookup_id}`` (hash, encrypted)
-    ``salt`` and the AES-256-GCM ciphertexts of the canonical JSON (deflated first, ``json_encoding: deflate``)
+    ``salt`` and the AES-256-GCM ciphertexts of the canonical JSON (compressed first, ``json_encoding: zstd``)
     and, once rendered, the signed PDF. Its TTL is the report's validity; after that the content is gone.
 ``{prefix}{chain}:report:no:{report_no}`` (string)
     the lookup id, so that an objection can suspend or revoke a report by its number.
@@ -35,7 +35,7 @@ from enum import StrEnum
 from redis.typing import EncodableT, FieldT
 
 from broker.audit.writes import STORE_WRITES_LUA, HashWrite, StringWrite, Write, chain_key, encode
-from broker.reports.sealing import DEFLATE, ENCODING_FIELD, as_bytes, seal, seal_json, unseal, unseal_json
+from broker.reports.sealing import ENCODING_FIELD, ZSTD, as_bytes, seal, seal_json, unseal, unseal_json
 from consent.errors import ConsentStoreUnavailable, store_errors
 from consent.redis_writes import RedisClient, ReplicaAck
 from merge.verification_code import lookup_id
@@ -174,7 +174,7 @@ class SnapshotStore:
         meta_ttl = int((self.validity + self.retention).total_seconds())
         return [
             HashWrite(self._meta_key(lid), meta.to_redis(), meta_ttl),
-            HashWrite(self._data_key(lid), {"salt": salt, "json": blob, ENCODING_FIELD: DEFLATE}, content_ttl),
+            HashWrite(self._data_key(lid), {"salt": salt, "json": blob, ENCODING_FIELD: ZSTD}, content_ttl),
             StringWrite(self._number_key(meta.report_no), lid, meta_ttl),
         ]
 

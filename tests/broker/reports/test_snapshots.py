@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import zlib
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -190,19 +191,35 @@ async def test_rate_limiter_counts_atomically_with_ttls(redis_client: aioredis.R
         assert b"10.0.0" not in key  # client addresses are hashed
 
 
-async def test_large_json_is_deflated_before_encryption(store: SnapshotStore, redis_client: aioredis.Redis) -> None:
+async def test_large_json_is_compressed_before_encryption(store: SnapshotStore, redis_client: aioredis.Redis) -> None:
     # A big report is repetitive JSON: its ciphertext must be a fraction of it, and it must open to the same bytes.
     code = new_code()
     canonical = b'{"records":[' + b",".join([CANONICAL] * 5000) + b"]}"
     await store.save(code, meta(), canonical)
     data_key = store._data_key(lookup_id(code))
     blob, encoding = await redis_client.hmget(data_key, ["json", "json_encoding"])
-    assert encoding == b"deflate"
+    assert encoding == b"zstd"
     assert blob is not None
     assert len(blob) < len(canonical) // 10
     assert await store.open_json(code) == canonical
     # The encoding is bound into the associated data: dropping the marker does not yield the plaintext.
     await redis_client.hdel(data_key, "json_encoding")
+    with pytest.raises(InvalidTag):
+        await store.open_json(code)
+
+
+async def test_a_snapshot_stored_deflated_still_opens(store: SnapshotStore, redis_client: aioredis.Redis) -> None:
+    # What brokers stored before zstd: zlib-deflated JSON under the "+deflate" associated data.
+    code = new_code()
+    await store.save(code, meta(), CANONICAL)
+    lid = lookup_id(code)
+    salt = await redis_client.hget(store._data_key(lid), "salt")
+    assert isinstance(salt, bytes)
+    blob = seal(code, salt, f"{lid}:json+deflate", zlib.compress(CANONICAL, 1))
+    await redis_client.hset(store._data_key(lid), mapping={"json": bytes(blob), "json_encoding": "deflate"})
+    assert await store.open_json(code) == CANONICAL
+    # Named as the other encoding, the same blob does not open.
+    await redis_client.hset(store._data_key(lid), "json_encoding", "zstd")
     with pytest.raises(InvalidTag):
         await store.open_json(code)
 
