@@ -14,7 +14,7 @@ import redis.asyncio as aioredis
 from broker.audit.entries import GENESIS, Action, canonical, entry_hash, stream_rows
 from broker.audit.log import AuditLog
 from broker.audit.verify import verify_chain
-from broker.audit.writes import HashWrite, Write, chain_key
+from broker.audit.writes import HashWrite, IndexWrite, StringWrite, Write, chain_key
 from broker.cli.main import main as jjj_main
 from broker.keys import KeyRing, init_keys
 from broker.redis_client import initialized
@@ -273,6 +273,64 @@ async def test_a_write_that_cannot_be_made_fails_the_append_and_writes_nothing(
     after = await audit.append(action=Action.REPORT_ISSUE, actor="subject", outcome="failed:x")
     assert after.seq == 2  # the entry that went with the failed write was not appended
     assert await check(redis_client, redis_prefix, ring) == []
+
+
+async def test_an_index_write_sets_its_field_in_every_hash_beside_other_writes(
+    make_log: MakeLog, redis_client: aioredis.Redis, redis_prefix: str, ring: KeyRing
+) -> None:
+    # A report's per-record index is one IndexWrite among the snapshot's hash and string writes: each write's
+    # arguments must be read where they are, before and after it, in a batch of several entries.
+    audit = await make_log()
+    index = tuple(chain_key(redis_prefix, f"rec:{i}") for i in range(5))
+    before, after = chain_key(redis_prefix, "before"), chain_key(redis_prefix, "after")
+    await redis_client.hset(index[2], "JJJ-OLD", "1")  # a record already in an earlier report keeps it
+    writes: list[Write] = [
+        HashWrite(before, {"a": "1", "b": "2"}, 600),
+        IndexWrite(index, "JJJ-1", "1", 300),
+        StringWrite(after, "v", 600),
+    ]
+    first, second = await asyncio.gather(
+        audit.append(action=Action.REPORT_ISSUE, actor="subject", outcome="issued", with_writes=writes),
+        audit.append(
+            action=Action.REPORT_ISSUE, actor="subject", outcome="issued",
+            with_writes=[IndexWrite(index[:1], "JJJ-2", "1", 300)],
+        ),
+    )  # fmt: skip
+    assert {first.seq, second.seq} == {1, 2}
+    assert await redis_client.hgetall(before) == {b"a": b"1", b"b": b"2"}
+    assert await redis_client.get(after) == b"v"
+    assert await redis_client.hgetall(index[0]) == {b"JJJ-1": b"1", b"JJJ-2": b"1"}
+    assert await redis_client.hgetall(index[2]) == {b"JJJ-OLD": b"1", b"JJJ-1": b"1"}
+    for key in index:
+        assert await redis_client.hget(key, "JJJ-1") == b"1"
+        assert 0 < await redis_client.ttl(key) <= 300
+    assert await check(redis_client, redis_prefix, ring) == []
+
+
+async def test_an_index_write_onto_a_key_of_another_type_writes_nothing(
+    make_log: MakeLog, redis_client: aioredis.Redis, redis_prefix: str
+) -> None:
+    audit = await make_log(1)
+    wrong = chain_key(redis_prefix, "a-string")
+    await redis_client.set(wrong, "x")
+    index = (chain_key(redis_prefix, "rec:a"), wrong, chain_key(redis_prefix, "rec:b"))
+    fine = chain_key(redis_prefix, "fine")
+    with pytest.raises(ConsentStoreUnavailable, match="holds another type"):
+        await audit.append(
+            action=Action.REPORT_ISSUE, actor="subject", outcome="issued",
+            with_writes=[HashWrite(fine, {"y": "1"}, 600), IndexWrite(index, "JJJ-1", "1", 600)],
+        )  # fmt: skip
+    assert not await redis_client.exists(fine, index[0], index[2])
+    after = await audit.append(action=Action.REPORT_ISSUE, actor="subject", outcome="failed:x")
+    assert after.seq == 2  # as with a hash write: the entry that went with the failed writes was not appended
+
+
+async def test_an_index_write_outside_the_chains_slot_is_refused(make_log: MakeLog, redis_prefix: str) -> None:
+    audit = await make_log()
+    index = (chain_key(redis_prefix, "rec:a"), "elsewhere")
+    with pytest.raises(ValueError, match=r"chain.s slot.*elsewhere"):
+        await audit.append(action="test", actor="a", outcome="ok", with_writes=[IndexWrite(index, "JJJ-1", "1", 60)])
+    assert (await audit.head())[1] == 0
 
 
 async def test_writes_outside_the_chains_slot_are_refused_before_anything_is_sent(make_log: MakeLog) -> None:
