@@ -30,6 +30,7 @@ from grpc_health.v1 import _async as health_aio  # grpc.aio HealthServicer; grpc
 
 from adapters.answer_signing import AnswerSigner
 from adapters.confirmations import ConfirmationStore
+from adapters.event_loop import new_event_loop
 from adapters.health_port import HealthPort
 from adapters.metrics import NodeMetrics
 from adapters.seals import SealKeys
@@ -89,9 +90,10 @@ def serve(
     signer = None if answer is None else AnswerSigner.load(answer, region)
     staff = StaffOptions(staff_port, due_working_days, seal_dir, confirm_working_days)
     ports = _Ports(health_port, metrics_port)
-    return asyncio.run(
-        _serve(region, db_url, host, port, latency_ms, trust, material, signer, ports, staff, covered_domains)
-    )
+    with asyncio.Runner(loop_factory=new_event_loop) as runner:
+        return runner.run(
+            _serve(region, db_url, host, port, latency_ms, trust, material, signer, ports, staff, covered_domains)
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,6 +25,7 @@ from typing import Any
 
 from adapters.answer_signing import AnswerSigner
 from adapters.broker_jwks import BrokerJwks
+from adapters.event_loop import new_event_loop
 from adapters.pki import PkiLayout, ensure_dev_pki
 from adapters.server import NodeConfig, create_server
 from adapters.store import SqlRecordStore
@@ -147,7 +148,7 @@ def _node_entry(conn: Connection, directory: str, region_name: str, latency_ms: 
 
         return port, stop
 
-    serve_in_child(conn, start)
+    serve_in_child(conn, start, new_event_loop)  # the loop `jjj-node serve` runs on: what is deployed
 
 
 class MemorySource:
@@ -191,4 +192,4 @@ def _memory_node_entry(conn: Connection, directory: str, region_name: str, laten
 
         return port, stop
 
-    serve_in_child(conn, start)
+    serve_in_child(conn, start, new_event_loop)

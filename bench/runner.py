@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from adapters.event_loop import event_loop_name
 from bench import (
     cpu_bench,
     fanout_bench,
@@ -35,7 +36,6 @@ from bench.machine import describe
 from bench.nodes import NODE_NICENESS, prepare
 from bench.procs import cpu_split
 from bench.table import render_table
-from broker.web.event_loop import event_loop_name
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 PARTS = ("fanout", "throughput", "cpu", "merge", "large_subject", "node", "pdf")

@@ -66,9 +66,9 @@ async def _serve(app: web.Application) -> tuple[Any, Callable[[], Awaitable[None
 
 
 def _broker_entry(conn: Connection, values: dict[str, object]) -> None:
+    from adapters.event_loop import new_event_loop
     from broker.app import create_app
     from broker.settings import Settings
-    from broker.web.event_loop import new_event_loop
 
     async def start() -> tuple[Any, Callable[[], Awaitable[None]]]:
         return await _serve(create_app(Settings.model_validate(values)))
@@ -78,8 +78,8 @@ def _broker_entry(conn: Connection, values: dict[str, object]) -> None:
 
 
 def _skeleton_entry(conn: Connection, targets: dict[str, str], keys_dir: str, certs_dir: str) -> None:
+    from adapters.event_loop import new_event_loop
     from bench.skeleton import create_skeleton_app
-    from broker.web.event_loop import new_event_loop
 
     async def start() -> tuple[Any, Callable[[], Awaitable[None]]]:
         app = create_skeleton_app({Region(k): v for k, v in targets.items()}, Path(keys_dir), Path(certs_dir))

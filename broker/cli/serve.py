@@ -69,9 +69,9 @@ def run(args: argparse.Namespace) -> int:
     from aiohttp import web
 
     from adapters import logs
+    from adapters.event_loop import fast_event_loop
     from broker.app import create_app
     from broker.web.access_log import PathOnlyAccessLogger
-    from broker.web.event_loop import fast_event_loop
 
     settings = checked_settings(args)
     if settings is None:
