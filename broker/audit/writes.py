@@ -123,6 +123,8 @@ def encode(writes: Sequence[Write]) -> tuple[list[str], list[EncodableT]]:
     args: list[EncodableT] = []
     for write in writes:
         if isinstance(write, IndexWrite):
+            if not write.keys:
+                continue  # nothing to write (the script counts an entry's writes by their keys: it would not read it)
             keys += write.keys
             args += ["x", write.ttl_s, len(write.keys), write.field, write.value]
             continue

@@ -288,6 +288,7 @@ async def test_an_index_write_sets_its_field_in_every_hash_beside_other_writes(
         HashWrite(before, {"a": "1", "b": "2"}, 600),
         IndexWrite(index, "JJJ-1", "1", 300),
         StringWrite(after, "v", 600),
+        IndexWrite((), "JJJ-1", "1", 300),  # no keys: nothing to write, and the next entry's writes still land
     ]
     first, second = await asyncio.gather(
         audit.append(action=Action.REPORT_ISSUE, actor="subject", outcome="issued", with_writes=writes),

@@ -6,6 +6,8 @@ from __future__ import annotations
 from decimal import Decimal
 from itertools import product
 
+import pytest
+
 from merge.fast.severities import penalty_severities
 from merge.records import PenaltyCategory
 from merge.severity import Severity, penalty_severity, rule
@@ -44,3 +46,9 @@ def test_every_class_is_reached() -> None:
 
 def test_empty_columns() -> None:
     assert penalty_severities([], [], []) == []
+
+
+def test_columns_of_different_lengths_are_refused() -> None:
+    # map() would stop at the shortest column and leave penalties without a class.
+    with pytest.raises(ValueError, match="differ in length"):
+        penalty_severities([(), ()], [None, None], [None])
