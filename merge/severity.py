@@ -29,10 +29,11 @@ class Severity(StrEnum):
 
     @property
     def rank(self) -> int:
-        return _ORDER.index(self)
+        return SEVERITY_ORDER.index(self)
 
 
-_ORDER = (Severity.GENERAL, Severity.HEAVY, Severity.SERIOUS)
+#: The classes from the lightest up: a class's :attr:`Severity.rank` is its index here.
+SEVERITY_ORDER = (Severity.GENERAL, Severity.HEAVY, Severity.SERIOUS)
 
 
 class SeverityRuleError(ValueError):

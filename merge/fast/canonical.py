@@ -7,8 +7,8 @@ regions signed, nor pydantic's serializer for the bulk of the report.
 * The records (references to the parts' records) are written from the report's columns
   (:mod:`merge.fast.report_records`) by msgspec, one struct per item whose fields are declared in sorted order
   (:data:`_ITEM`), built in C and spliced in as a fragment: half the time of a dict per item sorted by orjson,
-  for 10,000 items; the matrix (45 rows of three cells) from the
-  models' ``__dict__``: pydantic's serializer spent most of a small report's canonicalisation there.
+  for 10,000 items; the matrix (45 rows of three cells) from the models' ``__dict__``: pydantic's serializer
+  spent most of a small report's canonicalisation there.
 
 Only while :func:`_plain_models` holds (no alias, serializer or computed field on those models, checked once);
 otherwise the reference is used.
