@@ -8,7 +8,8 @@ measured 1 report in ~500 with a replica SIGKILLed under load). Here each furthe
 warrant (:meth:`adapters.client.RegionQuery.with_fresh_warrant`), and the answer must name that warrant's ``jti``
 (the client checks it), so whichever replica answers, it answered this attempt.
 
-What is retried: ``UNAVAILABLE`` only (the node is unreachable or the connection broke) — never a timeout (the
+What is retried: ``UNAVAILABLE`` only (the node is unreachable or the connection broke; a ``CANCELLED`` status from
+a stopping server counts as such, :func:`adapters.client._translate`) — never a timeout (the
 time is spent) nor a refusal (the node decided). At most ``attempts`` attempts, all inside the one ``timeout`` the
 fan-out gives the region, with a short pause between them (under round robin the next attempt goes to another
 replica; a region that is simply down costs at most ~0.3 s more before the report says so). The wrapper sits

@@ -257,6 +257,7 @@ ABORTS = {
     "denied": grpc.StatusCode.PERMISSION_DENIED,
     "unauthenticated": grpc.StatusCode.UNAUTHENTICATED,
     "internal": grpc.StatusCode.INTERNAL,
+    "cancelled": grpc.StatusCode.CANCELLED,
 }
 
 
@@ -326,7 +327,14 @@ async def test_another_regions_key_is_named_in_the_refusal(
 
 
 @pytest.mark.parametrize(
-    ("mode", "failure"), [("denied", RegionRefused), ("unauthenticated", RegionRefused), ("internal", RegionError)]
+    ("mode", "failure"),
+    [
+        ("denied", RegionRefused),
+        ("unauthenticated", RegionRefused),
+        ("internal", RegionError),
+        # A stopping server cancels calls it had not yet handled: the region is unreachable, and retried.
+        ("cancelled", RegionUnavailable),
+    ],
 )
 async def test_status_codes_are_translated(
     rogue_target: str, clients: Callable[..., AdapterClient], mode: str, failure: type[RegionFailure]
