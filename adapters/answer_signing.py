@@ -24,6 +24,7 @@ from adapters.identity import DOCUMENT_SIGNING, extended_key_usages, region_mism
 from adapters.pki_files import PkiError
 from adapters.pki_layout import PkiLayout
 from adapters.tls_material import TlsSource, check_chain, load_material
+from merge.ed25519 import Ed25519Signer
 from merge.regions import Region
 from merge.signed_part import SCHEME, header_of
 
@@ -42,7 +43,7 @@ class AnswerSigner:
 
     def __init__(self, region: Region, key: Ed25519PrivateKey, certificate_der: bytes) -> None:
         self.region = region
-        self._key = key
+        self._signer = Ed25519Signer(key)  # libsodium: a third less CPU per answer (merge.ed25519)
         self.certificate = certificate_der
 
     @classmethod
@@ -69,4 +70,4 @@ class AnswerSigner:
         return cls.load(source, region)
 
     def sign(self, document: bytes) -> AnswerSignature:
-        return AnswerSignature(SCHEME, self._key.sign(header_of(document)), self.certificate)
+        return AnswerSignature(SCHEME, self._signer.sign(header_of(document)), self.certificate)

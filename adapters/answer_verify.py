@@ -27,6 +27,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from adapters.identity import DOCUMENT_SIGNING, extended_key_usages, region_mismatch, uris_of
+from merge.ed25519 import Ed25519Verifier
 from merge.regions import Region
 from merge.signed_part import SCHEME, header_of
 
@@ -40,7 +41,7 @@ class AnswerUnauthenticated(Exception):
 @dataclass(frozen=True, slots=True)
 class _Signer:
     certificate: x509.Certificate
-    key: Ed25519PublicKey
+    key: Ed25519Verifier
     subject: str
 
 
@@ -108,7 +109,7 @@ class AnswerVerifier:
         key = cert.public_key()
         if not isinstance(key, Ed25519PublicKey):
             raise AnswerUnauthenticated("signing key is not Ed25519")
-        signer = _Signer(cert, key, cert.subject.rfc4514_string())
+        signer = _Signer(cert, Ed25519Verifier(key), cert.subject.rfc4514_string())
         if len(self._signers) >= _CACHE_MAX:
             self._signers.clear()
         self._signers[der] = signer

