@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from adapters.ticket_models import TicketKind
 from merge.edition_rules import RULES
 from merge.editions import Edition
 from merge.identifiers import InvalidIdentifier, Subject, SubjectKind, validate_resident_id, validate_uscc
@@ -32,6 +33,14 @@ SUBJECT_KIND_TO_PROTO: dict[SubjectKind, adapter_pb2.SubjectKind] = {
     SubjectKind.PERSON: adapter_pb2.SUBJECT_KIND_PERSON,
 }
 SUBJECT_KIND_FROM_PROTO = {v: k for k, v in SUBJECT_KIND_TO_PROTO.items()}
+
+# Here, not beside the node's ticket service: the broker files tickets too, and must not load the node's server
+# (and SQLAlchemy with it, ~20 MB of the broker's memory) for a mapping.
+KIND_TO_PROTO = {
+    TicketKind.OBJECTION: adapter_pb2.TICKET_KIND_OBJECTION,
+    TicketKind.REPAIR: adapter_pb2.TICKET_KIND_REPAIR,
+}
+KIND_FROM_PROTO = {v: k for k, v in KIND_TO_PROTO.items()}
 
 EDITION_TO_PROTO: dict[Edition, adapter_pb2.Edition] = {
     Edition.STANDARD: adapter_pb2.EDITION_STANDARD,

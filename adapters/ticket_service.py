@@ -16,7 +16,7 @@ import grpc
 from adapters.answer_signing import AnswerSignature, AnswerSigner
 from adapters.answer_verify import AnswerVerifier
 from adapters.attachments import AttachmentRefused, check_attachments
-from adapters.convert import SUBJECT_KIND_FROM_PROTO, InvalidRequest
+from adapters.convert import KIND_FROM_PROTO, KIND_TO_PROTO, SUBJECT_KIND_FROM_PROTO, InvalidRequest
 from adapters.repair_notice import NoticeRefused, RepairNotice, read_notice, sign_notice
 from adapters.server import WarrantRejected
 from adapters.ticket_fields import FieldRefused
@@ -28,11 +28,6 @@ from protos.credit.v2 import adapter_pb2
 
 log = logging.getLogger(__name__)
 
-KIND_TO_PROTO = {
-    TicketKind.OBJECTION: adapter_pb2.TICKET_KIND_OBJECTION,
-    TicketKind.REPAIR: adapter_pb2.TICKET_KIND_REPAIR,
-}
-KIND_FROM_PROTO = {v: k for k, v in KIND_TO_PROTO.items()}
 _RECORD_ID_MAX = 40
 
 

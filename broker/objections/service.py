@@ -25,10 +25,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from adapters.convert import SUBJECT_KIND_TO_PROTO
+from adapters.convert import KIND_TO_PROTO, SUBJECT_KIND_TO_PROTO
 from adapters.ticket_client import TicketCallFailed, TicketClient
 from adapters.ticket_models import TicketKind
-from adapters.ticket_service import KIND_TO_PROTO
 from broker.errors import InvalidRequest
 from broker.keys import KeyRing
 from broker.objections.errors import translate
