@@ -2,22 +2,26 @@
 
 A child entry point is a module-level function ``entry(conn, *args)``: it sends one ready message (anything
 picklable; an ``Exception`` means it failed to start) through ``conn`` and, for a server, then waits for any
-message on ``conn`` as its signal to stop. Children are started with ``spawn`` so none inherits the parent's
-event loop, gRPC state or open sockets.
+message on ``conn`` as its signal to stop.
+
+Each child is a fresh interpreter (``python -m bench.child``) that imports the entry's module and nothing else:
+none inherits the parent's event loop, gRPC state or open sockets, and — unlike multiprocessing's ``spawn``,
+which first re-imports the parent's ``__main__`` (here the whole benchmark, node database stack included) —
+a child's memory is what its own code loads. The broker's resident memory is a figure the benchmark reports.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import multiprocessing
 import os
+import socket
+import subprocess
+import sys
 from collections.abc import Awaitable, Callable
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
-
-_CTX = multiprocessing.get_context("spawn")
 
 
 class ChildFailed(RuntimeError):
@@ -28,45 +32,70 @@ class Child:
     """One child process; ``start`` returns its ready message, ``stop`` asks it to finish and waits."""
 
     def __init__(self, entry: Callable[..., None], *args: Any, cpus: frozenset[int] = frozenset()) -> None:
-        self._conn, child_conn = _CTX.Pipe()
-        self._proc = _CTX.Process(target=_run_pinned, args=(cpus, entry, child_conn, *args), daemon=True)
+        self._entry = entry
+        self._args = args
+        self._cpus = cpus
+        self._name = f"{entry.__module__}.{entry.__qualname__}"
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._conn: Connection | None = None
 
     @property
     def pid(self) -> int:
-        if self._proc.pid is None:
+        if self._proc is None:
             raise ChildFailed("not started")
         return self._proc.pid
 
     def start(self, timeout: float = 120.0) -> Any:
-        self._proc.start()
+        ours, theirs = socket.socketpair()
+        with ours, theirs:
+            self._proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+                [sys.executable, "-m", "bench.child", str(theirs.fileno()), ",".join(map(str, sorted(self._cpus)))],
+                pass_fds=(theirs.fileno(),),
+            )
+            self._conn = Connection(os.dup(ours.fileno()))
+        self._conn.send((self._entry.__module__, self._entry.__qualname__, self._args))
         return self.receive(timeout)
 
     def receive(self, timeout: float) -> Any:
         """The child's next message; raises :class:`ChildFailed` if it sent an error or sent nothing in time."""
-        if not self._conn.poll(timeout):
+        conn, proc = self._started()
+        if not conn.poll(timeout):
             self.kill()
-            raise ChildFailed(f"child {self._proc.name} sent nothing within {timeout:.0f} s")
+            raise ChildFailed(f"child {self._name} sent nothing within {timeout:.0f} s")
         try:
-            message = self._conn.recv()
+            message = conn.recv()
         except EOFError:
-            raise ChildFailed(f"child {self._proc.name} exited (code {self._proc.exitcode})") from None
+            proc.poll()
+            raise ChildFailed(f"child {self._name} exited (code {proc.returncode})") from None
         if isinstance(message, Exception):
             self.kill()
-            raise ChildFailed(f"child {self._proc.name} failed: {message!r}")
+            raise ChildFailed(f"child {self._name} failed: {message!r}")
         return message
 
     def stop(self, timeout: float = 15.0) -> None:
-        if self._proc.is_alive():
+        if self._proc is not None and self._conn is not None and self._proc.poll() is None:
             with contextlib.suppress(BrokenPipeError, OSError):
                 self._conn.send("stop")
-            self._proc.join(timeout)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self._proc.wait(timeout)
         self.kill()
 
     def kill(self) -> None:
-        if self._proc.is_alive():
+        if self._proc is not None and self._proc.poll() is None:
             self._proc.terminate()
-            self._proc.join(5)
-        self._conn.close()
+            try:
+                self._proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait()
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    def _started(self) -> tuple[Connection, subprocess.Popen[bytes]]:
+        if self._conn is None or self._proc is None:
+            raise ChildFailed(f"child {self._name} not started")
+        return self._conn, self._proc
 
     def __enter__(self) -> Child:
         return self
@@ -82,13 +111,6 @@ def cpu_split() -> tuple[frozenset[int], frozenset[int]]:
     if len(available) < 2:
         return frozenset(), frozenset()
     return frozenset(available[:1]), frozenset(available[1:])
-
-
-def _run_pinned(cpus: frozenset[int], entry: Callable[..., None], *args: Any) -> None:
-    # Pinned before the entry imports anything, so every thread it starts (gRPC, asyncio's pool) inherits it.
-    if cpus and hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, cpus)
-    entry(*args)
 
 
 def serve_in_child(
