@@ -32,6 +32,8 @@ from tests.e2e.test_replicas import ISSUER, PASSWORD, SEED, Processes, _seed
 
 SUBJECT_KEY_SECRET = "jjj-faults-subject-key-0123456789abcdef012345"
 ARTIFACTS = Path("var/test-artifacts")
+#: The Redis prefixes of the federations made during the current test; the suite's fixture deletes their keys.
+PREFIXES: list[str] = []
 
 
 @dataclass
@@ -45,6 +47,7 @@ class Federation:
     ports: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        PREFIXES.append(self.prefix)
         ring = init_keys(self.tmp / "keys")
         (self.tmp / "broker-jwks.json").write_text(json.dumps(ring.public_jwks()))
         self.db = _seed(self.tmp, self.processes)
