@@ -1,10 +1,10 @@
-"""Read one region's answer stream — document chunks, then one signature — into a checked :class:`RegionAnswer`.
+"""Read one region's answer message — the document and its signature — into a checked :class:`RegionAnswer`.
 
-The client never trusts the stream (invariant 1: a region that sent garbage, or whose answer cannot be
+The client never trusts the message (invariant 1: a region that sent garbage, or whose answer cannot be
 authenticated, is never reported clean). In order, before anything reads the document:
 
-1. the stream is well formed: chunks, then exactly one signature, nothing after it, the document within
-   :data:`MAX_DOCUMENT_BYTES` (:class:`StreamViolation`);
+1. the message is well formed: a document within :data:`MAX_DOCUMENT_BYTES` and a signature
+   (:class:`ProtocolViolation`; gRPC itself refuses a message over the channel's receive limit);
 2. the signature is the asked region's over exactly these bytes (:mod:`adapters.answer_verify`;
    :class:`~adapters.answer_verify.AnswerUnauthenticated`);
 3. the document is a valid, canonical ``jjj.region-answer/1`` whose summary states its records
@@ -14,8 +14,8 @@ authenticated, is never reported clean). In order, before anything reads the doc
 
 The client makes any of these the region's status ``refused``, with the reason.
 
-Pure (no I/O): :class:`adapters.client.AdapterClient` feeds it the messages as they arrive, and the benchmark
-feeds it the bytes a node sends, so both measure and run the same checks.
+Pure (no I/O): :class:`adapters.client.AdapterClient` gives it the message it received, and the benchmark the
+message a node sends, so both measure and run the same checks.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from adapters.answer_verify import AnswerVerifier
+from adapters.channel_config import MAX_ANSWER_BYTES
 from merge.answer_document import AnswerDocument, read_document
 from merge.answers import RegionAnswer, RegionStatus
 from merge.editions import Edition
@@ -33,11 +34,11 @@ from merge.signed_part import SignedPart
 from protos.credit.v2 import adapter_pb2
 
 #: Largest answer document accepted (a 10,000-record region answers about 3 MB).
-MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
+MAX_DOCUMENT_BYTES = MAX_ANSWER_BYTES
 
 
-class StreamViolation(Exception):
-    """The stream broke the protocol (the message says how; it never holds record content)."""
+class ProtocolViolation(Exception):
+    """The answer message broke the protocol (the message says how; it never holds record content)."""
 
 
 class QueryMismatch(Exception):
@@ -59,36 +60,22 @@ class Asked:
 
 
 class AnswerReader:
-    """Feed :meth:`add` every message of one answer stream, in order, then call :meth:`answer`."""
+    """Checks one region's answer message against what was asked: :meth:`answer`."""
 
     def __init__(self, asked: Asked, verifier: AnswerVerifier) -> None:
         self.asked = asked
         self._verifier = verifier
-        self._chunks: list[bytes] = []
-        self._size = 0
-        self._signature: adapter_pb2.AnswerSignature | None = None
 
-    def add(self, message: adapter_pb2.AnswerChunk) -> None:
-        if self._signature is not None:
-            raise StreamViolation("message after the signature")
-        item = message.WhichOneof("item")
-        if item == "document":
-            self._size += len(message.document)
-            if self._size > MAX_DOCUMENT_BYTES:
-                raise StreamViolation(f"answer document larger than {MAX_DOCUMENT_BYTES} bytes")
-            self._chunks.append(message.document)
-        elif item == "signature":
-            self._signature = message.signature
-        else:
-            raise StreamViolation("empty stream message")
-
-    def answer(self) -> RegionAnswer:
+    def answer(self, message: adapter_pb2.Answer) -> RegionAnswer:
         """The checked answer (``latency_ms`` 0: the caller knows the time it took)."""
-        signature = self._signature
-        if signature is None:
-            raise StreamViolation("stream ended without a signature")
-        data = b"".join(self._chunks)
-        self._chunks = []
+        data = message.document
+        if not data:
+            raise ProtocolViolation("answer without a document")
+        if len(data) > MAX_DOCUMENT_BYTES:
+            raise ProtocolViolation(f"answer document larger than {MAX_DOCUMENT_BYTES} bytes")
+        if not message.HasField("signature"):
+            raise ProtocolViolation("answer without a signature")
+        signature = message.signature
         region = self.asked.region
         signer = self._verifier.verify(region, data, signature.scheme, signature.signature, signature.certificate)
         document = read_document(data)

@@ -39,7 +39,10 @@ SERVER_MIN_PING_INTERVAL_MS = 5_000
 #: The node's own pings to an idle broker connection (finds a dead broker's half-open connections).
 SERVER_KEEPALIVE_MS = 30_000
 SERVER_KEEPALIVE_TIMEOUT_MS = 10_000
-MAX_MESSAGE_BYTES = 16 * 1024 * 1024
+#: Largest answer document a node may send (a 10,000-record region answers about 3 MB).
+MAX_ANSWER_BYTES = 64 * 1024 * 1024
+#: The broker's receive limit: an answer is one message (the document, its signature and certificate).
+MAX_MESSAGE_BYTES = MAX_ANSWER_BYTES + 64 * 1024
 
 #: The request id travels as gRPC metadata too (DESIGN.md, observability); the node echoes it in its trailers.
 REQUEST_ID_METADATA = "x-request-id"

@@ -36,7 +36,7 @@ from typing import Any, cast
 import grpc
 from grpc_health.v1 import health_pb2
 
-from adapters.answer_reader import AnswerReader, Asked, QueryMismatch, StreamViolation
+from adapters.answer_reader import AnswerReader, Asked, ProtocolViolation, QueryMismatch
 from adapters.answer_verify import AnswerUnauthenticated, AnswerVerifier
 from adapters.channel_config import (
     REFUSAL_METADATA,
@@ -158,10 +158,10 @@ class AdapterClient:
                 IdentityProbe(region, address, context, cache_s=probe_cache_s) for address in target_addresses(target)
             ]
         self._channel = region_channel(region, target, tls, options)
-        self._query = self._channel.unary_stream(
+        self._query = self._channel.unary_unary(
             _METHOD + "QueryRecords",
             request_serializer=adapter_pb2.QueryRecordsRequest.SerializeToString,
-            response_deserializer=adapter_pb2.AnswerChunk.FromString,
+            response_deserializer=adapter_pb2.Answer.FromString,
         )
         self._describe = self._channel.unary_unary(
             _METHOD + "Describe",
@@ -204,7 +204,7 @@ class AdapterClient:
         except (AnswerUnauthenticated, QueryMismatch) as exc:
             reason = f"answer not authenticated: {exc}"[:_REASON_MAX]
             raise RegionRefused(self.region, reason, latency_ms=_elapsed_ms(started)) from None
-        except (StreamViolation, AnswerInvalid) as exc:
+        except (ProtocolViolation, AnswerInvalid) as exc:
             # Not an answer the region can be held to: refused like an unauthenticated one (never clean).
             raise RegionRefused(
                 self.region, f"answer refused: {exc}"[:_REASON_MAX], latency_ms=_elapsed_ms(started)
@@ -216,16 +216,11 @@ class AdapterClient:
             raise AnswerUnauthenticated("the broker has no federation CA to check region signatures with")
         reader = AnswerReader(asked, self._answers)
         call = self._query(request, timeout=deadline_s, metadata=((REQUEST_ID_METADATA, request.request_id),))
-        try:
-            async for response in call:
-                reader.add(response)
-        except StreamViolation:
-            call.cancel()
-            raise
+        response: adapter_pb2.Answer = await call
         echoed = dict(await call.trailing_metadata() or ()).get(REQUEST_ID_METADATA)
         if echoed != request.request_id:  # an old node, or a proxy that drops trailers: worth a note, not a refusal
             log.debug("region %s: request id %s not echoed (got %r)", self.region.value, request.request_id, echoed)
-        return reader.answer()
+        return reader.answer(response)
 
     async def describe(self, *, timeout: float) -> adapter_pb2.DescribeResponse:
         """The node's self-description; raises a RegionFailure subclass when it cannot be had."""

@@ -6,7 +6,8 @@ Contracts:
   the warrant through the :class:`WarrantVerifier` seam (``PERMISSION_DENIED`` when rejected), then builds the
   answer document (:mod:`merge.answer_document`: the subject as the region registers it, the records, their
   summary, the query it answers), signs it with the region's answer-signing key (:mod:`adapters.answer_signing`)
-  and streams it in chunks of at most :data:`CHUNK_BYTES`, then the signature.
+  and answers both in one message (unary: the document is whole before it is signed, and a stream's extra
+  messages cost gRPC CPU on both sides).
 * Minimise at the source (invariant 4): only records the edition shows (:func:`merge.edition_rules.shows` with
   ``as_of = window_to``) in domains this node covers ever leave the node, and every full resident ID in them is
   masked before signing (:mod:`adapters.node_answer` builds and signs the answer): the broker can no longer
@@ -70,9 +71,6 @@ if TYPE_CHECKING:
     from adapters.ticket_service import TicketDesk
 
 log = logging.getLogger(__name__)
-
-#: Largest document chunk sent in one message (gRPC's default message limit is 4 MB).
-CHUNK_BYTES = 1024 * 1024
 
 
 class RecordSource(Protocol):
@@ -206,8 +204,8 @@ class RegionAdapterService(adapter_pb2_grpc.RegionAdapterServicer):
     async def QueryRecords(
         self,
         request: adapter_pb2.QueryRecordsRequest,
-        context: grpc.aio.ServicerContext[adapter_pb2.QueryRecordsRequest, adapter_pb2.AnswerChunk],
-    ) -> AsyncIterator[adapter_pb2.AnswerChunk]:
+        context: grpc.aio.ServicerContext[adapter_pb2.QueryRecordsRequest, adapter_pb2.Answer],
+    ) -> adapter_pb2.Answer:
         started = time.perf_counter()
         request_id = _request_id(request, context)
         context.set_trailing_metadata(((REQUEST_ID_METADATA, request_id),))
@@ -251,14 +249,13 @@ class RegionAdapterService(adapter_pb2_grpc.RegionAdapterServicer):
             except ConfirmationRefused as exc:
                 outcome = "refused"
                 await context.abort(grpc.StatusCode.PERMISSION_DENIED, str(exc))
-            for start in range(0, len(document), CHUNK_BYTES):
-                yield adapter_pb2.AnswerChunk(document=document[start : start + CHUNK_BYTES])
-            yield adapter_pb2.AnswerChunk(
+            outcome = "ok"
+            return adapter_pb2.Answer(
+                document=document,
                 signature=adapter_pb2.AnswerSignature(
                     scheme=signature.scheme, signature=signature.signature, certificate=signature.certificate
-                )
+                ),
             )
-            outcome = "ok"
         except asyncio.CancelledError:
             outcome = "cancelled"
             raise

@@ -33,7 +33,6 @@ from adapters.answer_reader import AnswerReader, Asked
 from adapters.answer_signing import AnswerSigner
 from adapters.answer_verify import AnswerVerifier
 from adapters.pki import ensure_dev_pki
-from adapters.server import CHUNK_BYTES
 from bench.data import EDITION, PURPOSE, SubjectData
 from bench.stats import median, r
 from merge.answer_builder import AnswerContext, answer_subject, build_document
@@ -52,10 +51,10 @@ from protos.credit.v2 import adapter_pb2
 TARGET_MS = 50.0
 
 
-def signed_streams(subject: SubjectData, query: ReportQuery, pki: Path) -> dict[Region, list[bytes]]:
-    """Each region's answer stream as its node sends it: serialised document chunks, then the signature."""
+def signed_answers(subject: SubjectData, query: ReportQuery, pki: Path) -> dict[Region, bytes]:
+    """Each region's answer message as its node sends it, serialised: the document and its signature."""
     layout = ensure_dev_pki(pki)
-    streams: dict[Region, list[bytes]] = {}
+    answers: dict[Region, bytes] = {}
     for region, records in subject.records.items():
         context = AnswerContext(
             region.code, "bench-1", f"jti-{region.value}", query.edition, query.window_from, query.window_to,
@@ -65,16 +64,11 @@ def signed_streams(subject: SubjectData, query: ReportQuery, pki: Path) -> dict[
         stated = answer_subject(query.subject.kind, query.subject.masked, subject.name, status)
         data = encode_document(build_document(context, stated, records))
         signed = AnswerSigner.from_directory(layout, region).sign(data)
-        messages = [
-            adapter_pb2.AnswerChunk(document=data[start : start + CHUNK_BYTES]).SerializeToString()
-            for start in range(0, len(data), CHUNK_BYTES)
-        ]
         signature = adapter_pb2.AnswerSignature(
             scheme=signed.scheme, signature=signed.signature, certificate=signed.certificate
         )
-        messages.append(adapter_pb2.AnswerChunk(signature=signature).SerializeToString())
-        streams[region] = messages
-    return streams
+        answers[region] = adapter_pb2.Answer(document=data, signature=signature).SerializeToString()
+    return answers
 
 
 def _asked(region: Region, query: ReportQuery) -> Asked:
@@ -83,24 +77,21 @@ def _asked(region: Region, query: ReportQuery) -> Asked:
     )
 
 
-def _once(streams: dict[Region, list[bytes]], query: ReportQuery, verifier: AnswerVerifier) -> dict[str, float]:
+def _once(messages: dict[Region, bytes], query: ReportQuery, verifier: AnswerVerifier) -> dict[str, float]:
     """Wall ms of each step, the CPU ms of all, canonical bytes and records in the report."""
     cpu = time.process_time()
     answers = []
     reader_ms = verify_ms = 0.0
-    for region, messages in streams.items():
+    for region, serialised in messages.items():
         started = time.perf_counter()
         reader = AnswerReader(_asked(region, query), verifier)
-        chunks = [adapter_pb2.AnswerChunk.FromString(message) for message in messages]
-        for chunk in chunks:
-            reader.add(chunk)
-        answers.append(reader.answer())
+        message = adapter_pb2.Answer.FromString(serialised)
+        answers.append(reader.answer(message))
         reader_ms += (time.perf_counter() - started) * 1000
         # The signature check alone, on the same bytes (it is part of the reader's time above).
         started = time.perf_counter()
-        signature = chunks[-1].signature
-        document = b"".join(chunk.document for chunk in chunks[:-1])
-        verifier.verify(region, document, signature.scheme, signature.signature, signature.certificate)
+        signature = message.signature
+        verifier.verify(region, message.document, signature.scheme, signature.signature, signature.certificate)
         verify_ms += (time.perf_counter() - started) * 1000
     collecting = gc.isenabled()
     gc.disable()
@@ -138,16 +129,14 @@ def _header(document: bytes) -> bytes:
     return header_of(document)
 
 
-def _choices(streams: dict[Region, list[bytes]]) -> dict[str, Any]:
+def _choices(messages: dict[Region, bytes]) -> dict[str, Any]:
     """The design's measured alternatives, CPU ms for all three documents (best of three)."""
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
     from pydantic import TypeAdapter
 
     from merge.records import Record
 
-    documents = [
-        b"".join(adapter_pb2.AnswerChunk.FromString(m).document for m in messages[:-1]) for messages in streams.values()
-    ]
+    documents = [adapter_pb2.Answer.FromString(message).document for message in messages.values()]
     key = Ed25519PrivateKey.generate()
     public = key.public_key()
     whole = [key.sign(d) for d in documents]
@@ -191,13 +180,13 @@ def run(subject: SubjectData, *, rounds: int, progress: Any = print) -> dict[str
         window_from=window_from, window_to=window_to, application_date=today,
     )  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="jjj-bench-pki-") as directory:
-        streams = signed_streams(subject, query, Path(directory) / "certs")
+        messages = signed_answers(subject, query, Path(directory) / "certs")
         verifier = AnswerVerifier.from_pem((Path(directory) / "certs" / "ca.pem").read_bytes())
-    _once(streams, query, verifier)  # warm caches (decoders, the certificate cache) as a running broker has them
+    _once(messages, query, verifier)  # warm caches (decoders, the certificate cache) as a running broker has them
     samples = []
     for _ in range(rounds):
         gc.collect()
-        samples.append(_once(streams, query, verifier))
+        samples.append(_once(messages, query, verifier))
     steps = ("verify", "validate", "merge", "canonical")
     total = median([sum(s[k] for k in steps) for s in samples])
     return {
@@ -210,10 +199,10 @@ def run(subject: SubjectData, *, rounds: int, progress: Any = print) -> dict[str
         # CPU time of the same steps: what the wall time would be on an otherwise idle core.
         "total_cpu_ms": r(median([s["cpu"] for s in samples])),
         "canonical_bytes": int(samples[0]["bytes"]),
-        "choices": _choices(streams),
+        "choices": _choices(messages),
         "target": {"total_ms_max": TARGET_MS},
         "met": total <= TARGET_MS,
     }
 
 
-__all__ = ["run", "signed_streams"]
+__all__ = ["run", "signed_answers"]

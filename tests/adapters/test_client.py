@@ -81,10 +81,9 @@ async def clients(pki: PkiLayout) -> AsyncIterator[Callable[..., AdapterClient]]
         await client.close()
 
 
-async def test_fetch_assembles_chunks_into_one_checked_signed_answer(
-    start_node: Start, clients: Callable[..., AdapterClient], monkeypatch: pytest.MonkeyPatch, pki: PkiLayout
+async def test_fetch_gives_one_checked_signed_answer(
+    start_node: Start, clients: Callable[..., AdapterClient], pki: PkiLayout
 ) -> None:
-    monkeypatch.setattr("adapters.server.CHUNK_BYTES", 32 * 1024)
     records = [penalty(n) for n in range(450)]
     _, target = await start_node(records)
     client = clients(target)
@@ -106,6 +105,18 @@ async def test_fetch_assembles_chunks_into_one_checked_signed_answer(
     assert answer.part.certificate == answer_signer(pki).certificate
     assert answer.signer is not None
     assert "region 120000 answers" in answer.signer
+
+
+async def test_an_answer_over_the_brokers_receive_limit_is_never_an_answer(
+    start_node: Start, clients: Callable[..., AdapterClient], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The answer is one message: gRPC refuses one larger than the channel's limit before anything reads it.
+    _, target = await start_node([penalty(n) for n in range(450)])
+    monkeypatch.setattr("adapters.channel_config.MAX_MESSAGE_BYTES", 16 * 1024)
+    with pytest.raises(RegionFailure) as caught:
+        await clients(target).fetch(region_query(), timeout=5)
+    assert caught.value.to_answer().status is not RegionStatus.ANSWERED
+    assert "RESOURCE_EXHAUSTED" in caught.value.reason
 
 
 async def test_describe_and_health(start_node: Start, clients: Callable[..., AdapterClient]) -> None:
@@ -160,7 +171,7 @@ async def test_invalid_request_is_an_error_not_an_answer(
 #
 # The peer holds Tianjin's genuine TLS certificate. Each mode is the request id it is asked with: the document it
 # answers starts as a valid answer to region_query(request_id=mode) and is changed as the mode says (``_DOC``),
-# or the signature is (``_SIGN``), or the stream is (``_STREAM``).
+# or the signature is (``_SIGN``), or the message is (``_MESSAGE``).
 
 Document = dict[str, object]
 
@@ -221,7 +232,7 @@ _MISMATCH: dict[str, Callable[[Document], None]] = {
     "other-warrant": _set("warrant_id", "jti-of-another-query"),
 }
 NOT_CANONICAL = "not-canonical"
-_STREAM = {"no-signature", "after-signature", "two-signatures", "empty-message"}
+_MESSAGE = {"no-signature", "no-document", "empty-message"}
 #: Signatures that do not authenticate the document: status ``refused``.
 _SIGN = {"unsigned", "tampered", "other-region-key", "foreign-ca-key", "tls-key", "unknown-scheme"}
 
@@ -267,29 +278,25 @@ async def rogue_target(pki: PkiLayout, foreign_pki: PkiLayout) -> AsyncIterator[
 
     async def rogue_query(
         request: adapter_pb2.QueryRecordsRequest, context: grpc.aio.ServicerContext[object, object]
-    ) -> AsyncIterator[adapter_pb2.AnswerChunk]:
+    ) -> adapter_pb2.Answer:
         mode = request.request_id
         if mode in ABORTS:
             await context.abort(ABORTS[mode], "go away")
         data = _document_bytes(mode)
-        signature = adapter_pb2.AnswerChunk(signature=_signature(mode, data, pki, foreign_pki))
+        signature = _signature(mode, data, pki, foreign_pki)
         if mode == "empty-message":
-            yield adapter_pb2.AnswerChunk()
-        yield adapter_pb2.AnswerChunk(document=data[:100])
-        yield adapter_pb2.AnswerChunk(document=data[100:])
+            return adapter_pb2.Answer()
         if mode == "no-signature":
-            return
-        yield signature
-        if mode == "after-signature":
-            yield adapter_pb2.AnswerChunk(document=b" ")
-        if mode == "two-signatures":
-            yield signature
+            return adapter_pb2.Answer(document=data)
+        if mode == "no-document":
+            return adapter_pb2.Answer(signature=signature)
+        return adapter_pb2.Answer(document=data, signature=signature)
 
     server = grpc.aio.server()
-    handler = grpc.unary_stream_rpc_method_handler(
+    handler = grpc.unary_unary_rpc_method_handler(
         rogue_query,
         request_deserializer=adapter_pb2.QueryRecordsRequest.FromString,
-        response_serializer=adapter_pb2.AnswerChunk.SerializeToString,
+        response_serializer=adapter_pb2.Answer.SerializeToString,
     )
     server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(SERVICE_NAME, {"QueryRecords": handler}),))
     port = server.add_secure_port("127.0.0.1:0", server_credentials(node_tls(pki)))
@@ -298,8 +305,8 @@ async def rogue_target(pki: PkiLayout, foreign_pki: PkiLayout) -> AsyncIterator[
     await server.stop(None)
 
 
-@pytest.mark.parametrize("mode", sorted([*_DOC, NOT_CANONICAL, *_STREAM]))
-async def test_a_stream_or_document_that_breaks_the_protocol_is_never_an_answer(
+@pytest.mark.parametrize("mode", sorted([*_DOC, NOT_CANONICAL, *_MESSAGE]))
+async def test_a_message_or_document_that_breaks_the_protocol_is_never_an_answer(
     rogue_target: str, clients: Callable[..., AdapterClient], mode: str
 ) -> None:
     with pytest.raises(RegionRefused, match="answer refused") as caught:

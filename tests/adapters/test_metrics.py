@@ -58,8 +58,8 @@ async def test_a_query_is_counted_and_its_request_id_comes_back(node: Node, capl
         query(warrant=warrant(), request_id="field-id"), timeout=10, metadata=((REQUEST_ID_METADATA, "rid-42"),)
     )
     with caplog.at_level(logging.INFO, logger="adapters.server"):
-        chunks = [chunk async for chunk in call]
-    assert chunks
+        answer = await call
+    assert answer.document
     assert (REQUEST_ID_METADATA, "rid-42") in tuple(await call.trailing_metadata() or ())
     (line,) = [r for r in caplog.records if r.getMessage().startswith("query ")]
     assert line.__dict__["request_id"] == "rid-42"  # the metadata wins over the field
@@ -72,7 +72,7 @@ async def test_a_query_is_counted_and_its_request_id_comes_back(node: Node, capl
 async def test_a_refused_warrant_is_counted(node: Node) -> None:
     metrics, to_node = node
     with pytest.raises(grpc.aio.AioRpcError) as refused:
-        [chunk async for chunk in _query_call(to_node)(query(warrant=warrant(signer=key("other"))), timeout=10)]
+        await _query_call(to_node)(query(warrant=warrant(signer=key("other"))), timeout=10)
     assert refused.value.code() is grpc.StatusCode.PERMISSION_DENIED
     assert _value(metrics, "jjj_node_warrant_refusals_total") == 1
     assert _value(metrics, "jjj_node_query_seconds_count", outcome="refused") == 1

@@ -42,7 +42,7 @@ BEIJING_QUERY = RegionQuery(
 Forger = Callable[[TlsMaterial | None], Awaitable[str]]
 
 
-def _clean_beijing_answer(pki: PkiLayout) -> list[adapter_pb2.AnswerChunk]:
+def _clean_beijing_answer(pki: PkiLayout) -> adapter_pb2.Answer:
     """What a forger sends: a perfectly formed "Beijing has no records" (the issue's forged clean certificate),
     even signed with Beijing's answer key: here only the TLS identity of who sends it is on trial."""
     context = AnswerContext(
@@ -54,7 +54,7 @@ def _clean_beijing_answer(pki: PkiLayout) -> list[adapter_pb2.AnswerChunk]:
     signature = adapter_pb2.AnswerSignature(
         scheme=signed.scheme, signature=signed.signature, certificate=signed.certificate
     )
-    return [adapter_pb2.AnswerChunk(document=data), adapter_pb2.AnswerChunk(signature=signature)]
+    return adapter_pb2.Answer(document=data, signature=signature)
 
 
 @pytest.fixture
@@ -65,16 +65,15 @@ async def forger(pki: PkiLayout) -> AsyncIterator[Forger]:
 
     async def forged_answer(
         request: adapter_pb2.QueryRecordsRequest, context: grpc.aio.ServicerContext[object, object]
-    ) -> AsyncIterator[adapter_pb2.AnswerChunk]:
-        for message in _clean_beijing_answer(pki):
-            yield message
+    ) -> adapter_pb2.Answer:
+        return _clean_beijing_answer(pki)
 
     async def start(material: TlsMaterial | None) -> str:
         server = grpc.aio.server()
-        handler = grpc.unary_stream_rpc_method_handler(
+        handler = grpc.unary_unary_rpc_method_handler(
             forged_answer,
             request_deserializer=adapter_pb2.QueryRecordsRequest.FromString,
-            response_serializer=adapter_pb2.AnswerChunk.SerializeToString,
+            response_serializer=adapter_pb2.Answer.SerializeToString,
         )
         server.add_generic_rpc_handlers(
             (grpc.method_handlers_generic_handler(SERVICE_NAME, {"QueryRecords": handler}),)

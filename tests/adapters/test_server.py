@@ -16,7 +16,6 @@ import pytest
 from grpc_health.v1 import health_pb2
 from grpc_reflection.v1alpha import reflection_pb2
 
-from adapters import server as node_server
 from adapters.answer_verify import AnswerVerifier
 from adapters.convert import SERVICE_NAME, datetime_from_timestamp
 from adapters.pki import PkiLayout
@@ -113,31 +112,28 @@ async def node(
 
 def _query_call(
     channel: grpc.aio.Channel,
-) -> grpc.aio.UnaryStreamMultiCallable[adapter_pb2.QueryRecordsRequest, adapter_pb2.AnswerChunk]:
-    return channel.unary_stream(
+) -> grpc.aio.UnaryUnaryMultiCallable[adapter_pb2.QueryRecordsRequest, adapter_pb2.Answer]:
+    return channel.unary_unary(
         f"/{SERVICE_NAME}/QueryRecords",
         request_serializer=adapter_pb2.QueryRecordsRequest.SerializeToString,
-        response_deserializer=adapter_pb2.AnswerChunk.FromString,
+        response_deserializer=adapter_pb2.Answer.FromString,
     )
 
 
-async def _responses(
-    channel: grpc.aio.Channel, request: adapter_pb2.QueryRecordsRequest
-) -> list[adapter_pb2.AnswerChunk]:
-    return [response async for response in _query_call(channel)(request, timeout=10)]
+async def _response(channel: grpc.aio.Channel, request: adapter_pb2.QueryRecordsRequest) -> adapter_pb2.Answer:
+    response: adapter_pb2.Answer = await _query_call(channel)(request, timeout=10)
+    return response
 
 
 async def _answer(
     channel: grpc.aio.Channel, pki: PkiLayout, request: adapter_pb2.QueryRecordsRequest
 ) -> AnswerDocument:
     """The node's answer, its signature verified as the broker verifies it, its document read and checked."""
-    messages = await _responses(channel, request)
-    assert [m.WhichOneof("item") for m in messages[:-1]] == ["document"] * (len(messages) - 1)
-    signature = messages[-1].signature
-    data = b"".join(m.document for m in messages[:-1])
+    message = await _response(channel, request)
+    signature = message.signature
     verifier = AnswerVerifier.from_pem(pki.ca_cert.read_bytes())
-    verifier.verify(Region.TIANJIN, data, signature.scheme, signature.signature, signature.certificate)
-    return read_document(data)
+    verifier.verify(Region.TIANJIN, message.document, signature.scheme, signature.signature, signature.certificate)
+    return read_document(message.document)
 
 
 def _ids(document: AnswerDocument) -> set[str]:
@@ -163,16 +159,13 @@ async def test_describe_declares_region_coverage_and_data_as_of(node: Node, pki:
     assert answer.answer_certificate == answer_signer(pki).certificate
 
 
-async def test_query_streams_the_signed_document_in_chunks_then_one_signature(
-    node: Node, pki: PkiLayout, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(node_server, "CHUNK_BYTES", 64 * 1024)
+async def test_query_answers_the_signed_document_and_its_signature_in_one_message(node: Node, pki: PkiLayout) -> None:
     _, channel = await node([penalty(n) for n in range(450)])
-    messages = await _responses(channel, query())
+    message = await _response(channel, query())
 
-    assert [m.WhichOneof("item") for m in messages] == ["document"] * (len(messages) - 1) + ["signature"]
-    assert len(messages) > 3
-    assert all(len(m.document) <= 64 * 1024 for m in messages[:-1])
+    assert len(message.document) > 64 * 1024
+    assert message.signature.scheme == "jjj.region-answer-signature/1"
+    assert message.signature.certificate == answer_signer(pki).certificate
     document = await _answer(channel, pki, query())
     assert document.summary.total == 450
     assert document.summary.count_by_domain == {"market_regulation": 450}
@@ -289,7 +282,7 @@ def _unverified(claims: dict[str, str]) -> bytes:
 async def test_invalid_request_is_refused_naming_the_field(node: Node, changes: dict[str, object], field: str) -> None:
     _, channel = await node([penalty(1)])
     with pytest.raises(grpc.aio.AioRpcError) as caught:
-        await _responses(channel, query(**changes))
+        await _response(channel, query(**changes))
     assert caught.value.code() is grpc.StatusCode.INVALID_ARGUMENT
     assert (caught.value.details() or "").startswith(f"{field}:")
 
@@ -300,7 +293,7 @@ async def test_invalid_resident_id_is_masked_in_the_error_and_the_log(
     bad = RESIDENT_ID[:-1] + "0"  # wrong check digit
     _, channel = await node()
     with caplog.at_level(logging.INFO, logger="adapters.server"), pytest.raises(grpc.aio.AioRpcError) as caught:
-        await _responses(channel, query(subject_id=bad, subject_kind=adapter_pb2.SUBJECT_KIND_PERSON))
+        await _response(channel, query(subject_id=bad, subject_kind=adapter_pb2.SUBJECT_KIND_PERSON))
     assert (caught.value.details() or "").startswith("subject_id:")
     assert bad not in (caught.value.details() or "")
     # The node writes its query line as the handler ends, which may be just after the caller saw the status.
@@ -322,7 +315,7 @@ async def test_one_log_line_per_query_without_content(node: Node, caplog: pytest
     )
     _, channel = await node([person])
     with caplog.at_level(logging.INFO, logger="adapters.server"):
-        await _responses(
+        await _response(
             channel, query(subject_id=RESIDENT_ID, subject_kind=adapter_pb2.SUBJECT_KIND_PERSON, request_id="r-42")
         )
     lines = [r.getMessage() for r in caplog.records if r.name == "adapters.server"]
@@ -339,7 +332,7 @@ async def test_deadline_cancels_the_query_on_the_node(node: Node, caplog: pytest
     _, channel = await node([penalty(1)], latency_ms=2000)
     with caplog.at_level(logging.INFO, logger="adapters.server"):
         with pytest.raises(grpc.aio.AioRpcError) as caught:
-            [r async for r in _query_call(channel)(query(), timeout=0.2)]
+            await _query_call(channel)(query(), timeout=0.2)
         assert caught.value.code() is grpc.StatusCode.DEADLINE_EXCEEDED
         for _ in range(50):  # the server notices the cancellation asynchronously
             if "outcome=cancelled" in caplog.text:

@@ -93,8 +93,8 @@ async def node(tmp_path: Path, pki: PkiLayout) -> AsyncIterator[Node]:
 
 async def ask(channel: grpc.aio.Channel, request: adapter_pb2.QueryRecordsRequest) -> int:
     """The number of records answered; raises AioRpcError when refused."""
-    responses = [r async for r in _query_call(channel)(request, timeout=10)]
-    return read_document(b"".join(r.document for r in responses[:-1])).summary.total
+    answer = await _query_call(channel)(request, timeout=10)
+    return read_document(answer.document).summary.total
 
 
 async def refused(channel: grpc.aio.Channel, request: adapter_pb2.QueryRecordsRequest) -> str:

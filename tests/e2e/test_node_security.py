@@ -185,7 +185,7 @@ async def test_callers_other_than_the_broker_cannot_query_a_node(site: Site, tia
     beijing = raw_tls(str(pki.node_cert(Region.BEIJING)), str(pki.node_key(Region.BEIJING)), str(pki.ca_cert))
     to_node = channel(f"127.0.0.1:{tianjin}", None if caller == "plaintext" else beijing)
     with pytest.raises(grpc.aio.AioRpcError) as caught:
-        [r async for r in _query_call(to_node)(query(warrant=warrant()[0]), timeout=5)]
+        await _query_call(to_node)(query(warrant=warrant()[0]), timeout=5)
     await to_node.close(None)
     assert caught.value.code() is grpc.StatusCode.UNAVAILABLE
 

@@ -25,19 +25,19 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1eprotos/credit/v2/adapter.proto\x12\rjjj.credit.v2\x1a\x1fgoogle/protobuf/timestamp.proto\"$\n\x06\x44omain\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\"\x11\n\x0f\x44\x65scribeRequest\"\xf4\x01\n\x10\x44\x65scribeResponse\x12\x13\n\x0bregion_code\x18\x01 \x01(\t\x12\x13\n\x0bregion_name\x18\x02 \x01(\t\x12\x18\n\x10protocol_version\x18\x03 \x01(\t\x12&\n\x07\x64omains\x18\x04 \x03(\x0b\x32\x15.jjj.credit.v2.Domain\x12(\n\x08\x65\x64itions\x18\x05 \x03(\x0e\x32\x16.jjj.credit.v2.Edition\x12.\n\ndata_as_of\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x1a\n\x12\x61nswer_certificate\x18\x07 \x01(\x0c\"\xeb\x01\n\x13QueryRecordsRequest\x12\x12\n\nsubject_id\x18\x01 \x01(\t\x12\x30\n\x0csubject_kind\x18\x02 \x01(\x0e\x32\x1a.jjj.credit.v2.SubjectKind\x12\'\n\x07\x65\x64ition\x18\x03 \x01(\x0e\x32\x16.jjj.credit.v2.Edition\x12\x13\n\x0bwindow_from\x18\x04 \x01(\t\x12\x11\n\twindow_to\x18\x05 \x01(\t\x12\x12\n\nrequest_id\x18\x06 \x01(\t\x12\x0f\n\x07warrant\x18\x07 \x01(\x0c\x12\x18\n\x10\x63onfirmation_ref\x18\x08 \x01(\t\"I\n\x0f\x41nswerSignature\x12\x0e\n\x06scheme\x18\x01 \x01(\t\x12\x11\n\tsignature\x18\x02 \x01(\x0c\x12\x13\n\x0b\x63\x65rtificate\x18\x03 \x01(\x0c\"^\n\x0b\x41nswerChunk\x12\x12\n\x08\x64ocument\x18\x01 \x01(\x0cH\x00\x12\x33\n\tsignature\x18\x02 \x01(\x0b\x32\x1e.jjj.credit.v2.AnswerSignatureH\x00\x42\x06\n\x04item\"C\n\nAttachment\x12\x10\n\x08\x66ilename\x18\x01 \x01(\t\x12\x12\n\nmedia_type\x18\x02 \x01(\t\x12\x0f\n\x07\x63ontent\x18\x03 \x01(\x0c\"\xb8\x02\n\x11\x46ileTicketRequest\x12\x12\n\nsubject_id\x18\x01 \x01(\t\x12\x30\n\x0csubject_kind\x18\x02 \x01(\x0e\x32\x1a.jjj.credit.v2.SubjectKind\x12\x11\n\trecord_id\x18\x03 \x01(\t\x12\'\n\x04kind\x18\x04 \x01(\x0e\x32\x19.jjj.credit.v2.TicketKind\x12\r\n\x05\x66ield\x18\x05 \x01(\t\x12\x15\n\rcurrent_value\x18\x06 \x01(\t\x12\x16\n\x0eproposed_value\x18\x07 \x01(\t\x12\x0e\n\x06reason\x18\x08 \x01(\t\x12.\n\x0b\x61ttachments\x18\t \x03(\x0b\x32\x19.jjj.credit.v2.Attachment\x12\x12\n\nrequest_id\x18\n \x01(\t\x12\x0f\n\x07warrant\x18\x0b \x01(\x0c\"7\n\x0bTicketEvent\x12\n\n\x02\x61t\x18\x01 \x01(\t\x12\x0e\n\x06status\x18\x02 \x01(\t\x12\x0c\n\x04note\x18\x03 \x01(\t\"\xf1\x01\n\nTicketInfo\x12\x11\n\tticket_id\x18\x01 \x01(\t\x12\x13\n\x0bregion_code\x18\x02 \x01(\t\x12\x11\n\trecord_id\x18\x03 \x01(\t\x12\'\n\x04kind\x18\x04 \x01(\x0e\x32\x19.jjj.credit.v2.TicketKind\x12\x0e\n\x06status\x18\x05 \x01(\t\x12\x10\n\x08\x66iled_at\x18\x06 \x01(\t\x12\x0e\n\x06\x64ue_on\x18\x07 \x01(\t\x12\x11\n\tclosed_at\x18\x08 \x01(\t\x12+\n\x07history\x18\t \x03(\x0b\x32\x1a.jjj.credit.v2.TicketEvent\x12\r\n\x05\x66ield\x18\n \x01(\t\"\x92\x01\n\x11GetTicketsRequest\x12\x12\n\nsubject_id\x18\x01 \x01(\t\x12\x30\n\x0csubject_kind\x18\x02 \x01(\x0e\x32\x1a.jjj.credit.v2.SubjectKind\x12\x12\n\nticket_ids\x18\x03 \x03(\t\x12\x12\n\nrequest_id\x18\x04 \x01(\t\x12\x0f\n\x07warrant\x18\x05 \x01(\x0c\"S\n\x0cRepairNotice\x12\x10\n\x08\x64ocument\x18\x01 \x01(\x0c\x12\x31\n\tsignature\x18\x02 \x01(\x0b\x32\x1e.jjj.credit.v2.AnswerSignature\"n\n\x12GetTicketsResponse\x12*\n\x07tickets\x18\x01 \x03(\x0b\x32\x19.jjj.credit.v2.TicketInfo\x12,\n\x07notices\x18\x02 \x03(\x0b\x32\x1b.jjj.credit.v2.RepairNotice\"[\n\x18\x41pplyRepairNoticeRequest\x12+\n\x06notice\x18\x01 \x01(\x0b\x32\x1b.jjj.credit.v2.RepairNotice\x12\x12\n\nrequest_id\x18\x02 \x01(\t\",\n\x19\x41pplyRepairNoticeResponse\x12\x0f\n\x07\x61pplied\x18\x01 \x01(\x05*a\n\x0bSubjectKind\x12\x1c\n\x18SUBJECT_KIND_UNSPECIFIED\x10\x00\x12\x1b\n\x17SUBJECT_KIND_ENTERPRISE\x10\x01\x12\x17\n\x13SUBJECT_KIND_PERSON\x10\x02*}\n\x07\x45\x64ition\x12\x17\n\x13\x45\x44ITION_UNSPECIFIED\x10\x00\x12\x14\n\x10\x45\x44ITION_STANDARD\x10\x01\x12\x1a\n\x16\x45\x44ITION_ADMINISTRATIVE\x10\x02\x12\x13\n\x0f\x45\x44ITION_LISTING\x10\x03\x12\x12\n\x0e\x45\x44ITION_PERSON\x10\x04*\\\n\nTicketKind\x12\x1b\n\x17TICKET_KIND_UNSPECIFIED\x10\x00\x12\x19\n\x15TICKET_KIND_OBJECTION\x10\x01\x12\x16\n\x12TICKET_KIND_REPAIR\x10\x02\x32\xb4\x03\n\rRegionAdapter\x12K\n\x08\x44\x65scribe\x12\x1e.jjj.credit.v2.DescribeRequest\x1a\x1f.jjj.credit.v2.DescribeResponse\x12P\n\x0cQueryRecords\x12\".jjj.credit.v2.QueryRecordsRequest\x1a\x1a.jjj.credit.v2.AnswerChunk0\x01\x12I\n\nFileTicket\x12 .jjj.credit.v2.FileTicketRequest\x1a\x19.jjj.credit.v2.TicketInfo\x12Q\n\nGetTickets\x12 .jjj.credit.v2.GetTicketsRequest\x1a!.jjj.credit.v2.GetTicketsResponse\x12\x66\n\x11\x41pplyRepairNotice\x12\'.jjj.credit.v2.ApplyRepairNoticeRequest\x1a(.jjj.credit.v2.ApplyRepairNoticeResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1eprotos/credit/v2/adapter.proto\x12\rjjj.credit.v2\x1a\x1fgoogle/protobuf/timestamp.proto\"$\n\x06\x44omain\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\"\x11\n\x0f\x44\x65scribeRequest\"\xf4\x01\n\x10\x44\x65scribeResponse\x12\x13\n\x0bregion_code\x18\x01 \x01(\t\x12\x13\n\x0bregion_name\x18\x02 \x01(\t\x12\x18\n\x10protocol_version\x18\x03 \x01(\t\x12&\n\x07\x64omains\x18\x04 \x03(\x0b\x32\x15.jjj.credit.v2.Domain\x12(\n\x08\x65\x64itions\x18\x05 \x03(\x0e\x32\x16.jjj.credit.v2.Edition\x12.\n\ndata_as_of\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x1a\n\x12\x61nswer_certificate\x18\x07 \x01(\x0c\"\xeb\x01\n\x13QueryRecordsRequest\x12\x12\n\nsubject_id\x18\x01 \x01(\t\x12\x30\n\x0csubject_kind\x18\x02 \x01(\x0e\x32\x1a.jjj.credit.v2.SubjectKind\x12\'\n\x07\x65\x64ition\x18\x03 \x01(\x0e\x32\x16.jjj.credit.v2.Edition\x12\x13\n\x0bwindow_from\x18\x04 \x01(\t\x12\x11\n\twindow_to\x18\x05 \x01(\t\x12\x12\n\nrequest_id\x18\x06 \x01(\t\x12\x0f\n\x07warrant\x18\x07 \x01(\x0c\x12\x18\n\x10\x63onfirmation_ref\x18\x08 \x01(\t\"I\n\x0f\x41nswerSignature\x12\x0e\n\x06scheme\x18\x01 \x01(\t\x12\x11\n\tsignature\x18\x02 \x01(\x0c\x12\x13\n\x0b\x63\x65rtificate\x18\x03 \x01(\x0c\"M\n\x06\x41nswer\x12\x10\n\x08\x64ocument\x18\x01 \x01(\x0c\x12\x31\n\tsignature\x18\x02 \x01(\x0b\x32\x1e.jjj.credit.v2.AnswerSignature\"C\n\nAttachment\x12\x10\n\x08\x66ilename\x18\x01 \x01(\t\x12\x12\n\nmedia_type\x18\x02 \x01(\t\x12\x0f\n\x07\x63ontent\x18\x03 \x01(\x0c\"\xb8\x02\n\x11\x46ileTicketRequest\x12\x12\n\nsubject_id\x18\x01 \x01(\t\x12\x30\n\x0csubject_kind\x18\x02 \x01(\x0e\x32\x1a.jjj.credit.v2.SubjectKind\x12\x11\n\trecord_id\x18\x03 \x01(\t\x12\'\n\x04kind\x18\x04 \x01(\x0e\x32\x19.jjj.credit.v2.TicketKind\x12\r\n\x05\x66ield\x18\x05 \x01(\t\x12\x15\n\rcurrent_value\x18\x06 \x01(\t\x12\x16\n\x0eproposed_value\x18\x07 \x01(\t\x12\x0e\n\x06reason\x18\x08 \x01(\t\x12.\n\x0b\x61ttachments\x18\t \x03(\x0b\x32\x19.jjj.credit.v2.Attachment\x12\x12\n\nrequest_id\x18\n \x01(\t\x12\x0f\n\x07warrant\x18\x0b \x01(\x0c\"7\n\x0bTicketEvent\x12\n\n\x02\x61t\x18\x01 \x01(\t\x12\x0e\n\x06status\x18\x02 \x01(\t\x12\x0c\n\x04note\x18\x03 \x01(\t\"\xf1\x01\n\nTicketInfo\x12\x11\n\tticket_id\x18\x01 \x01(\t\x12\x13\n\x0bregion_code\x18\x02 \x01(\t\x12\x11\n\trecord_id\x18\x03 \x01(\t\x12\'\n\x04kind\x18\x04 \x01(\x0e\x32\x19.jjj.credit.v2.TicketKind\x12\x0e\n\x06status\x18\x05 \x01(\t\x12\x10\n\x08\x66iled_at\x18\x06 \x01(\t\x12\x0e\n\x06\x64ue_on\x18\x07 \x01(\t\x12\x11\n\tclosed_at\x18\x08 \x01(\t\x12+\n\x07history\x18\t \x03(\x0b\x32\x1a.jjj.credit.v2.TicketEvent\x12\r\n\x05\x66ield\x18\n \x01(\t\"\x92\x01\n\x11GetTicketsRequest\x12\x12\n\nsubject_id\x18\x01 \x01(\t\x12\x30\n\x0csubject_kind\x18\x02 \x01(\x0e\x32\x1a.jjj.credit.v2.SubjectKind\x12\x12\n\nticket_ids\x18\x03 \x03(\t\x12\x12\n\nrequest_id\x18\x04 \x01(\t\x12\x0f\n\x07warrant\x18\x05 \x01(\x0c\"S\n\x0cRepairNotice\x12\x10\n\x08\x64ocument\x18\x01 \x01(\x0c\x12\x31\n\tsignature\x18\x02 \x01(\x0b\x32\x1e.jjj.credit.v2.AnswerSignature\"n\n\x12GetTicketsResponse\x12*\n\x07tickets\x18\x01 \x03(\x0b\x32\x19.jjj.credit.v2.TicketInfo\x12,\n\x07notices\x18\x02 \x03(\x0b\x32\x1b.jjj.credit.v2.RepairNotice\"[\n\x18\x41pplyRepairNoticeRequest\x12+\n\x06notice\x18\x01 \x01(\x0b\x32\x1b.jjj.credit.v2.RepairNotice\x12\x12\n\nrequest_id\x18\x02 \x01(\t\",\n\x19\x41pplyRepairNoticeResponse\x12\x0f\n\x07\x61pplied\x18\x01 \x01(\x05*a\n\x0bSubjectKind\x12\x1c\n\x18SUBJECT_KIND_UNSPECIFIED\x10\x00\x12\x1b\n\x17SUBJECT_KIND_ENTERPRISE\x10\x01\x12\x17\n\x13SUBJECT_KIND_PERSON\x10\x02*}\n\x07\x45\x64ition\x12\x17\n\x13\x45\x44ITION_UNSPECIFIED\x10\x00\x12\x14\n\x10\x45\x44ITION_STANDARD\x10\x01\x12\x1a\n\x16\x45\x44ITION_ADMINISTRATIVE\x10\x02\x12\x13\n\x0f\x45\x44ITION_LISTING\x10\x03\x12\x12\n\x0e\x45\x44ITION_PERSON\x10\x04*\\\n\nTicketKind\x12\x1b\n\x17TICKET_KIND_UNSPECIFIED\x10\x00\x12\x19\n\x15TICKET_KIND_OBJECTION\x10\x01\x12\x16\n\x12TICKET_KIND_REPAIR\x10\x02\x32\xad\x03\n\rRegionAdapter\x12K\n\x08\x44\x65scribe\x12\x1e.jjj.credit.v2.DescribeRequest\x1a\x1f.jjj.credit.v2.DescribeResponse\x12I\n\x0cQueryRecords\x12\".jjj.credit.v2.QueryRecordsRequest\x1a\x15.jjj.credit.v2.Answer\x12I\n\nFileTicket\x12 .jjj.credit.v2.FileTicketRequest\x1a\x19.jjj.credit.v2.TicketInfo\x12Q\n\nGetTickets\x12 .jjj.credit.v2.GetTicketsRequest\x1a!.jjj.credit.v2.GetTicketsResponse\x12\x66\n\x11\x41pplyRepairNotice\x12\'.jjj.credit.v2.ApplyRepairNoticeRequest\x1a(.jjj.credit.v2.ApplyRepairNoticeResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'protos.credit.v2.adapter_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_SUBJECTKIND']._serialized_start=1965
-  _globals['_SUBJECTKIND']._serialized_end=2062
-  _globals['_EDITION']._serialized_start=2064
-  _globals['_EDITION']._serialized_end=2189
-  _globals['_TICKETKIND']._serialized_start=2191
-  _globals['_TICKETKIND']._serialized_end=2283
+  _globals['_SUBJECTKIND']._serialized_start=1948
+  _globals['_SUBJECTKIND']._serialized_end=2045
+  _globals['_EDITION']._serialized_start=2047
+  _globals['_EDITION']._serialized_end=2172
+  _globals['_TICKETKIND']._serialized_start=2174
+  _globals['_TICKETKIND']._serialized_end=2266
   _globals['_DOMAIN']._serialized_start=82
   _globals['_DOMAIN']._serialized_end=118
   _globals['_DESCRIBEREQUEST']._serialized_start=120
@@ -48,26 +48,26 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_QUERYRECORDSREQUEST']._serialized_end=622
   _globals['_ANSWERSIGNATURE']._serialized_start=624
   _globals['_ANSWERSIGNATURE']._serialized_end=697
-  _globals['_ANSWERCHUNK']._serialized_start=699
-  _globals['_ANSWERCHUNK']._serialized_end=793
-  _globals['_ATTACHMENT']._serialized_start=795
-  _globals['_ATTACHMENT']._serialized_end=862
-  _globals['_FILETICKETREQUEST']._serialized_start=865
-  _globals['_FILETICKETREQUEST']._serialized_end=1177
-  _globals['_TICKETEVENT']._serialized_start=1179
-  _globals['_TICKETEVENT']._serialized_end=1234
-  _globals['_TICKETINFO']._serialized_start=1237
-  _globals['_TICKETINFO']._serialized_end=1478
-  _globals['_GETTICKETSREQUEST']._serialized_start=1481
-  _globals['_GETTICKETSREQUEST']._serialized_end=1627
-  _globals['_REPAIRNOTICE']._serialized_start=1629
-  _globals['_REPAIRNOTICE']._serialized_end=1712
-  _globals['_GETTICKETSRESPONSE']._serialized_start=1714
-  _globals['_GETTICKETSRESPONSE']._serialized_end=1824
-  _globals['_APPLYREPAIRNOTICEREQUEST']._serialized_start=1826
-  _globals['_APPLYREPAIRNOTICEREQUEST']._serialized_end=1917
-  _globals['_APPLYREPAIRNOTICERESPONSE']._serialized_start=1919
-  _globals['_APPLYREPAIRNOTICERESPONSE']._serialized_end=1963
-  _globals['_REGIONADAPTER']._serialized_start=2286
-  _globals['_REGIONADAPTER']._serialized_end=2722
+  _globals['_ANSWER']._serialized_start=699
+  _globals['_ANSWER']._serialized_end=776
+  _globals['_ATTACHMENT']._serialized_start=778
+  _globals['_ATTACHMENT']._serialized_end=845
+  _globals['_FILETICKETREQUEST']._serialized_start=848
+  _globals['_FILETICKETREQUEST']._serialized_end=1160
+  _globals['_TICKETEVENT']._serialized_start=1162
+  _globals['_TICKETEVENT']._serialized_end=1217
+  _globals['_TICKETINFO']._serialized_start=1220
+  _globals['_TICKETINFO']._serialized_end=1461
+  _globals['_GETTICKETSREQUEST']._serialized_start=1464
+  _globals['_GETTICKETSREQUEST']._serialized_end=1610
+  _globals['_REPAIRNOTICE']._serialized_start=1612
+  _globals['_REPAIRNOTICE']._serialized_end=1695
+  _globals['_GETTICKETSRESPONSE']._serialized_start=1697
+  _globals['_GETTICKETSRESPONSE']._serialized_end=1807
+  _globals['_APPLYREPAIRNOTICEREQUEST']._serialized_start=1809
+  _globals['_APPLYREPAIRNOTICEREQUEST']._serialized_end=1900
+  _globals['_APPLYREPAIRNOTICERESPONSE']._serialized_start=1902
+  _globals['_APPLYREPAIRNOTICERESPONSE']._serialized_end=1946
+  _globals['_REGIONADAPTER']._serialized_start=2269
+  _globals['_REGIONADAPTER']._serialized_end=2698
 # @@protoc_insertion_point(module_scope)

@@ -101,7 +101,7 @@ class AnswerSignature(_message.Message):
     certificate: bytes
     def __init__(self, scheme: _Optional[str] = ..., signature: _Optional[bytes] = ..., certificate: _Optional[bytes] = ...) -> None: ...
 
-class AnswerChunk(_message.Message):
+class Answer(_message.Message):
     __slots__ = ("document", "signature")
     DOCUMENT_FIELD_NUMBER: _ClassVar[int]
     SIGNATURE_FIELD_NUMBER: _ClassVar[int]

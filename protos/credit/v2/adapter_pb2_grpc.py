@@ -39,10 +39,10 @@ class RegionAdapterStub:
                 request_serializer=protos_dot_credit_dot_v2_dot_adapter__pb2.DescribeRequest.SerializeToString,
                 response_deserializer=protos_dot_credit_dot_v2_dot_adapter__pb2.DescribeResponse.FromString,
                 _registered_method=True)
-        self.QueryRecords = channel.unary_stream(
+        self.QueryRecords = channel.unary_unary(
                 '/jjj.credit.v2.RegionAdapter/QueryRecords',
                 request_serializer=protos_dot_credit_dot_v2_dot_adapter__pb2.QueryRecordsRequest.SerializeToString,
-                response_deserializer=protos_dot_credit_dot_v2_dot_adapter__pb2.AnswerChunk.FromString,
+                response_deserializer=protos_dot_credit_dot_v2_dot_adapter__pb2.Answer.FromString,
                 _registered_method=True)
         self.FileTicket = channel.unary_unary(
                 '/jjj.credit.v2.RegionAdapter/FileTicket',
@@ -72,7 +72,7 @@ class RegionAdapterServicer:
         raise NotImplementedError('Method not implemented!')
 
     def QueryRecords(self, request, context):
-        """The signed answer for one subject within a window: document chunks in order, then exactly one signature.
+        """The signed answer for one subject within a window: the document and its signature.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -109,10 +109,10 @@ def add_RegionAdapterServicer_to_server(servicer, server):
                     request_deserializer=protos_dot_credit_dot_v2_dot_adapter__pb2.DescribeRequest.FromString,
                     response_serializer=protos_dot_credit_dot_v2_dot_adapter__pb2.DescribeResponse.SerializeToString,
             ),
-            'QueryRecords': grpc.unary_stream_rpc_method_handler(
+            'QueryRecords': grpc.unary_unary_rpc_method_handler(
                     servicer.QueryRecords,
                     request_deserializer=protos_dot_credit_dot_v2_dot_adapter__pb2.QueryRecordsRequest.FromString,
-                    response_serializer=protos_dot_credit_dot_v2_dot_adapter__pb2.AnswerChunk.SerializeToString,
+                    response_serializer=protos_dot_credit_dot_v2_dot_adapter__pb2.Answer.SerializeToString,
             ),
             'FileTicket': grpc.unary_unary_rpc_method_handler(
                     servicer.FileTicket,
@@ -178,12 +178,12 @@ class RegionAdapter:
             wait_for_ready=None,
             timeout=None,
             metadata=None):
-        return grpc.experimental.unary_stream(
+        return grpc.experimental.unary_unary(
             request,
             target,
             '/jjj.credit.v2.RegionAdapter/QueryRecords',
             protos_dot_credit_dot_v2_dot_adapter__pb2.QueryRecordsRequest.SerializeToString,
-            protos_dot_credit_dot_v2_dot_adapter__pb2.AnswerChunk.FromString,
+            protos_dot_credit_dot_v2_dot_adapter__pb2.Answer.FromString,
             options,
             channel_credentials,
             insecure,
