@@ -15,6 +15,8 @@ signs in ~85–125 µs with ``cryptography``, ~95–160 µs with libsodium). Hen
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from nacl.bindings import crypto_sign, crypto_sign_open, crypto_sign_seed_keypair
@@ -63,28 +65,21 @@ class Ed25519Verifier:
             raise InvalidSignature from None
 
 
-_CACHE_MAX = 64
-_signers: dict[bytes, Ed25519Signer] = {}
-_verifiers: dict[bytes, Ed25519Verifier] = {}
-
-
 def signer_for(key: Ed25519PrivateKey) -> Ed25519Signer:
     """The signer of ``key``, made once per key (by its raw bytes: ``cryptography`` keys are not hashable)."""
-    raw = key.private_bytes_raw()
-    signer = _signers.get(raw)
-    if signer is None:
-        if len(_signers) >= _CACHE_MAX:
-            _signers.clear()
-        signer = _signers[raw] = Ed25519Signer(key)
-    return signer
+    return _signer_of(key.private_bytes_raw())
 
 
 def verifier_for(key: Ed25519PublicKey) -> Ed25519Verifier:
     """The verifier of ``key``, made once per key."""
-    raw = key.public_bytes_raw()
-    verifier = _verifiers.get(raw)
-    if verifier is None:
-        if len(_verifiers) >= _CACHE_MAX:
-            _verifiers.clear()
-        verifier = _verifiers[raw] = Ed25519Verifier(key)
-    return verifier
+    return _verifier_of(key.public_bytes_raw())
+
+
+@lru_cache(maxsize=64)
+def _signer_of(raw: bytes) -> Ed25519Signer:
+    return Ed25519Signer(Ed25519PrivateKey.from_private_bytes(raw))
+
+
+@lru_cache(maxsize=64)
+def _verifier_of(raw: bytes) -> Ed25519Verifier:
+    return Ed25519Verifier(Ed25519PublicKey.from_public_bytes(raw))
