@@ -21,8 +21,8 @@ from joserfc import jws
 from joserfc.jwk import KeySet, OKPKey
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from consent.eddsa import eddsa_registry
 from consent.errors import GrantMismatch
-from consent.warrants import eddsa_registry
 from merge.editions import Edition, validate_purpose, validate_window_years
 from merge.identifiers import SubjectKind
 from merge.regions import REGION_ORDER, Region

@@ -24,13 +24,12 @@ from typing import Any
 from joserfc import jws
 from joserfc.jwk import KeySet, OKPKey
 
+from consent.eddsa import ALGORITHM, eddsa_registry
 from consent.warrants import (
-    ALGORITHM,
     DEFAULT_LEEWAY_S,
     MAX_LIFETIME_S,
     WarrantInvalid,
     check_binding,
-    eddsa_registry,
     signed_claims,
 )
 from consent.warrants import new_jti as new_jti

@@ -14,9 +14,9 @@ a signed report — can pass for a warrant) and ``kid``. Claims::
 Contracts:
 
 * :func:`issue_warrant` and :func:`verify_warrant` are pure apart from the ``now`` they are given.
-* :func:`issue_warrant` signs with ``cryptography``'s Ed25519 directly (three warrants per report: joserfc's
+* :func:`issue_warrant` signs Ed25519 directly (:mod:`merge.ed25519`) (three warrants per report: joserfc's
   registry checks and copies cost more than the signature). Its bytes are exactly those of joserfc's
-  ``jwt.encode`` with the same header and claims; verification stays with joserfc.
+  ``jwt.encode`` with the same header and claims; verification stays with joserfc (:mod:`consent.eddsa`).
 * :func:`verify_warrant` raises :class:`WarrantInvalid` whose message is a short reason fit to send to the
   caller and to log: it never contains the subject identifier.
 * Replay (``jti`` seen before) is the node's job: it needs storage (``adapters.warrant_check``).
@@ -35,20 +35,17 @@ from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Any
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from joserfc import jwt
 from joserfc.errors import BadSignatureError, InvalidKeyIdError, JoseError
-from joserfc.jwa import JWSAlgModel
 from joserfc.jwk import KeySet, OKPKey
-from joserfc.jws import JWSRegistry
 
-from merge.ed25519 import signer_for, verifier_for
+from consent.eddsa import ALGORITHM, eddsa_registry
+from merge.ed25519 import signer_for
 from merge.editions import Edition
 from merge.identifiers import Subject, SubjectKind
 
 WARRANT_TYPE = "jjj-warrant+jwt"
-ALGORITHM = "EdDSA"
 #: The longest a warrant may live (issue 3: ≤ 60 s); a longer one is refused even when correctly signed.
 MAX_LIFETIME_S = 60
 #: Clock skew tolerated between broker and node when checking ``iat`` and ``exp``.
@@ -60,55 +57,6 @@ _CLAIMS = (
     "iss", "aud", "sub", "sub_kind", "grant", "grantee", "purpose", "edition", "edition_version", "edition_digest",
     "window", "jti", "iat", "exp",
 )  # fmt: skip
-
-
-class _EdDSARegistry(JWSRegistry):
-    """Allows exactly ``EdDSA``, without joserfc's RFC 9864 deprecation warning.
-
-    RFC 9864 deprecates the polymorphic name ``EdDSA`` in favour of ``Ed25519``; our keys are Ed25519 only and are
-    published (``broker.keys.KeyRing.public_jwks``) with ``alg: EdDSA``, which every JOSE library understands.
-    """
-
-    def get_alg(self, name: str) -> JWSAlgModel:
-        if name != ALGORITHM:
-            raise JoseError(f"algorithm {name!r} is not allowed")
-        return _libsodium_eddsa(self.algorithms[name])
-
-
-class _LibsodiumEdDSA(JWSAlgModel):
-    """joserfc's ``EdDSA``, verifying Ed25519 signatures with libsodium (:mod:`merge.ed25519`: half the CPU).
-
-    joserfc still parses the token, checks the header and picks the key; only the primitive differs, and it
-    accepts exactly the signatures the stock one does (both RFC 8032). Signing stays joserfc's."""
-
-    def __init__(self, stock: JWSAlgModel) -> None:
-        self._stock = stock
-        self.name = stock.name
-        self.description = stock.description
-        self.key_type = stock.key_type
-
-    def sign(self, msg: bytes, key: Any) -> bytes:
-        return self._stock.sign(msg, key)
-
-    def verify(self, msg: bytes, sig: bytes, key: Any) -> bool:
-        public = key.get_op_key("verify")
-        if not isinstance(public, Ed25519PublicKey):
-            return self._stock.verify(msg, sig, key)  # raises joserfc's own error for a wrong key type
-        try:
-            verifier_for(public).verify(sig, msg)
-        except InvalidSignature:
-            return False
-        return True
-
-
-@lru_cache(maxsize=4)
-def _libsodium_eddsa(stock: JWSAlgModel) -> JWSAlgModel:
-    return _LibsodiumEdDSA(stock)
-
-
-def eddsa_registry() -> JWSRegistry:
-    """A joserfc JWS registry that accepts only EdDSA (use it for every broker signature, sign and verify)."""
-    return _EdDSARegistry(algorithms=[ALGORITHM])
 
 
 class WarrantInvalid(Exception):

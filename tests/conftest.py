@@ -22,6 +22,25 @@ from consent.redis_writes import RedisClient
 REDIS_URL = os.environ.get("JJJ_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
+async def delete_prefixed(*prefixes: str, url: str = REDIS_URL) -> None:
+    """Delete every key under ``prefixes`` in the Redis at ``url`` (a test's keys, when it is done with them)."""
+    import redis.asyncio as aioredis
+
+    redis = aioredis.Redis.from_url(url)
+    try:
+        for prefix in prefixes:
+            batch: list[bytes] = []
+            async for key in redis.scan_iter(match=f"{prefix}*", count=1000):
+                batch.append(key)
+                if len(batch) >= 1000:
+                    await redis.unlink(*batch)
+                    batch = []
+            if batch:
+                await redis.unlink(*batch)
+    finally:
+        await redis.aclose()
+
+
 def free_port() -> int:
     """A TCP port free on loopback right now (for servers a test starts as processes)."""
     with socket.socket() as sock:

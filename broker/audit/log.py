@@ -39,9 +39,9 @@ from broker.audit.entries import (
 from broker.audit.writes import WRITES_LUA, Write, chain_key, check_slot, encode
 from broker.clock import Clock, SystemClock
 from broker.keys import KeyRing
+from consent.eddsa import ALGORITHM, eddsa_registry
 from consent.errors import ConsentStoreUnavailable, store_errors
 from consent.redis_writes import RedisClient, ReplicaAck
-from consent.warrants import ALGORITHM, eddsa_registry
 from merge.identifiers import Subject
 
 _APPEND_ATTEMPTS = 100

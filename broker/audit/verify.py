@@ -25,8 +25,8 @@ from joserfc.jwk import KeySet
 
 from broker.audit.entries import GENESIS, entry_hash, stream_rows
 from broker.audit.writes import chain_key
+from consent.eddsa import eddsa_registry
 from consent.redis_writes import RedisClient
-from consent.warrants import eddsa_registry
 
 _BATCH = 500
 _MAX_PROBLEMS = 50

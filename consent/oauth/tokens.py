@@ -28,11 +28,11 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet, OKPKey
 
+from consent.eddsa import eddsa_registry
 from consent.errors import ConsentStoreUnavailable, store_errors
 from consent.grant_store import ExtraWrite
 from consent.oauth.models import CODE_TTL_S, AuthCode
 from consent.redis_writes import RedisClient, ReplicaAck
-from consent.warrants import eddsa_registry
 
 #: The longest an access token lives (issue 3: ≤ 10 minutes).
 MAX_TOKEN_LIFETIME_S = 600

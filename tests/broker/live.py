@@ -13,14 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-import redis.asyncio as aioredis
 from aiohttp import web
 
 from adapters.pki import PkiLayout
 from broker.app import create_app
 from broker.web.access_log import PathOnlyAccessLogger
 from tests.broker.conftest import free_port, settings_for, start_nodes, stop_nodes
-from tests.conftest import REDIS_URL
+from tests.conftest import delete_prefixed
 
 T = TypeVar("T")
 
@@ -70,11 +69,7 @@ def live_broker(
         async def stop() -> None:
             await runner.cleanup()
             await stop_nodes(nodes)
-            redis = aioredis.Redis.from_url(REDIS_URL)
-            keys = [key async for key in redis.scan_iter(match=f"{prefix}*")]
-            if keys:
-                await redis.delete(*keys)
-            await redis.aclose()
+            await delete_prefixed(prefix)
 
         asyncio.run_coroutine_threadsafe(stop(), loop).result(timeout=60)
         loop.call_soon_threadsafe(loop.stop)

@@ -10,13 +10,13 @@ import pytest
 from joserfc import jwt
 from joserfc.jwk import KeySet, OKPKey
 
+from consent.eddsa import eddsa_registry
 from consent.warrants import (
     MAX_LIFETIME_S,
     UNKNOWN_KEY,
     WARRANT_TYPE,
     Warrant,
     WarrantInvalid,
-    eddsa_registry,
     issue_warrant,
     load_jwks,
     verify_warrant,

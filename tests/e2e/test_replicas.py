@@ -35,7 +35,7 @@ from consent.accounts import AccountStore
 from consent.clients import ClientRegistry
 from merge.identifiers import parse_subject
 from merge.regions import REGION_ORDER
-from tests.conftest import REDIS_URL, free_port
+from tests.conftest import REDIS_URL, delete_prefixed, free_port
 
 #: Production settings refuse the published development value; every replica shares this one.
 SUBJECT_KEY_SECRET = "jjj-e2e-replicas-subject-key-0123456789abcdef"
@@ -90,11 +90,7 @@ def processes(tmp_path: Path) -> Iterator[Processes]:
 async def prefix() -> Iterator[str]:  # type: ignore[misc]
     value = f"jjjtest:{uuid.uuid4().hex[:12]}:"
     yield value
-    redis = aioredis.Redis.from_url(REDIS_URL)
-    keys = [key async for key in redis.scan_iter(match=f"{value}*")]
-    if keys:
-        await redis.delete(*keys)
-    await redis.aclose()
+    await delete_prefixed(value)
 
 
 async def _wait_healthy(session: aiohttp.ClientSession, url: str, process: subprocess.Popen[bytes], name: str,

@@ -19,10 +19,10 @@ from joserfc import jwt
 from joserfc.jwk import ECKey, KeySet
 
 from broker.web.appkeys import OAUTH
+from consent.eddsa import eddsa_registry
 from consent.grants import new_grant_id
 from consent.oauth.models import AuthCode
 from consent.oauth.tokens import new_code
-from consent.warrants import eddsa_registry
 from tests.broker.conftest import ENTERPRISE, sign_in
 from tests.broker.oauth_helpers import REDIRECT, base, consent, new_verifier, query_of, register_bank
 
