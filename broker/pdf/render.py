@@ -13,8 +13,9 @@ Contract of :func:`render_pdf`:
   it the PDF/A-3b file its XMP metadata claims.
 - Only what the Report holds is printed: a person's identifier is masked there already and stays masked.
 
-The expensive, reusable parts (font configuration with its ``@font-face`` faces, the parsed stylesheet, the
-jinja environment) are built once per process by :func:`warm_up`; later renders only lay out and write.
+The expensive, reusable parts (font configuration with its ``@font-face`` faces, the parsed stylesheets, the
+jinja environment) are built once per process by :func:`warm_up`; later renders only lay out and write. Parsing,
+the user-agent stylesheet and the deflate level are :mod:`broker.pdf.weasy`'s (a fifth of a render, same pages).
 
 What a render costs is mostly weasyprint's per-box work (cascade, layout, drawing), so the template keeps boxes
 few: the matrix is one text block on one image (:mod:`broker.pdf.matrix`), the running header and footer use
@@ -36,7 +37,7 @@ from typing import Any
 
 import jinja2
 
-from broker.pdf import fonts
+from broker.pdf import fonts, weasy
 from broker.pdf.context import report_context
 from broker.pdf.sample import sample_report
 from merge.report import Report
@@ -92,6 +93,7 @@ def _engine() -> _Engine:
         color_profiles=profiles,
     )
     style = CSS(filename=str(directory / "report.css"), font_config=font_config)
+    weasy.prepare()
     atexit.register(_release_engine)
     return _Engine(env.get_template("report.html.j2"), font_config, profiles, [faces, style])
 
@@ -132,7 +134,7 @@ def render_html(report: Report, *, verification_code: str, verify_url: str) -> s
 
 def render_pdf(report: Report, *, verification_code: str, verify_url: str, canonical_json: bytes) -> bytes:
     """The report as PDF/A-3b bytes, with ``canonical_json`` attached as ``report.json``."""
-    from weasyprint import HTML, Attachment
+    from weasyprint import Attachment
 
     if not canonical_json:
         raise ValueError("canonical_json: must not be empty")
@@ -148,7 +150,7 @@ def render_pdf(report: Report, *, verification_code: str, verify_url: str, canon
         modified=stamp,
         relationship=ATTACHMENT_RELATIONSHIP,
     )
-    pdf: bytes = HTML(string=html, base_url=str(templates_dir())).write_pdf(
+    pdf: bytes = weasy.report_html(html, str(templates_dir())).write_pdf(
         stylesheets=engine.stylesheets,
         font_config=engine.font_config,
         color_profiles=engine.color_profiles,
