@@ -31,8 +31,11 @@ async def serve_app(app: web.Application) -> tuple[Any, Callable[[], Awaitable[N
 
 def broker_entry(conn: Connection, values: dict[str, object]) -> None:
     from adapters.event_loop import new_event_loop
+    from adapters.malloc import fix_mmap_threshold
     from broker.app import create_app
     from broker.settings import Settings
+
+    fix_mmap_threshold()  # as `jjj serve` does
 
     async def start() -> tuple[Any, Callable[[], Awaitable[None]]]:
         return await serve_app(create_app(Settings.model_validate(values)))

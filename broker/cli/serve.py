@@ -70,6 +70,7 @@ def run(args: argparse.Namespace) -> int:
 
     from adapters import logs
     from adapters.event_loop import fast_event_loop
+    from adapters.malloc import fix_mmap_threshold
     from broker.app import create_app
     from broker.web.access_log import PathOnlyAccessLogger
 
@@ -77,6 +78,7 @@ def run(args: argparse.Namespace) -> int:
     if settings is None:
         return 2
     logs.configure(logging.DEBUG if args.verbose else logging.INFO, json_lines=settings.log_format == "json")
+    fix_mmap_threshold()  # a large report's buffers go back to the system once it is sent (adapters/malloc.py)
     web.run_app(
         create_app(settings),
         host=settings.host,
