@@ -4,10 +4,12 @@ A report of a 10,000-record subject passes through buffers of several megabytes 
 canonical JSON, the JWS signing input). glibc serves an allocation above its mmap threshold (128 KiB) with its
 own mapping and unmaps it when freed, but it *raises* that threshold to the size of any mapped block freed (up to
 32 MiB), so after the first large report the next ones are cut from the heap, whose free space stays resident.
-Setting the threshold explicitly turns that adjustment off (mallopt(3), ``M_MMAP_THRESHOLD``). Measured with the
-benchmark's large subject (five 10,002-record reports one after another, the same machine and hour): the broker's
-peak 221 → 193 MB, resident afterwards 193 → 153 MB (README, perf18). Allocations that large are rare in a
-standard report (~19 kB of JSON), so its cost does not change.
+Setting the threshold explicitly turns that adjustment off (mallopt(3), ``M_MMAP_THRESHOLD``). At 4 MiB: only the
+few largest buffers (the canonical JSON, the signing input) get mappings of their own, each page faulted in once
+per report. Measured with the benchmark's large subject (five 10,002-record reports one after another, runs
+alternating with the previous commit, medians): the broker's peak 212 → 197 MB, resident afterwards 174 → 156 MB,
+p50 720 → 705 ms. glibc's own 128 KiB, fixed, kept the same memory but cost ~30 % of the large report's time in
+page faults (935 ms). A standard report (~19 kB of JSON) allocates nothing that large.
 
 Only where the C library is glibc (it is called before any thread starts: mallopt is not thread-safe);
 elsewhere (musl, macOS) nothing is changed.
@@ -23,8 +25,8 @@ log = logging.getLogger("jjj.malloc")
 
 #: mallopt(3)'s parameter number for the mmap threshold (glibc's malloc.h).
 _M_MMAP_THRESHOLD = -3
-#: glibc's own initial threshold, now fixed.
-MMAP_THRESHOLD_BYTES = 128 * 1024
+#: Fixed here: above it a buffer is mapped (and unmapped when freed); see the module docstring for why 4 MiB.
+MMAP_THRESHOLD_BYTES = 4 * 1024 * 1024
 
 
 def fix_mmap_threshold(threshold: int = MMAP_THRESHOLD_BYTES) -> bool:

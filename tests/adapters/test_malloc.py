@@ -12,7 +12,8 @@ import pytest
 from adapters.malloc import glibc
 
 # In a fresh interpreter: one large buffer freed (glibc raises its threshold to its size), then ten 4 MiB
-# buffers, each followed by a small heap allocation that pins the heap's top, freed again; prints how many MiB
+# buffers (with their header, just above the 4 MiB the broker fixes), each followed by a small heap allocation that
+# pins the heap's top, freed again; prints how many MiB
 # stayed resident.
 _PROBE = """
 import sys
