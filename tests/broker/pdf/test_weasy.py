@@ -19,7 +19,15 @@ from weasyprint import HTML
 from broker.pdf import weasy
 from broker.pdf.render import render_html, templates_dir
 from merge.report import Report
-from tests.broker.pdf.conftest import CODE, VERIFY_URL, complete_report, incomplete_report, person_report, render
+from tests.broker.pdf.conftest import (
+    CODE,
+    VERIFY_URL,
+    complete_report,
+    incomplete_report,
+    pdftotext,
+    person_report,
+    render,
+)
 from tests.broker.pdf.test_bilingual import going_abroad
 from tests.broker.pdf.test_domain_statements import listing_report
 from tests.broker.pdf.test_licences import licences_only
@@ -33,10 +41,11 @@ def _pages(pdf: bytes, tmp_path: Path, name: str) -> list[bytes]:
     return [page.read_bytes() for page in sorted(tmp_path.glob(f"{name}-*.ppm"))]
 
 
-def _poppler(tool: str, pdf: bytes, tmp_path: Path, *args: str) -> str:
-    path = tmp_path / f"{tool}.pdf"
+def _word_boxes(pdf: bytes, tmp_path: Path) -> str:
+    """Every word with its bounding box, as poppler's pdftotext gives them (to a hundredth of a point)."""
+    path = tmp_path / "boxes.pdf"
     path.write_bytes(pdf)
-    return subprocess.run([tool, *args, str(path), "-"], check=True, capture_output=True, text=True).stdout
+    return subprocess.run(["pdftotext", "-bbox", str(path), "-"], check=True, capture_output=True, text=True).stdout
 
 
 def _described(pdf: bytes, tmp_path: Path) -> str:
@@ -87,9 +96,8 @@ def test_the_pages_are_weasyprints_own(make: object, tmp_path: Path, monkeypatch
     monkeypatch.setattr(pydyf, "zlib", zlib)
     stock = render(report)
     assert ours != stock  # not the same path twice: at least the streams are compressed differently
-    # Every word where weasyprint's own path puts it (poppler's bounding boxes, to a hundredth of a point), and
-    # the same metadata and outline.
-    assert _poppler("pdftotext", ours, tmp_path, "-bbox") == _poppler("pdftotext", stock, tmp_path, "-bbox")
+    # Every word where weasyprint's own path puts it, and the same metadata and outline.
+    assert _word_boxes(ours, tmp_path) == _word_boxes(stock, tmp_path)
     assert _described(ours, tmp_path) == _described(stock, tmp_path)
     assert _outline(ours), "no bookmarks: the h1–h3 bookmark rules did not apply"
     ours_pages, stock_pages = _pages(ours, tmp_path, "ours"), _pages(stock, tmp_path, "stock")
@@ -126,10 +134,7 @@ def test_markup_the_xml_parser_refuses_goes_through_the_html5_parser(
     document = weasy.report_html(markup, str(templates_dir()))
     assert "not well-formed XML at (1, " in caplog.text
     assert "之后" not in caplog.text  # the position, never the text
-    path = tmp_path / "fallback.pdf"
-    path.write_bytes(document.write_pdf())
-    text = subprocess.run(["pdftotext", str(path), "-"], check=True, capture_output=True, text=True).stdout
-    assert "之后" in text
+    assert "之后" in pdftotext(document.write_pdf(), tmp_path)
 
 
 def test_both_paths_resolve_relative_urls_against_the_same_base() -> None:
